@@ -1,0 +1,20 @@
+/**
+ * The Gatehouse wire contracts: TypeScript generated from proto/ by
+ * protoc-gen-es. Never edit src/gen by hand; run `npm run generate`.
+ */
+export * from "./gen/gatehouse/type/v1/user_pb.js";
+export * from "./gen/gatehouse/type/v1/filter_pb.js";
+export * from "./gen/gatehouse/authn/v1/authn_service_pb.js";
+export * from "./gen/gatehouse/authz/v1/authz_service_pb.js";
+export * from "./gen/gatehouse/authz/v1/decision_pb.js";
+export * from "./gen/gatehouse/authz/v1/options_pb.js";
+export * from "./gen/gatehouse/store/v1/thread_pb.js";
+export * from "./gen/gatehouse/store/v1/thread_service_pb.js";
+export * from "./gen/gatehouse/store/v1/assistant_pb.js";
+export * from "./gen/gatehouse/store/v1/assistant_service_pb.js";
+export * from "./gen/gatehouse/store/v1/run_pb.js";
+export * from "./gen/gatehouse/store/v1/run_service_pb.js";
+export * from "./gen/gatehouse/store/v1/item_pb.js";
+export * from "./gen/gatehouse/store/v1/item_service_pb.js";
+export * from "./gen/google/rpc/status_pb.js";
+export * from "./gen/google/rpc/error_details_pb.js";
