@@ -1,0 +1,7 @@
+/**
+ * Client-visible errors: one way to build them, so that every error carries a
+ * standard code and an ErrorInfo reason, and a hidden row answers exactly like
+ * a missing one.
+ */
+export { gatehouseError, notFound, internalError, invalidArgument, unavailable, errorInfoOf } from "./gatehouse-error.js";
+export { codeForHttpStatus, httpStatusForCode } from "./http-status.js";

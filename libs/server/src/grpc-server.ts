@@ -1,0 +1,113 @@
+import * as grpc from "@grpc/grpc-js";
+import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
+import { ConnectError, createHandlerContext, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import { internalError } from "@gatehouse/errors";
+import type { Logger } from "./logger.js";
+import { statusFromConnectError } from "./status-details.js";
+
+type AnyUnaryImpl = (request: unknown, context: HandlerContext) => Promise<unknown> | unknown;
+
+/** Options for serving a Connect service implementation on a grpc-js server. */
+export interface RegisterServiceOptions {
+  /** Where unexpected errors are logged; the client only sees INTERNAL. */
+  logger: Logger;
+}
+
+/**
+ * Serves a Connect `ServiceImpl` on a grpc-js server.
+ *
+ * Services are written against Connect's types so tests can run them in
+ * memory through a router transport, and served by grpc-js because its unary
+ * path is several times cheaper than connect-node's on these machines.
+ */
+export function registerService<S extends DescService>(
+  server: grpc.Server,
+  service: S,
+  impl: ServiceImpl<S>,
+  options: RegisterServiceOptions,
+): void {
+  const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+  const handlers: grpc.UntypedServiceImplementation = {};
+  for (const method of service.methods) {
+    if (method.methodKind !== "unary") {
+      throw new Error(`${service.typeName}.${method.name}: only unary methods are served`);
+    }
+    const methodImpl = (impl as Record<string, AnyUnaryImpl | undefined>)[method.localName];
+    if (methodImpl === undefined) {
+      throw new Error(`${service.typeName}.${method.name} has no implementation`);
+    }
+    definition[method.name] = methodDefinition(service, method);
+    handlers[method.name] = unaryHandler(service, method, methodImpl.bind(impl), options);
+  }
+  server.addService(definition, handlers);
+}
+
+function methodDefinition(service: DescService, method: DescMethod): grpc.MethodDefinition<unknown, unknown> {
+  return {
+    path: `/${service.typeName}/${method.name}`,
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: serializer(method.input),
+    requestDeserialize: deserializer(method.input),
+    responseSerialize: serializer(method.output),
+    responseDeserialize: deserializer(method.output),
+  };
+}
+
+function serializer(schema: DescMessage) {
+  return (message: unknown) => Buffer.from(toBinary(schema, create(schema, message as never)));
+}
+
+function deserializer(schema: DescMessage) {
+  return (bytes: Buffer) => fromBinary(schema, bytes);
+}
+
+function unaryHandler(
+  service: DescService,
+  method: DescMethod,
+  impl: AnyUnaryImpl,
+  { logger }: RegisterServiceOptions,
+): grpc.handleUnaryCall<unknown, unknown> {
+  const path = `/${service.typeName}/${method.name}`;
+  return (call, callback) => {
+    const deadline = call.getDeadline();
+    const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
+    const aborter = new AbortController();
+    call.once("cancelled", () => aborter.abort(new Error("call cancelled by the client")));
+    const context = createHandlerContext({
+      service,
+      method,
+      protocolName: "grpc",
+      requestMethod: "POST",
+      url: path,
+      timeoutMs: Number.isFinite(deadlineMs) ? Math.max(0, deadlineMs - Date.now()) : undefined,
+      requestSignal: aborter.signal,
+      requestHeader: headersFromMetadata(call.metadata),
+    });
+    Promise.resolve()
+      .then(() => impl(call.request, context))
+      .then(
+        (response) => {
+          const trailer = new grpc.Metadata();
+          context.responseTrailer.forEach((value, key) => trailer.set(key, value));
+          callback(null, response, trailer);
+        },
+        (error: unknown) => {
+          if (!(error instanceof ConnectError)) {
+            logger.error({ err: error, method: path }, "unexpected error");
+          }
+          const connectError = error instanceof ConnectError ? error : internalError();
+          callback(statusFromConnectError(connectError));
+        },
+      );
+  };
+}
+
+/** Copies the text entries of gRPC metadata into Fetch headers. */
+export function headersFromMetadata(metadata: grpc.Metadata): Headers {
+  const headers = new Headers();
+  for (const [key, value] of Object.entries(metadata.getMap())) {
+    if (typeof value === "string") headers.set(key, value);
+  }
+  return headers;
+}

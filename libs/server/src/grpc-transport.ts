@@ -1,0 +1,119 @@
+import * as grpc from "@grpc/grpc-js";
+import { create, fromBinary, toBinary, type DescMessage, type DescMethodUnary, type MessageInitShape } from "@bufbuild/protobuf";
+import { Code, ConnectError, type Transport, type UnaryResponse } from "@connectrpc/connect";
+import { connectErrorFromStatus } from "./status-details.js";
+
+/** How an internal client reaches the replicas of one service. */
+export interface GrpcTransportOptions {
+  /**
+   * A grpc-js target. `dns:///authz:50053` balances across every address the
+   * name resolves to; `127.0.0.1:50053` talks to one process.
+   */
+  target: string;
+  /** The deadline for calls that bring none of their own. */
+  defaultTimeoutMs: number;
+  /**
+   * Services whose methods are all safe to repeat (pure reads); their calls
+   * are retried on UNAVAILABLE with exponential backoff.
+   */
+  retryableServices?: readonly string[];
+  credentials?: grpc.ChannelCredentials;
+}
+
+/** A Connect transport that can be closed. */
+export interface ClosableTransport extends Transport {
+  close(): void;
+}
+
+/**
+ * A Connect transport that speaks gRPC through grpc-js, so internal clients
+ * keep Connect's typed `createClient` API and tests can swap in a router
+ * transport, while the wire path stays on grpc-js.
+ */
+export function createGrpcTransport(options: GrpcTransportOptions): ClosableTransport {
+  const client = new grpc.Client(options.target, options.credentials ?? grpc.credentials.createInsecure(), {
+    "grpc.service_config": JSON.stringify(serviceConfig(options.retryableServices ?? [])),
+    "grpc.keepalive_time_ms": 30_000,
+    "grpc.keepalive_timeout_ms": 10_000,
+    "grpc.keepalive_permit_without_calls": 1,
+  });
+  return {
+    unary<I extends DescMessage, O extends DescMessage>(
+      method: DescMethodUnary<I, O>,
+      signal: AbortSignal | undefined,
+      timeoutMs: number | undefined,
+      header: HeadersInit | undefined,
+      input: MessageInitShape<I>,
+    ): Promise<UnaryResponse<I, O>> {
+      const path = `/${method.parent.typeName}/${method.name}`;
+      const metadata = new grpc.Metadata();
+      new Headers(header).forEach((value, key) => metadata.set(key, value));
+      const deadline = Date.now() + (timeoutMs ?? options.defaultTimeoutMs);
+      return new Promise((resolve, reject) => {
+        if (signal?.aborted) {
+          reject(new ConnectError("call aborted", Code.Canceled));
+          return;
+        }
+        let responseHeader = new Headers();
+        const call = client.makeUnaryRequest(
+          path,
+          (message: MessageInitShape<I>) => Buffer.from(toBinary(method.input, create(method.input, message))),
+          (bytes: Buffer) => fromBinary(method.output, bytes),
+          input,
+          metadata,
+          { deadline },
+          (error, message) => {
+            signal?.removeEventListener("abort", cancel);
+            if (error) {
+              reject(connectErrorFromStatus(error));
+              return;
+            }
+            resolve({
+              stream: false,
+              service: method.parent,
+              method,
+              header: responseHeader,
+              message: message!,
+              trailer: new Headers(),
+            });
+          },
+        );
+        const cancel = () => call.cancel();
+        signal?.addEventListener("abort", cancel, { once: true });
+        call.on("metadata", (received) => {
+          responseHeader = new Headers();
+          for (const [key, value] of Object.entries(received.getMap())) {
+            if (typeof value === "string") responseHeader.set(key, value);
+          }
+        });
+      });
+    },
+    stream() {
+      return Promise.reject(new ConnectError("streaming calls are not used between Gatehouse services", Code.Unimplemented));
+    },
+    close() {
+      client.close();
+    },
+  };
+}
+
+function serviceConfig(retryableServices: readonly string[]) {
+  return {
+    loadBalancingConfig: [{ round_robin: {} }],
+    methodConfig:
+      retryableServices.length === 0
+        ? []
+        : [
+            {
+              name: retryableServices.map((service) => ({ service })),
+              retryPolicy: {
+                maxAttempts: 3,
+                initialBackoff: "0.02s",
+                maxBackoff: "0.2s",
+                backoffMultiplier: 2,
+                retryableStatusCodes: ["UNAVAILABLE"],
+              },
+            },
+          ],
+  };
+}

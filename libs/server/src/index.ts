@@ -1,0 +1,10 @@
+/**
+ * Serving and calling Gatehouse services: Connect service implementations on
+ * grpc-js servers, Connect clients over grpc-js channels, logging and
+ * start-up/shutdown helpers shared by every service.
+ */
+export { registerService, headersFromMetadata, type RegisterServiceOptions } from "./grpc-server.js";
+export { createGrpcTransport, type GrpcTransportOptions, type ClosableTransport } from "./grpc-transport.js";
+export { statusFromConnectError, connectErrorFromStatus } from "./status-details.js";
+export { createLogger, type Logger } from "./logger.js";
+export { listen, shutdown, serverOptions } from "./listen.js";

@@ -1,0 +1,16 @@
+import { pino, type Logger } from "pino";
+
+export type { Logger };
+
+/**
+ * The structured JSON logger every service writes to. LOG_LEVEL sets the
+ * level (default "info"; tests set "silent"). Credential headers are redacted
+ * wherever they appear, as a second line of defence: code never logs them.
+ */
+export function createLogger(service: string): Logger {
+  return pino({
+    name: service,
+    level: process.env.LOG_LEVEL ?? "info",
+    redact: { paths: ["authorization", "*.authorization", "headers.*", "*.headers.*"], censor: "[redacted]" },
+  });
+}
