@@ -8,3 +8,5 @@ export { createGrpcTransport, type GrpcTransportOptions, type ClosableTransport 
 export { statusFromConnectError, connectErrorFromStatus } from "./status-details.js";
 export { createLogger, type Logger } from "./logger.js";
 export { listen, shutdown, serverOptions } from "./listen.js";
+export { envString, envOptional, envInt, envList } from "./env.js";
+export { runService } from "./process.js";

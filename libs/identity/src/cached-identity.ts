@@ -1,0 +1,18 @@
+/** A user as cached: the normalized fields of SPEC §1 plus extras, JSON only. */
+export interface UserRecord {
+  identity: string;
+  display_name: string;
+  is_authenticated: boolean;
+  permissions: string[];
+  [extra: string]: unknown;
+}
+
+/**
+ * What the identity cache holds for one credential: the user it proves, or
+ * the rejection it earned (cached briefly so a flood of bad tokens does not
+ * reach the identity provider). `cacheUntil` (epoch ms) is when the entry
+ * stops being usable anywhere, never after the credential's own expiry.
+ */
+export type CachedIdentity =
+  | { kind: "user"; user: UserRecord; cacheUntil: number }
+  | { kind: "rejected"; status: number; message: string; headers: Record<string, string>; cacheUntil: number };

@@ -1,0 +1,50 @@
+import { randomBytes } from "node:crypto";
+import { envInt, envList, envOptional, type Logger } from "@gatehouse/server";
+import { defaultCredentialHeaders } from "./credential-key.js";
+import { createMemoryIdentityStore } from "./memory-identity-store.js";
+import { createRedisIdentityStore } from "./redis-identity-store.js";
+import type { SharedIdentityStore } from "./shared-identity-store.js";
+
+/** How identities are keyed and how long they are cached; identical in authn and store. */
+export interface IdentityConfig {
+  /** The HMAC secret of credential keys (GATEHOUSE_CACHE_SECRET). */
+  secret: Buffer;
+  /** The headers that carry the credential (GATEHOUSE_CREDENTIAL_HEADERS, default "authorization"). */
+  credentialHeaders: readonly string[];
+  /** How long a verified identity is cached (GATEHOUSE_IDENTITY_TTL_MS). */
+  ttlMs: number;
+  /** How long a rejected credential is cached (GATEHOUSE_REJECTION_TTL_MS). */
+  rejectionTtlMs: number;
+  /** How long an entry lives in each process's L1 (GATEHOUSE_L1_TTL_MS). */
+  l1TtlMs: number;
+  /** The most entries each L1 holds (GATEHOUSE_L1_MAX_ENTRIES). */
+  l1MaxEntries: number;
+  /** The longest a credential header may be, checked before anything else (GATEHOUSE_MAX_CREDENTIAL_BYTES). */
+  maxCredentialBytes: number;
+}
+
+export function identityConfigFromEnv(logger: Logger): IdentityConfig {
+  const secretText = envOptional("GATEHOUSE_CACHE_SECRET");
+  if (secretText === undefined) {
+    logger.warn("GATEHOUSE_CACHE_SECRET is unset: using a random secret, so cached identities are not shared with other processes");
+  }
+  return {
+    secret: secretText === undefined ? randomBytes(32) : Buffer.from(secretText, "utf8"),
+    credentialHeaders: envList("GATEHOUSE_CREDENTIAL_HEADERS", defaultCredentialHeaders),
+    ttlMs: envInt("GATEHOUSE_IDENTITY_TTL_MS", 300_000, { min: 0 }),
+    rejectionTtlMs: envInt("GATEHOUSE_REJECTION_TTL_MS", 5_000, { min: 0 }),
+    l1TtlMs: envInt("GATEHOUSE_L1_TTL_MS", 5_000, { min: 0 }),
+    l1MaxEntries: envInt("GATEHOUSE_L1_MAX_ENTRIES", 10_000, { min: 0 }),
+    maxCredentialBytes: envInt("GATEHOUSE_MAX_CREDENTIAL_BYTES", 8_192, { min: 1 }),
+  };
+}
+
+/** Redis when REDIS_URL is set; otherwise a store private to this process. */
+export function sharedIdentityStoreFromEnv(logger: Logger): SharedIdentityStore {
+  const url = envOptional("REDIS_URL");
+  if (url === undefined) {
+    logger.info("REDIS_URL is unset: identities are cached in this process only");
+    return createMemoryIdentityStore();
+  }
+  return createRedisIdentityStore({ url, commandTimeoutMs: envInt("GATEHOUSE_REDIS_TIMEOUT_MS", 50, { min: 1 }) });
+}

@@ -1,0 +1,80 @@
+import { randomBytes } from "node:crypto";
+import { startServiceProcess, type ServiceProcess } from "./service-process.js";
+
+/** How to start a whole Gatehouse. */
+export interface ClusterOptions {
+  /** Path of gatehouse.json. */
+  configPath: string;
+  databaseUrl: string;
+  /** Unset: each process caches identities for itself. */
+  redisUrl?: string;
+  /** 1 for the embedded database. */
+  databasePoolMax?: number;
+  /** The store's port; 0 picks a free one. authn and authz always take free ports. */
+  storePort?: number;
+  host?: string;
+  /** Extra environment for every service. */
+  env?: Record<string, string | undefined>;
+  onLog?: (service: string, line: string) => void;
+}
+
+/** A running Gatehouse: one process per service. */
+export interface Cluster {
+  authn: ServiceProcess;
+  authz: ServiceProcess;
+  store: ServiceProcess;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts authn and authz, then the store pointed at them, each in its own
+ * process on loopback, sharing one identity-cache secret.
+ */
+export async function startCluster(options: ClusterOptions): Promise<Cluster> {
+  const host = options.host ?? "127.0.0.1";
+  const env = {
+    GATEHOUSE_CONFIG: options.configPath,
+    GATEHOUSE_CACHE_SECRET: process.env.GATEHOUSE_CACHE_SECRET ?? randomBytes(32).toString("hex"),
+    REDIS_URL: options.redisUrl ?? "",
+    ...options.env,
+  };
+  const log = (service: string) => (options.onLog ? (line: string) => options.onLog!(service, line) : undefined);
+  const started: ServiceProcess[] = [];
+  try {
+    const [authn, authz] = await Promise.all([
+      startServiceProcess({ name: "authn", env: { ...env, AUTHN_HOST: host, AUTHN_PORT: "0" }, onLog: log("authn") }).then(track),
+      startServiceProcess({ name: "authz", env: { ...env, AUTHZ_HOST: host, AUTHZ_PORT: "0" }, onLog: log("authz") }).then(track),
+    ]);
+    const store = track(
+      await startServiceProcess({
+        name: "store",
+        env: {
+          ...env,
+          STORE_HOST: host,
+          STORE_PORT: String(options.storePort ?? 0),
+          DATABASE_URL: options.databaseUrl,
+          DATABASE_POOL_MAX: options.databasePoolMax === undefined ? undefined : String(options.databasePoolMax),
+          AUTHN_TARGET: authn.address,
+          AUTHZ_TARGET: authz.address,
+        },
+        onLog: log("store"),
+      }),
+    );
+    return { authn, authz, store, stop: () => stopAll(started) };
+  } catch (error) {
+    await stopAll(started);
+    throw error;
+  }
+
+  function track(service: ServiceProcess): ServiceProcess {
+    started.push(service);
+    return service;
+  }
+}
+
+async function stopAll(services: ServiceProcess[]): Promise<void> {
+  // The store first, so no request reaches a stopped authn or authz.
+  const store = services.filter((service) => service.name === "store");
+  await Promise.all(store.map((service) => service.stop()));
+  await Promise.all(services.filter((service) => service.name !== "store").map((service) => service.stop()));
+}

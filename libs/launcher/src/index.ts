@@ -1,0 +1,8 @@
+/**
+ * Starting Gatehouse as operators run it: one process per service, on real
+ * or embedded Postgres. Used by `npm start`, the end-to-end tests and the
+ * benchmark.
+ */
+export { startServiceProcess, repoRoot, type ServiceProcess, type ServiceProcessOptions } from "./service-process.js";
+export { startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded-postgres.js";
+export { startCluster, type Cluster, type ClusterOptions } from "./cluster.js";

@@ -1,0 +1,85 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { resolve } from "node:path";
+
+/** The repository root, where services/ lives. */
+export const repoRoot = resolve(import.meta.dirname, "../../..");
+
+/** A service running as its own process. */
+export interface ServiceProcess {
+  name: string;
+  /** host:port it listens on. */
+  address: string;
+  child: ChildProcess;
+  /** Sends SIGTERM and waits for the exit; SIGKILL after graceMs. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** How to start one service process. */
+export interface ServiceProcessOptions {
+  /** "authn", "authz" or "store". */
+  name: string;
+  env: Record<string, string | undefined>;
+  /** Where the service's log lines go; dropped when omitted. */
+  onLog?: (line: string) => void;
+  startTimeoutMs?: number;
+}
+
+/**
+ * Starts services/<name>/src/main.ts in a new Node process, exactly as an
+ * operator runs it, and resolves once it logs its listening address. A
+ * service that exits first rejects with what it printed (such as a broken
+ * auth module).
+ */
+export function startServiceProcess(options: ServiceProcessOptions): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", resolve(repoRoot, `services/${options.name}/src/main.ts`)], {
+    cwd: repoRoot,
+    env: { ...process.env, ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const stderr: string[] = [];
+  createInterface({ input: child.stderr! }).on("line", (line) => {
+    stderr.push(line);
+    options.onLog?.(line);
+  });
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`${options.name} did not start within ${options.startTimeoutMs ?? 30_000} ms:\n${stderr.join("\n")}`));
+    }, options.startTimeoutMs ?? 30_000);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${options.name} exited with code ${code} before listening:\n${stderr.join("\n")}`));
+    });
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      options.onLog?.(line);
+      const address = listeningAddress(line);
+      if (address === undefined) return;
+      clearTimeout(timer);
+      child.removeAllListeners("exit");
+      resolvePromise({ name: options.name, address, child, stop: (graceMs) => stopProcess(child, graceMs ?? 15_000) });
+    });
+  });
+}
+
+function listeningAddress(line: string): string | undefined {
+  if (!line.startsWith("{")) return undefined;
+  try {
+    const record = JSON.parse(line) as { msg?: unknown; address?: unknown };
+    return record.msg === "listening" && typeof record.address === "string" ? record.address : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function stopProcess(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolvePromise) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      resolvePromise();
+    });
+    child.kill("SIGTERM");
+  });
+}

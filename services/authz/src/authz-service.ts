@@ -1,0 +1,63 @@
+import { Code, type ServiceImpl } from "@connectrpc/connect";
+import { decide, HandlerFailure, parseEvent, type HandlerTable } from "@gatehouse/auth";
+import type { AuthzService } from "@gatehouse/contracts";
+import { gatehouseError, invalidArgument } from "@gatehouse/errors";
+import { describeFilterShape } from "@gatehouse/filters";
+import { userFromProto } from "@gatehouse/identity";
+import type { Logger } from "@gatehouse/server";
+import { decisionToProto, InvalidMutation } from "./decision-proto.js";
+
+/** What the authz service needs. */
+export interface AuthzServiceDeps {
+  table: HandlerTable;
+  /** A handler's time budget. */
+  handlerTimeoutMs: number;
+  logger: Logger;
+}
+
+/**
+ * AuthzService: one decision per call. A deny is an answer; a handler that
+ * cannot decide is an error, so the caller fails closed. Every decision
+ * writes one audit line (identity, event, handler, outcome, filter shape),
+ * never a credential.
+ */
+export function createAuthzService(deps: AuthzServiceDeps): ServiceImpl<typeof AuthzService> {
+  return {
+    async authorize(request) {
+      const event = `${request.resource}:${request.action}`;
+      const parsed = parseEvent(event);
+      if (parsed === undefined) throw invalidArgument("resource/action", `"${event}" is not an event`);
+      if (request.user === undefined || request.user.identity === "") throw invalidArgument("user", "required");
+      const user = userFromProto(request.user);
+      const audit = { identity: user.identity, event };
+      try {
+        const decision = await decide(
+          deps.table,
+          { event: event as never, user, value: request.value ?? {} },
+          { timeoutMs: deps.handlerTimeoutMs },
+        );
+        const encoded = decisionToProto(event as never, decision);
+        deps.logger.info(
+          {
+            ...audit,
+            handler: decision.handlerKey ?? null,
+            outcome: decision.effect === "deny" ? `deny:${decision.status}` : decision.filter ? "allow:filter" : "allow",
+            filter: decision.effect === "allow" && decision.filter ? describeFilterShape(decision.filter) : undefined,
+          },
+          "decision",
+        );
+        return { decision: encoded };
+      } catch (error) {
+        if (error instanceof HandlerFailure || error instanceof InvalidMutation) {
+          const handler = error instanceof HandlerFailure ? error.handlerKey : deps.table.get(event as never)?.key;
+          deps.logger.error({ ...audit, handler, outcome: "error", reason: error.message }, "decision");
+          if (error instanceof HandlerFailure && error.kind === "timed_out") {
+            throw gatehouseError(Code.DeadlineExceeded, "HANDLER_TIMED_OUT", "the authorization handler did not decide in time");
+          }
+          throw gatehouseError(Code.Internal, "HANDLER_FAILED", "the authorization handler failed");
+        }
+        throw error;
+      }
+    },
+  };
+}

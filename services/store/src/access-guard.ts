@@ -1,0 +1,178 @@
+import { getOption, type DescMethod } from "@bufbuild/protobuf";
+import { Code, ConnectError, type Client, type HandlerContext } from "@connectrpc/connect";
+import { auth_event, Effect, type AuthnService, type AuthzService } from "@gatehouse/contracts";
+import { codeForHttpStatus, gatehouseError, internalError, unavailable } from "@gatehouse/errors";
+import { FilterError, filterFromProto, matchAll, type FilterExpr, type JsonObject } from "@gatehouse/filters";
+import {
+  credentialKey,
+  userFromProto,
+  userToProto,
+  type CachedIdentity,
+  type IdentityCache,
+  type IdentityConfig,
+  type UserRecord,
+} from "@gatehouse/identity";
+import type { Logger } from "@gatehouse/server";
+
+/** What a caller may do on this request, as decided by the handler that matched. */
+export interface Access {
+  user: UserRecord;
+  /** The rows the caller may see; matchAll when the handler returned no filter. */
+  filter: FilterExpr;
+  /** value.metadata after the handler ran, to persist in place of the request's. */
+  metadata: JsonObject | undefined;
+  /** For store events, the item address (and value on put) after the handler ran. */
+  item: { namespace: string[]; key: string; value: JsonObject | undefined } | undefined;
+}
+
+/** What the guard needs. */
+export interface AccessGuardDeps {
+  identity: IdentityConfig;
+  cache: IdentityCache;
+  authn: Client<typeof AuthnService>;
+  authz: Client<typeof AuthzService>;
+  logger: Logger;
+  /** The deadline of one authn or authz call, shortened to the caller's when that is sooner. */
+  callTimeoutMs: number;
+}
+
+/** Authenticates and authorizes every store RPC. */
+export interface AccessGuard {
+  /**
+   * Authenticates the caller, then asks authz about the event the RPC declares
+   * (its `auth_event` option) with this value. Throws the client-visible error
+   * on a rejected credential, a deny, or any failure to decide (fail closed).
+   */
+  authorize(context: HandlerContext, value: JsonObject): Promise<Access>;
+}
+
+/** The event each method declares; a method without one cannot be served. */
+export function authEventOf(method: DescMethod): { resource: string; action: string } {
+  const event = getOption(method, auth_event);
+  const [resource, action, ...rest] = event.split(":");
+  if (!resource || !action || rest.length > 0) {
+    throw new Error(`${method.parent.typeName}.${method.name} declares no auth_event option; every store RPC must`);
+  }
+  return { resource, action };
+}
+
+export function createAccessGuard(deps: AccessGuardDeps): AccessGuard {
+  const events = new Map<DescMethod, { resource: string; action: string }>();
+  const pendingIdentities = new Map<string, Promise<CachedIdentity>>();
+
+  function timeoutFor(context: HandlerContext): number {
+    return Math.max(1, Math.min(deps.callTimeoutMs, context.timeoutMs() ?? deps.callTimeoutMs));
+  }
+
+  async function askAuthn(context: HandlerContext): Promise<CachedIdentity> {
+    const headers: Record<string, string> = {};
+    context.requestHeader.forEach((value, name) => {
+      if (!name.startsWith("grpc-") && !name.startsWith(":")) headers[name] = value;
+    });
+    let response;
+    try {
+      response = await deps.authn.authenticate({ headers, method: "POST", path: context.url }, { timeoutMs: timeoutFor(context) });
+    } catch (error) {
+      throw translateDependencyError(error, "authentication", deps.logger);
+    }
+    const { outcome } = response;
+    if (outcome.case === "user") {
+      const cacheUntil = response.expiresAt ? Number(response.expiresAt.seconds) * 1000 + response.expiresAt.nanos / 1e6 : 0;
+      return { kind: "user", user: userFromProto(outcome.value), cacheUntil };
+    }
+    if (outcome.case === "rejection") {
+      const { httpStatus, message, headers: rejectionHeaders } = outcome.value;
+      return { kind: "rejected", status: httpStatus, message, headers: rejectionHeaders, cacheUntil: Date.now() + deps.identity.rejectionTtlMs };
+    }
+    throw internalError();
+  }
+
+  async function authenticate(context: HandlerContext): Promise<UserRecord> {
+    for (const name of deps.identity.credentialHeaders) {
+      if ((context.requestHeader.get(name)?.length ?? 0) > deps.identity.maxCredentialBytes) {
+        throw gatehouseError(Code.Unauthenticated, "CREDENTIAL_TOO_LARGE", `header ${name} is too large`);
+      }
+    }
+    const key = credentialKey(deps.identity.secret, context.requestHeader, deps.identity.credentialHeaders);
+    let entry = deps.cache.lookupLocal(key) ?? (await deps.cache.lookup(key));
+    if (entry === undefined) {
+      let pending = pendingIdentities.get(key);
+      if (pending === undefined) {
+        pending = askAuthn(context).finally(() => pendingIdentities.delete(key));
+        pendingIdentities.set(key, pending);
+      }
+      entry = await pending;
+      deps.cache.rememberLocal(key, entry);
+    }
+    if (entry.kind === "rejected") {
+      throw gatehouseError(codeForHttpStatus(entry.status), "CREDENTIAL_REJECTED", entry.message, {}, entry.headers);
+    }
+    return entry.user;
+  }
+
+  return {
+    async authorize(context, value) {
+      let event = events.get(context.method);
+      if (event === undefined) {
+        event = authEventOf(context.method);
+        events.set(context.method, event);
+      }
+      const user = await authenticate(context);
+      let response;
+      try {
+        response = await deps.authz.authorize(
+          { user: userToProto(user), resource: event.resource, action: event.action, value },
+          { timeoutMs: timeoutFor(context) },
+        );
+      } catch (error) {
+        throw translateDependencyError(error, "authorization", deps.logger);
+      }
+      const decision = response.decision;
+      if (decision?.effect !== Effect.ALLOW) {
+        const denial = decision?.denial;
+        throw gatehouseError(
+          codeForHttpStatus(denial?.httpStatus ?? 403),
+          "PERMISSION_DENIED",
+          denial?.message || "Forbidden",
+          {},
+          denial?.headers,
+        );
+      }
+      let filter: FilterExpr;
+      try {
+        filter = decision.filter ? filterFromProto(decision.filter) : matchAll;
+      } catch (error) {
+        if (error instanceof FilterError) {
+          deps.logger.error({ err: error, handler: decision.handlerKey }, "authz sent a filter this server cannot apply");
+          throw internalError();
+        }
+        throw error;
+      }
+      const item = decision.item;
+      return {
+        user,
+        filter,
+        metadata: decision.metadata,
+        item: item ? { namespace: item.namespace, key: item.key, value: item.value } : undefined,
+      };
+    },
+  };
+}
+
+/**
+ * A downstream failure becomes our own error, never forwarded as is:
+ * unreachable or slow means UNAVAILABLE / DEADLINE_EXCEEDED (retryable), and
+ * anything else INTERNAL. Either way the request fails closed.
+ */
+function translateDependencyError(error: unknown, what: "authentication" | "authorization", logger: Logger): ConnectError {
+  const code = error instanceof ConnectError ? error.code : Code.Internal;
+  if (code === Code.Unauthenticated && what === "authentication" && error instanceof ConnectError) {
+    return gatehouseError(Code.Unauthenticated, "CREDENTIAL_REJECTED", error.rawMessage);
+  }
+  if (code === Code.Unavailable) return unavailable(`${what.toUpperCase()}_UNAVAILABLE`, `the ${what} service is unavailable`);
+  if (code === Code.DeadlineExceeded) {
+    return gatehouseError(Code.DeadlineExceeded, `${what.toUpperCase()}_TIMED_OUT`, `${what} did not finish in time`);
+  }
+  logger.error({ err: error }, `${what} failed`);
+  return gatehouseError(Code.Internal, `${what.toUpperCase()}_FAILED`, `${what} failed`);
+}

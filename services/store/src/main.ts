@@ -1,0 +1,79 @@
+/**
+ * The store process: migrates Postgres (DATABASE_URL), connects to authn
+ * (AUTHN_TARGET) and authz (AUTHZ_TARGET), then serves the resource API on
+ * STORE_HOST:STORE_PORT.
+ */
+import { createClient } from "@connectrpc/connect";
+import { loadConfig } from "@gatehouse/auth";
+import { AuthnService, AuthzService } from "@gatehouse/contracts";
+import { createIdentityCache, identityConfigFromEnv, sharedIdentityStoreFromEnv } from "@gatehouse/identity";
+import { createGrpcTransport, createLogger, envInt, envString, runService } from "@gatehouse/server";
+import { createAccessGuard } from "./access-guard.js";
+import { createAssistantRepo } from "./repo/assistant-repo.js";
+import { createItemRepo } from "./repo/item-repo.js";
+import { createRunRepo } from "./repo/run-repo.js";
+import { createThreadRepo } from "./repo/thread-repo.js";
+import { startStoreServer } from "./server.js";
+import { openDatabase } from "./sql/database.js";
+import { migrate } from "./sql/migrate.js";
+
+const logger = createLogger("store");
+
+await runService(logger, async () => {
+  const config = await loadConfig(envString("GATEHOUSE_CONFIG", "gatehouse.json"));
+  const db = openDatabase(envString("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"), envInt("DATABASE_POOL_MAX", 10, { min: 1 }));
+  const applied = await migrate(db);
+  logger.info({ applied }, "schema up to date");
+
+  const callTimeoutMs = envInt("GATEHOUSE_CALL_TIMEOUT_MS", 2_000, { min: 1 });
+  const authnTransport = createGrpcTransport({
+    target: envString("AUTHN_TARGET", "127.0.0.1:50052"),
+    defaultTimeoutMs: callTimeoutMs,
+    retryableServices: [AuthnService.typeName],
+  });
+  const authzTransport = createGrpcTransport({
+    target: envString("AUTHZ_TARGET", "127.0.0.1:50053"),
+    defaultTimeoutMs: callTimeoutMs,
+    retryableServices: [AuthzService.typeName],
+  });
+  const identity = identityConfigFromEnv(logger);
+  const cache = createIdentityCache({
+    shared: sharedIdentityStoreFromEnv(logger),
+    l1TtlMs: identity.l1TtlMs,
+    l1MaxEntries: identity.l1MaxEntries,
+    onSharedError: (error) => logger.warn({ err: error }, "identity cache unavailable; asking authn"),
+  });
+  await cache.start();
+  const guard = createAccessGuard({
+    identity,
+    cache,
+    authn: createClient(AuthnService, authnTransport),
+    authz: createClient(AuthzService, authzTransport),
+    logger,
+    callTimeoutMs,
+  });
+  const host = envString("STORE_HOST", "127.0.0.1");
+  const server = await startStoreServer(
+    {
+      guard,
+      threads: createThreadRepo(db),
+      assistants: createAssistantRepo(db),
+      runs: createRunRepo(db),
+      items: createItemRepo(db),
+      graphs: new Set(Object.keys(config.graphs)),
+    },
+    logger,
+    host,
+    envInt("STORE_PORT", 50051, { max: 65535 }),
+  );
+  logger.info({ address: `${host}:${server.port}` }, "listening");
+  return {
+    async stop() {
+      await server.stop();
+      authnTransport.close();
+      authzTransport.close();
+      await cache.close();
+      await db.end();
+    },
+  };
+});

@@ -1,0 +1,46 @@
+import type { DescService } from "@bufbuild/protobuf";
+import type { ServiceImpl } from "@connectrpc/connect";
+import { AssistantService, ItemService, RunService, ThreadService } from "@gatehouse/contracts";
+import { authEventOf, type AccessGuard } from "./access-guard.js";
+import { createAssistantService } from "./assistant-service.js";
+import { createItemService } from "./item-service.js";
+import type { AssistantRepo } from "./repo/assistant-repo.js";
+import type { ItemRepo } from "./repo/item-repo.js";
+import type { RunRepo } from "./repo/run-repo.js";
+import type { ThreadRepo } from "./repo/thread-repo.js";
+import { createRunService } from "./run-service.js";
+import { createThreadService } from "./thread-service.js";
+
+/** What the store's services need. */
+export interface StoreDeps {
+  guard: AccessGuard;
+  threads: ThreadRepo;
+  assistants: AssistantRepo;
+  runs: RunRepo;
+  items: ItemRepo;
+  graphs: ReadonlySet<string>;
+}
+
+/** A service and its implementation, ready to register on any server or router. */
+export interface Route<S extends DescService = DescService> {
+  service: S;
+  impl: ServiceImpl<S>;
+}
+
+/**
+ * The one place the store's RPCs are listed. Checks that every method
+ * declares its auth event, so an RPC without an authorization check cannot
+ * be served.
+ */
+export function routes(deps: StoreDeps): Route[] {
+  const all: Route[] = [
+    { service: ThreadService, impl: createThreadService(deps.guard, deps.threads) },
+    { service: AssistantService, impl: createAssistantService(deps.guard, deps.assistants, deps.graphs) },
+    { service: RunService, impl: createRunService(deps.guard, deps.runs) },
+    { service: ItemService, impl: createItemService(deps.guard, deps.items) },
+  ] as Route[];
+  for (const { service } of all) {
+    for (const method of service.methods) authEventOf(method);
+  }
+  return all;
+}

@@ -1,0 +1,31 @@
+import { createHash } from "node:crypto";
+import pg from "pg";
+
+/** The store's connection pool. */
+export type Database = pg.Pool;
+
+/** Opens a pool; `max` is 1 on the embedded database, whose socket serves one connection at a time. */
+export function openDatabase(url: string, max: number): Database {
+  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000 });
+  pool.on("error", () => {
+    // An idle client lost its connection; the pool replaces it on next use.
+  });
+  return pool;
+}
+
+const statementNames = new Map<string, string>();
+
+/**
+ * Runs a parameterized statement as a named prepared statement, so Postgres
+ * parses and plans each distinct query text once per connection. Filters of
+ * the same shape produce the same text; only their bind parameters differ.
+ */
+export async function query<Row extends pg.QueryResultRow>(db: Database, text: string, values: unknown[]): Promise<Row[]> {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `gh_${createHash("sha1").update(text).digest("hex").slice(0, 20)}`;
+    if (statementNames.size < 10_000) statementNames.set(text, name);
+  }
+  const result = await db.query<Row>({ name, text, values });
+  return result.rows;
+}

@@ -1,0 +1,61 @@
+/**
+ * The schema, as an append-only list: each entry runs once, in order, inside
+ * one transaction. Never edit an entry that has shipped; add a new one.
+ *
+ * Every resource keeps `metadata jsonb` with a GIN index (jsonb_path_ops)
+ * that serves the containment tests handler filters compile to.
+ */
+export const migrations: readonly string[] = [
+  `
+  CREATE TABLE threads (
+    thread_id uuid PRIMARY KEY,
+    metadata jsonb NOT NULL DEFAULT '{}',
+    status text NOT NULL DEFAULT 'idle',
+    "values" jsonb NOT NULL DEFAULT '{}',
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+  );
+  CREATE INDEX threads_metadata_idx ON threads USING gin (metadata jsonb_path_ops);
+  CREATE INDEX threads_created_at_idx ON threads (created_at DESC, thread_id);
+
+  CREATE TABLE assistants (
+    assistant_id uuid PRIMARY KEY,
+    graph_id text NOT NULL,
+    config jsonb NOT NULL DEFAULT '{}',
+    context jsonb NOT NULL DEFAULT '{}',
+    metadata jsonb NOT NULL DEFAULT '{}',
+    name text NOT NULL,
+    description text NOT NULL DEFAULT '',
+    version integer NOT NULL DEFAULT 1,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+  );
+  CREATE INDEX assistants_metadata_idx ON assistants USING gin (metadata jsonb_path_ops);
+  CREATE INDEX assistants_created_at_idx ON assistants (created_at DESC, assistant_id);
+
+  CREATE TABLE runs (
+    run_id uuid PRIMARY KEY,
+    thread_id uuid NOT NULL REFERENCES threads (thread_id) ON DELETE CASCADE,
+    assistant_id text NOT NULL,
+    status text NOT NULL DEFAULT 'pending',
+    metadata jsonb NOT NULL DEFAULT '{}',
+    kwargs jsonb NOT NULL DEFAULT '{}',
+    multitask_strategy text NOT NULL DEFAULT 'reject',
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+  );
+  CREATE INDEX runs_thread_idx ON runs (thread_id, created_at DESC);
+
+  CREATE TABLE items (
+    namespace text[] NOT NULL,
+    key text NOT NULL,
+    value jsonb NOT NULL,
+    -- {...value, namespace, key}: what store handler filters match (SPEC §5).
+    doc jsonb NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (namespace, key)
+  );
+  CREATE INDEX items_doc_idx ON items USING gin (doc jsonb_path_ops);
+  `,
+];

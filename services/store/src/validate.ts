@@ -1,0 +1,88 @@
+import { randomUUID } from "node:crypto";
+import { invalidArgument } from "@gatehouse/errors";
+import type { JsonObject } from "@gatehouse/filters";
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Input limits of the resource API. */
+export const limits = {
+  maxPageSize: 1_000,
+  defaultPageSize: 10,
+  maxOffset: 1_000_000,
+  maxMetadataBytes: 64 * 1024,
+  maxValueBytes: 1024 * 1024,
+  maxNamespaceDepth: 32,
+  maxLabelLength: 256,
+  maxKeyLength: 1_024,
+  maxTextLength: 1_024,
+  maxIds: 1_000,
+} as const;
+
+/** A required UUID, lower-cased. */
+export function requireUuid(field: string, value: string): string {
+  if (value === "") throw invalidArgument(field, "required");
+  if (!uuidPattern.test(value)) throw invalidArgument(field, "must be a UUID");
+  return value.toLowerCase();
+}
+
+/** A caller-chosen UUID, or a new one when empty. */
+export function uuidOrNew(field: string, value: string): string {
+  return value === "" ? randomUUID() : requireUuid(field, value);
+}
+
+/** A page: limit 0 means the default; both bounded. */
+export function page(limit: number, offset: number): { limit: number; offset: number } {
+  if (limit < 0 || limit > limits.maxPageSize) throw invalidArgument("limit", `must be between 0 and ${limits.maxPageSize}`);
+  if (offset < 0 || offset > limits.maxOffset) throw invalidArgument("offset", `must be between 0 and ${limits.maxOffset}`);
+  return { limit: limit === 0 ? limits.defaultPageSize : limit, offset };
+}
+
+/** One of the allowed strings, or the default when empty. */
+export function oneOf<T extends string>(field: string, value: string, allowed: readonly T[], fallback: T): T {
+  if (value === "") return fallback;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw invalidArgument(field, `must be one of ${allowed.map((item) => `"${item}"`).join(", ")}`);
+  }
+  return value as T;
+}
+
+/** A bounded text without NUL characters, which Postgres cannot store. */
+export function text(field: string, value: string, options: { required?: boolean; maxLength?: number } = {}): string {
+  const { required = false, maxLength = limits.maxTextLength } = options;
+  if (required && value === "") throw invalidArgument(field, "required");
+  if (value.length > maxLength) throw invalidArgument(field, `longer than ${maxLength} characters`);
+  if (value.includes("\u0000")) throw invalidArgument(field, "contains a NUL character");
+  return value;
+}
+
+/**
+ * A JSON object within a size bound, storable in jsonb (no NUL characters,
+ * which jsonb rejects). Returns its JSON text, ready to bind.
+ */
+export function jsonObjectText(field: string, value: JsonObject | undefined, maxBytes: number = limits.maxMetadataBytes): string {
+  const json = JSON.stringify(value ?? {});
+  if (Buffer.byteLength(json) > maxBytes) throw invalidArgument(field, `larger than ${maxBytes} bytes of JSON`);
+  if (json.includes("\\u0000")) throw invalidArgument(field, "contains a NUL character");
+  return json;
+}
+
+/** A store namespace: 1..32 non-empty labels without dots or NUL. */
+export function namespace(field: string, labels: readonly string[], { allowEmpty = false } = {}): string[] {
+  if (labels.length === 0 && !allowEmpty) throw invalidArgument(field, "must have at least one label");
+  if (labels.length > limits.maxNamespaceDepth) throw invalidArgument(field, `deeper than ${limits.maxNamespaceDepth} labels`);
+  for (const label of labels) {
+    if (label === "") throw invalidArgument(field, "labels must not be empty");
+    if (label.includes(".")) throw invalidArgument(field, "labels must not contain '.'");
+    text(field, label, { maxLength: limits.maxLabelLength });
+  }
+  return [...labels];
+}
+
+/** Removes undefined fields, so a value travels as JSON. */
+export function compact(value: Record<string, unknown>): JsonObject {
+  const result: JsonObject = {};
+  for (const [key, field] of Object.entries(value)) {
+    if (field !== undefined) result[key] = field as JsonObject[string];
+  }
+  return result;
+}
