@@ -94,7 +94,7 @@ export async function decide(table: HandlerTable, request: DecisionRequest, opti
   if (result === false) {
     return { effect: "deny", handlerKey: key, status: 403, message: "Forbidden", headers: {} };
   }
-  if (typeof result !== "object" || Array.isArray(result)) {
+  if (!isPlainObject(result)) {
     throw new HandlerFailure(
       "invalid_result",
       key,
@@ -109,6 +109,12 @@ export async function decide(table: HandlerTable, request: DecisionRequest, opti
     }
     throw error;
   }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

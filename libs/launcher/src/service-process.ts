@@ -53,7 +53,7 @@ export function startServiceProcess(options: ServiceProcessOptions): Promise<Ser
     });
     createInterface({ input: child.stdout! }).on("line", (line) => {
       options.onLog?.(line);
-      const address = listeningAddress(line);
+      const address = listeningAddress(line, options.name);
       if (address === undefined) return;
       clearTimeout(timer);
       child.removeAllListeners("exit");
@@ -62,14 +62,9 @@ export function startServiceProcess(options: ServiceProcessOptions): Promise<Ser
   });
 }
 
-function listeningAddress(line: string): string | undefined {
-  if (!line.startsWith("{")) return undefined;
-  try {
-    const record = JSON.parse(line) as { msg?: unknown; address?: unknown };
-    return record.msg === "listening" && typeof record.address === "string" ? record.address : undefined;
-  } catch {
-    return undefined;
-  }
+function listeningAddress(line: string, name: string): string | undefined {
+  const prefix = `gatehouse ${name} listening on `;
+  return line.startsWith(prefix) ? line.slice(prefix.length) : undefined;
 }
 
 function stopProcess(child: ChildProcess, graceMs: number): Promise<void> {

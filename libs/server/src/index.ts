@@ -9,4 +9,4 @@ export { statusFromConnectError, connectErrorFromStatus } from "./status-details
 export { createLogger, type Logger } from "./logger.js";
 export { listen, shutdown, serverOptions } from "./listen.js";
 export { envString, envOptional, envInt, envList } from "./env.js";
-export { runService } from "./process.js";
+export { runService, type RunningService } from "./process.js";

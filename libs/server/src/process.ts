@@ -1,15 +1,20 @@
 import type { Logger } from "./logger.js";
 
+/** A started service: where it listens and how to stop it. */
+export interface RunningService {
+  /** host:port. */
+  address: string;
+  stop(): Promise<void>;
+}
+
 /**
  * Runs a service's start-up and then waits for SIGTERM/SIGINT to stop it.
- * A start-up failure prints its message (such as a broken auth module) and
- * exits 1, without a stack trace for configuration errors.
+ * Once listening it prints `gatehouse <name> listening on <host:port>` on
+ * stdout whatever the log level, for people and for launchers. A start-up
+ * failure prints its message (such as a broken auth module) and exits 1.
  */
-export async function runService(
-  logger: Logger,
-  start: () => Promise<{ stop: () => Promise<void> }>,
-): Promise<void> {
-  let running: { stop: () => Promise<void> };
+export async function runService(name: string, logger: Logger, start: () => Promise<RunningService>): Promise<void> {
+  let running: RunningService;
   try {
     running = await start();
   } catch (error) {
@@ -18,6 +23,7 @@ export async function runService(
     process.stderr.write(`cannot start: ${message}\n`);
     process.exit(1);
   }
+  process.stdout.write(`gatehouse ${name} listening on ${running.address}\n`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -9,7 +9,7 @@ import { startAuthnServer } from "./server.js";
 
 const logger = createLogger("authn");
 
-await runService(logger, async () => {
+await runService("authn", logger, async () => {
   const config = await loadConfig(envString("GATEHOUSE_CONFIG", "gatehouse.json"));
   const { authenticate } = await loadAuthModule(config);
   const identity = identityConfigFromEnv(logger);
@@ -21,6 +21,5 @@ await runService(logger, async () => {
   });
   const host = envString("AUTHN_HOST", "127.0.0.1");
   const server = await startAuthnServer({ authenticate, cache, identity, logger }, host, envInt("AUTHN_PORT", 50052, { max: 65535 }));
-  logger.info({ address: `${host}:${server.port}` }, "listening");
-  return server;
+  return { address: `${host}:${server.port}`, stop: server.stop };
 });

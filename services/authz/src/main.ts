@@ -9,13 +9,13 @@ import { startAuthzServer } from "./server.js";
 
 const logger = createLogger("authz");
 
-await runService(logger, async () => {
+await runService("authz", logger, async () => {
   const config = await loadConfig(envString("GATEHOUSE_CONFIG", "gatehouse.json"));
   const { handlers } = await loadAuthModule(config);
   const table = buildHandlerTable(handlers);
   const host = envString("AUTHZ_HOST", "127.0.0.1");
   const handlerTimeoutMs = envInt("GATEHOUSE_HANDLER_TIMEOUT_MS", 2_000, { min: 1 });
   const server = await startAuthzServer({ table, handlerTimeoutMs, logger }, host, envInt("AUTHZ_PORT", 50053, { max: 65535 }));
-  logger.info({ address: `${host}:${server.port}`, handlers: [...handlers.keys()] }, "listening");
-  return server;
+  logger.info({ handlers: [...handlers.keys()] }, "handlers loaded");
+  return { address: `${host}:${server.port}`, stop: server.stop };
 });

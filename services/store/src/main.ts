@@ -19,7 +19,7 @@ import { migrate } from "./sql/migrate.js";
 
 const logger = createLogger("store");
 
-await runService(logger, async () => {
+await runService("store", logger, async () => {
   const config = await loadConfig(envString("GATEHOUSE_CONFIG", "gatehouse.json"));
   const db = openDatabase(envString("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"), envInt("DATABASE_POOL_MAX", 10, { min: 1 }));
   const applied = await migrate(db);
@@ -66,8 +66,8 @@ await runService(logger, async () => {
     host,
     envInt("STORE_PORT", 50051, { max: 65535 }),
   );
-  logger.info({ address: `${host}:${server.port}` }, "listening");
   return {
+    address: `${host}:${server.port}`,
     async stop() {
       await server.stop();
       authnTransport.close();
