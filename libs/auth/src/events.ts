@@ -33,8 +33,8 @@ export function isHandlerKey(key: string): key is HandlerKey {
 }
 
 /** Splits "threads:create" into its resource and action. */
-export function parseEvent(event: string): { resource: Resource; action: Action } | undefined {
+export function parseEvent(event: string): { event: EventName; resource: Resource; action: Action } | undefined {
   if (!eventSet.has(event)) return undefined;
   const [resource, action] = event.split(":") as [Resource, Action];
-  return { resource, action };
+  return { event: event as EventName, resource, action };
 }

@@ -24,6 +24,13 @@ const fieldOperators = new Set(["$eq", "$ne", "$contains", "$in", "$exists"]);
  * `$in`, `$exists`, and top-level `$and` / `$or` lists. Anything else, such
  * as an unknown or misspelt operator or two operators in one object, is an
  * error, never a match.
+ *
+ * It also rejects what the store could not apply exactly (DESIGN.md,
+ * Contracts: authz rejects what it cannot represent): text Postgres cannot
+ * hold (NUL characters), text that is not well-formed Unicode (a lone
+ * surrogate would reach Postgres as U+FFFD and match a different key or
+ * value), and operand objects with a "__proto__" key, which the
+ * google.protobuf.Struct encoding on the wire silently drops.
  */
 export function parseFilter(input: unknown, limits: FilterLimits = defaultFilterLimits): FilterExpr {
   const budget = { conditions: 0 };
@@ -41,7 +48,7 @@ function parseObject(input: unknown, depth: number, limits: FilterLimits, budget
   for (const key of Object.keys(input)) {
     const operand = input[key];
     if (key === "$and" || key === "$or") {
-      if (!Array.isArray(operand)) throw new FilterError(`${key} takes a list of filters`, key);
+      if (!Array.isArray(operand)) throw new FilterError(`${key} takes a list of filters, got ${describeType(operand)}`, key);
       const children = operand.map((child) => parseObject(child, depth + 1, limits, budget));
       filters.push({ op: key === "$and" ? "and" : "or", filters: children });
       continue;
@@ -63,7 +70,7 @@ function parseCondition(key: string, operand: unknown, limits: FilterLimits): Fi
     const operators = names.filter((name) => name.startsWith("$"));
     if (operators.length > 0) {
       if (operators.length !== names.length || names.length !== 1) {
-        throw new FilterError(`key "${key}": an operator object takes exactly one operator, got ${names.join(", ")}`, key);
+        throw new FilterError(`key ${quote(key)}: an operator object takes exactly one operator, got ${names.join(", ")}`, key);
       }
       return parseOperator(key, operators[0]!, operand[operators[0]!], limits);
     }
@@ -73,7 +80,7 @@ function parseCondition(key: string, operand: unknown, limits: FilterLimits): Fi
 
 function parseOperator(key: string, operator: string, operand: unknown, limits: FilterLimits): FilterExpr {
   if (!fieldOperators.has(operator)) {
-    throw new FilterError(`key "${key}": unknown operator ${operator}`, key);
+    throw new FilterError(`key ${quote(key)}: unknown operator ${operator}`, key);
   }
   switch (operator) {
     case "$eq":
@@ -86,18 +93,33 @@ function parseOperator(key: string, operator: string, operand: unknown, limits: 
     }
     case "$in": {
       const value = toJson(key, operand, limits);
-      if (!Array.isArray(value)) throw new FilterError(`key "${key}": $in takes a list`, key);
+      if (!Array.isArray(value)) throw new FilterError(`key ${quote(key)}: $in takes a list`, key);
       return { op: "in", key, values: value };
     }
     default: {
-      if (typeof operand !== "boolean") throw new FilterError(`key "${key}": $exists takes true or false`, key);
+      if (typeof operand !== "boolean") throw new FilterError(`key ${quote(key)}: $exists takes true or false`, key);
       return { op: "exists", key, present: operand };
     }
   }
 }
 
 function checkKey(key: string): void {
-  if (key.includes("\u0000")) throw new FilterError("a filter key contains a NUL character", key);
+  const problem = textProblem(key);
+  if (problem) throw new FilterError(`key ${quote(key)}: the key ${problem}`, key);
+}
+
+const loneSurrogate = /[\uD800-\uDFFF]/u;
+
+/** Says what keeps a text from reaching Postgres unchanged, if anything. */
+function textProblem(text: string): string | undefined {
+  if (text.includes("\u0000")) return "contains a NUL character";
+  if (loneSurrogate.test(text)) return "is not well-formed Unicode (it has a lone surrogate)";
+  return undefined;
+}
+
+/** Writes a key into a message as a JSON string, so control characters and lone surrogates show escaped. */
+function quote(key: string): string {
+  return JSON.stringify(key);
 }
 
 /** Checks that a handler's operand is plain JSON Postgres can store, within the size limit. */
@@ -105,20 +127,21 @@ function toJson(key: string, operand: unknown, limits: FilterLimits): JsonValue 
   checkJson(key, operand, 0);
   const text = JSON.stringify(operand);
   if (text.length > limits.maxOperandLength) {
-    throw new FilterError(`key "${key}": the operand is longer than ${limits.maxOperandLength} characters of JSON`, key);
+    throw new FilterError(`key ${quote(key)}: the operand is longer than ${limits.maxOperandLength} characters of JSON`, key);
   }
   return operand as JsonValue;
 }
 
 function checkJson(key: string, value: unknown, depth: number): void {
-  if (depth > 32) throw new FilterError(`key "${key}": the operand nests deeper than 32 levels`, key);
+  if (depth > 32) throw new FilterError(`key ${quote(key)}: the operand nests deeper than 32 levels`, key);
   if (value === null || typeof value === "boolean") return;
   if (typeof value === "string") {
-    if (value.includes("\u0000")) throw new FilterError(`key "${key}": a string operand contains a NUL character`, key);
+    const problem = textProblem(value);
+    if (problem) throw new FilterError(`key ${quote(key)}: a string operand ${problem}`, key);
     return;
   }
   if (typeof value === "number") {
-    if (!Number.isFinite(value)) throw new FilterError(`key "${key}": ${value} is not a JSON number`, key);
+    if (!Number.isFinite(value)) throw new FilterError(`key ${quote(key)}: ${value} is not a JSON number`, key);
     return;
   }
   if (Array.isArray(value)) {
@@ -127,12 +150,13 @@ function checkJson(key: string, value: unknown, depth: number): void {
   }
   if (isPlainObject(value)) {
     for (const name of Object.keys(value)) {
-      if (name.includes("\u0000")) throw new FilterError(`key "${key}": an operand key contains a NUL character`, key);
+      const problem = name === "__proto__" ? "is \"__proto__\", which the wire encoding cannot carry" : textProblem(name);
+      if (problem) throw new FilterError(`key ${quote(key)}: an operand object key ${problem}`, key);
       checkJson(key, value[name], depth + 1);
     }
     return;
   }
-  throw new FilterError(`key "${key}": ${describeType(value)} is not a JSON value`, key);
+  throw new FilterError(`key ${quote(key)}: ${describeType(value)} is not a JSON value`, key);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -141,9 +165,10 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return prototype === Object.prototype || prototype === null;
 }
 
-/** Names a value's type for error messages: "a number", "an array", "a Date", ... */
+/** Names a value's type for error messages: "a number", "an array", "a Date", "undefined", ... */
 export function describeType(value: unknown): string {
   if (value === null) return "null";
+  if (value === undefined) return "undefined";
   if (Array.isArray(value)) return "an array";
   if (typeof value === "object") {
     const name = Object.getPrototypeOf(value)?.constructor?.name;

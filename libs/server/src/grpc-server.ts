@@ -1,8 +1,9 @@
 import * as grpc from "@grpc/grpc-js";
 import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
-import { ConnectError, createHandlerContext, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import { ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import { internalError } from "@gatehouse/errors";
 import type { Logger } from "./logger.js";
+import { GrpcHandlerContext } from "./grpc-handler-context.js";
 import { statusFromConnectError } from "./status-details.js";
 
 type AnyUnaryImpl = (request: unknown, context: HandlerContext) => Promise<unknown> | unknown;
@@ -70,44 +71,21 @@ function unaryHandler(
 ): grpc.handleUnaryCall<unknown, unknown> {
   const path = `/${service.typeName}/${method.name}`;
   return (call, callback) => {
-    const deadline = call.getDeadline();
-    const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
-    const aborter = new AbortController();
-    call.once("cancelled", () => aborter.abort(new Error("call cancelled by the client")));
-    const context = createHandlerContext({
-      service,
-      method,
-      protocolName: "grpc",
-      requestMethod: "POST",
-      url: path,
-      timeoutMs: Number.isFinite(deadlineMs) ? Math.max(0, deadlineMs - Date.now()) : undefined,
-      requestSignal: aborter.signal,
-      requestHeader: headersFromMetadata(call.metadata),
-    });
+    const context = new GrpcHandlerContext(service, method, path, call);
     Promise.resolve()
       .then(() => impl(call.request, context))
       .then(
         (response) => {
           const trailer = new grpc.Metadata();
-          context.responseTrailer.forEach((value, key) => trailer.set(key, value));
+          context.responseTrailerIfSet?.forEach((value, key) => trailer.set(key, value));
           callback(null, response, trailer);
         },
         (error: unknown) => {
           if (!(error instanceof ConnectError)) {
             logger.error({ err: error, method: path }, "unexpected error");
           }
-          const connectError = error instanceof ConnectError ? error : internalError();
-          callback(statusFromConnectError(connectError));
+          callback(statusFromConnectError(error instanceof ConnectError ? error : internalError()));
         },
       );
   };
-}
-
-/** Copies the text entries of gRPC metadata into Fetch headers. */
-export function headersFromMetadata(metadata: grpc.Metadata): Headers {
-  const headers = new Headers();
-  for (const [key, value] of Object.entries(metadata.getMap())) {
-    if (typeof value === "string") headers.set(key, value);
-  }
-  return headers;
 }

@@ -3,7 +3,8 @@
  * grpc-js servers, Connect clients over grpc-js channels, logging and
  * start-up/shutdown helpers shared by every service.
  */
-export { registerService, headersFromMetadata, type RegisterServiceOptions } from "./grpc-server.js";
+export { registerService, type RegisterServiceOptions } from "./grpc-server.js";
+export { GrpcHandlerContext, headersFromMetadata } from "./grpc-handler-context.js";
 export { createGrpcTransport, type GrpcTransportOptions, type ClosableTransport } from "./grpc-transport.js";
 export { statusFromConnectError, connectErrorFromStatus } from "./status-details.js";
 export { createLogger, type Logger } from "./logger.js";

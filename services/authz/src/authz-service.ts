@@ -1,7 +1,8 @@
-import { Code, type ServiceImpl } from "@connectrpc/connect";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { decide, HandlerFailure, parseEvent, type HandlerTable } from "@gatehouse/auth";
-import type { AuthzService } from "@gatehouse/contracts";
-import { gatehouseError, invalidArgument } from "@gatehouse/errors";
+import type { AuthorizeRequest, AuthzService, DecisionSchema } from "@gatehouse/contracts";
+import { gatehouseError, internalError, invalidArgument } from "@gatehouse/errors";
 import { describeFilterShape } from "@gatehouse/filters";
 import { userFromProto } from "@gatehouse/identity";
 import type { Logger } from "@gatehouse/server";
@@ -15,49 +16,69 @@ export interface AuthzServiceDeps {
   logger: Logger;
 }
 
+/** The most events one AuthorizeBatch call may carry. */
+export const maxBatchSize = 256;
+
 /**
- * AuthzService: one decision per call. A deny is an answer; a handler that
+ * AuthzService: one decision per event. A deny is an answer; a handler that
  * cannot decide is an error, so the caller fails closed. Every decision
  * writes one audit line (identity, event, handler, outcome, filter shape),
  * never a credential.
  */
 export function createAuthzService(deps: AuthzServiceDeps): ServiceImpl<typeof AuthzService> {
+  async function decideEvent(request: AuthorizeRequest): Promise<MessageInitShape<typeof DecisionSchema>> {
+    const event = `${request.resource}:${request.action}`;
+    const parsed = parseEvent(event);
+    if (parsed === undefined) throw invalidArgument("resource/action", `"${event}" is not an event`);
+    if (request.user === undefined || request.user.identity === "") throw invalidArgument("user", "required");
+    const user = userFromProto(request.user);
+    const audit = { identity: user.identity, event };
+    try {
+      const decision = await decide(deps.table, { event: parsed.event, user, value: request.value ?? {} }, { timeoutMs: deps.handlerTimeoutMs });
+      const encoded = decisionToProto(parsed.event, decision);
+      deps.logger.info(
+        {
+          ...audit,
+          handler: decision.handlerKey ?? null,
+          outcome: decision.effect === "deny" ? `deny:${decision.status}` : decision.filter ? "allow:filter" : "allow",
+          filter: decision.effect === "allow" && decision.filter ? describeFilterShape(decision.filter) : undefined,
+        },
+        "decision",
+      );
+      return encoded;
+    } catch (error) {
+      if (!(error instanceof HandlerFailure || error instanceof InvalidMutation)) throw error;
+      const handler = error instanceof HandlerFailure ? error.handlerKey : deps.table.get(parsed.event)?.key;
+      deps.logger.error({ ...audit, handler, outcome: "error", reason: error.message }, "decision");
+      if (error instanceof HandlerFailure && error.kind === "timed_out") {
+        throw gatehouseError(Code.DeadlineExceeded, "HANDLER_TIMED_OUT", "the authorization handler did not decide in time");
+      }
+      throw gatehouseError(Code.Internal, "HANDLER_FAILED", "the authorization handler failed");
+    }
+  }
+
   return {
     async authorize(request) {
-      const event = `${request.resource}:${request.action}`;
-      const parsed = parseEvent(event);
-      if (parsed === undefined) throw invalidArgument("resource/action", `"${event}" is not an event`);
-      if (request.user === undefined || request.user.identity === "") throw invalidArgument("user", "required");
-      const user = userFromProto(request.user);
-      const audit = { identity: user.identity, event };
-      try {
-        const decision = await decide(
-          deps.table,
-          { event: event as never, user, value: request.value ?? {} },
-          { timeoutMs: deps.handlerTimeoutMs },
-        );
-        const encoded = decisionToProto(event as never, decision);
-        deps.logger.info(
-          {
-            ...audit,
-            handler: decision.handlerKey ?? null,
-            outcome: decision.effect === "deny" ? `deny:${decision.status}` : decision.filter ? "allow:filter" : "allow",
-            filter: decision.effect === "allow" && decision.filter ? describeFilterShape(decision.filter) : undefined,
-          },
-          "decision",
-        );
-        return { decision: encoded };
-      } catch (error) {
-        if (error instanceof HandlerFailure || error instanceof InvalidMutation) {
-          const handler = error instanceof HandlerFailure ? error.handlerKey : deps.table.get(event as never)?.key;
-          deps.logger.error({ ...audit, handler, outcome: "error", reason: error.message }, "decision");
-          if (error instanceof HandlerFailure && error.kind === "timed_out") {
-            throw gatehouseError(Code.DeadlineExceeded, "HANDLER_TIMED_OUT", "the authorization handler did not decide in time");
-          }
-          throw gatehouseError(Code.Internal, "HANDLER_FAILED", "the authorization handler failed");
-        }
-        throw error;
+      return { decision: await decideEvent(request) };
+    },
+
+    async authorizeBatch(request) {
+      if (request.requests.length > maxBatchSize) {
+        throw invalidArgument("requests", `at most ${maxBatchSize} per batch`);
       }
+      const results = await Promise.all(
+        request.requests.map((one) =>
+          decideEvent(one).then(
+            (decision) => ({ result: { case: "decision" as const, value: decision } }),
+            (error: unknown) => {
+              if (!(error instanceof ConnectError)) deps.logger.error({ err: error }, "unexpected error in a batch");
+              const failure = error instanceof ConnectError ? error : internalError();
+              return { result: { case: "error" as const, value: { code: failure.code, message: failure.rawMessage } } };
+            },
+          ),
+        ),
+      );
+      return { results };
     },
   };
 }

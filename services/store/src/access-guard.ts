@@ -1,6 +1,6 @@
 import { getOption, type DescMethod } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Client, type HandlerContext } from "@connectrpc/connect";
-import { auth_event, Effect, type AuthnService, type AuthzService } from "@gatehouse/contracts";
+import { auth_event, Effect, type AuthnService, type Decision } from "@gatehouse/contracts";
 import { codeForHttpStatus, gatehouseError, internalError, unavailable } from "@gatehouse/errors";
 import { FilterError, filterFromProto, matchAll, type FilterExpr, type JsonObject } from "@gatehouse/filters";
 import {
@@ -13,6 +13,7 @@ import {
   type UserRecord,
 } from "@gatehouse/identity";
 import type { Logger } from "@gatehouse/server";
+import type { Authorizer } from "./authz-batcher.js";
 
 /** What a caller may do on this request, as decided by the handler that matched. */
 export interface Access {
@@ -30,7 +31,7 @@ export interface AccessGuardDeps {
   identity: IdentityConfig;
   cache: IdentityCache;
   authn: Client<typeof AuthnService>;
-  authz: Client<typeof AuthzService>;
+  authz: Authorizer;
   logger: Logger;
   /** The deadline of one authn or authz call, shortened to the caller's when that is sooner. */
   callTimeoutMs: number;
@@ -118,16 +119,15 @@ export function createAccessGuard(deps: AccessGuardDeps): AccessGuard {
         events.set(context.method, event);
       }
       const user = await authenticate(context);
-      let response;
+      let decision: Decision;
       try {
-        response = await deps.authz.authorize(
+        decision = await deps.authz.authorize(
           { user: userToProto(user), resource: event.resource, action: event.action, value },
-          { timeoutMs: timeoutFor(context) },
+          timeoutFor(context),
         );
       } catch (error) {
         throw translateDependencyError(error, "authorization", deps.logger);
       }
-      const decision = response.decision;
       if (decision?.effect !== Effect.ALLOW) {
         const denial = decision?.denial;
         throw gatehouseError(

@@ -9,6 +9,7 @@ import { AuthnService, AuthzService } from "@gatehouse/contracts";
 import { createIdentityCache, identityConfigFromEnv, sharedIdentityStoreFromEnv } from "@gatehouse/identity";
 import { createGrpcTransport, createLogger, envInt, envString, runService } from "@gatehouse/server";
 import { createAccessGuard } from "./access-guard.js";
+import { createBatchingAuthorizer } from "./authz-batcher.js";
 import { createAssistantRepo } from "./repo/assistant-repo.js";
 import { createItemRepo } from "./repo/item-repo.js";
 import { createRunRepo } from "./repo/run-repo.js";
@@ -48,7 +49,7 @@ await runService("store", logger, async () => {
     identity,
     cache,
     authn: createClient(AuthnService, authnTransport),
-    authz: createClient(AuthzService, authzTransport),
+    authz: createBatchingAuthorizer(createClient(AuthzService, authzTransport)),
     logger,
     callTimeoutMs,
   });

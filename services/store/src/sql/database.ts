@@ -10,6 +10,12 @@ export function openDatabase(url: string, max: number): Database {
   pool.on("error", () => {
     // An idle client lost its connection; the pool replaces it on next use.
   });
+  pool.on("connect", (client) => {
+    // Plan every execution with its actual parameters. A generic plan cannot
+    // see how selective a filter's `metadata @> $n` is, and picks a scan of
+    // the created_at index that reads the whole table for one owner's page.
+    client.query("SET plan_cache_mode = force_custom_plan").catch(() => {});
+  });
   return pool;
 }
 

@@ -9,13 +9,15 @@ import { file_gatehouse_authz_v1_decision } from "./decision_pb.js";
 import type { User } from "../../type/v1/user_pb.js";
 import { file_gatehouse_type_v1_user } from "../../type/v1/user_pb.js";
 import { file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
+import type { Status } from "../../../google/rpc/status_pb.js";
+import { file_google_rpc_status } from "../../../google/rpc/status_pb.js";
 import type { JsonObject, Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file gatehouse/authz/v1/authz_service.proto.
  */
 export const file_gatehouse_authz_v1_authz_service: GenFile = /*@__PURE__*/
-  fileDesc("CiZnYXRlaG91c2UvYXV0aHovdjEvYXV0aHpfc2VydmljZS5wcm90bxISZ2F0ZWhvdXNlLmF1dGh6LnYxIoMBChBBdXRob3JpemVSZXF1ZXN0EiUKBHVzZXIYASABKAsyFy5nYXRlaG91c2UudHlwZS52MS5Vc2VyEhAKCHJlc291cmNlGAIgASgJEg4KBmFjdGlvbhgDIAEoCRImCgV2YWx1ZRgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiQwoRQXV0aG9yaXplUmVzcG9uc2USLgoIZGVjaXNpb24YASABKAsyHC5nYXRlaG91c2UuYXV0aHoudjEuRGVjaXNpb24yaAoMQXV0aHpTZXJ2aWNlElgKCUF1dGhvcml6ZRIkLmdhdGVob3VzZS5hdXRoei52MS5BdXRob3JpemVSZXF1ZXN0GiUuZ2F0ZWhvdXNlLmF1dGh6LnYxLkF1dGhvcml6ZVJlc3BvbnNlYgZwcm90bzM", [file_gatehouse_authz_v1_decision, file_gatehouse_type_v1_user, file_google_protobuf_struct]);
+  fileDesc("CiZnYXRlaG91c2UvYXV0aHovdjEvYXV0aHpfc2VydmljZS5wcm90bxISZ2F0ZWhvdXNlLmF1dGh6LnYxIoMBChBBdXRob3JpemVSZXF1ZXN0EiUKBHVzZXIYASABKAsyFy5nYXRlaG91c2UudHlwZS52MS5Vc2VyEhAKCHJlc291cmNlGAIgASgJEg4KBmFjdGlvbhgDIAEoCRImCgV2YWx1ZRgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiQwoRQXV0aG9yaXplUmVzcG9uc2USLgoIZGVjaXNpb24YASABKAsyHC5nYXRlaG91c2UuYXV0aHoudjEuRGVjaXNpb24iTwoVQXV0aG9yaXplQmF0Y2hSZXF1ZXN0EjYKCHJlcXVlc3RzGAEgAygLMiQuZ2F0ZWhvdXNlLmF1dGh6LnYxLkF1dGhvcml6ZVJlcXVlc3QiTgoWQXV0aG9yaXplQmF0Y2hSZXNwb25zZRI0CgdyZXN1bHRzGAEgAygLMiMuZ2F0ZWhvdXNlLmF1dGh6LnYxLkF1dGhvcml6ZVJlc3VsdCJyCg9BdXRob3JpemVSZXN1bHQSMAoIZGVjaXNpb24YASABKAsyHC5nYXRlaG91c2UuYXV0aHoudjEuRGVjaXNpb25IABIjCgVlcnJvchgCIAEoCzISLmdvb2dsZS5ycGMuU3RhdHVzSABCCAoGcmVzdWx0MtEBCgxBdXRoelNlcnZpY2USWAoJQXV0aG9yaXplEiQuZ2F0ZWhvdXNlLmF1dGh6LnYxLkF1dGhvcml6ZVJlcXVlc3QaJS5nYXRlaG91c2UuYXV0aHoudjEuQXV0aG9yaXplUmVzcG9uc2USZwoOQXV0aG9yaXplQmF0Y2gSKS5nYXRlaG91c2UuYXV0aHoudjEuQXV0aG9yaXplQmF0Y2hSZXF1ZXN0GiouZ2F0ZWhvdXNlLmF1dGh6LnYxLkF1dGhvcml6ZUJhdGNoUmVzcG9uc2ViBnByb3RvMw", [file_gatehouse_authz_v1_decision, file_gatehouse_type_v1_user, file_google_protobuf_struct, file_google_rpc_status]);
 
 /**
  * AuthorizeRequest is one event to decide.
@@ -81,6 +83,85 @@ export const AuthorizeResponseSchema: GenMessage<AuthorizeResponse> = /*@__PURE_
   messageDesc(file_gatehouse_authz_v1_authz_service, 1);
 
 /**
+ * AuthorizeBatchRequest is a list of independent events to decide.
+ *
+ * @generated from message gatehouse.authz.v1.AuthorizeBatchRequest
+ */
+export type AuthorizeBatchRequest = Message<"gatehouse.authz.v1.AuthorizeBatchRequest"> & {
+  /**
+   * The events, at most 256.
+   *
+   * @generated from field: repeated gatehouse.authz.v1.AuthorizeRequest requests = 1;
+   */
+  requests: AuthorizeRequest[];
+};
+
+/**
+ * Describes the message gatehouse.authz.v1.AuthorizeBatchRequest.
+ * Use `create(AuthorizeBatchRequestSchema)` to create a new message.
+ */
+export const AuthorizeBatchRequestSchema: GenMessage<AuthorizeBatchRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_authz_v1_authz_service, 2);
+
+/**
+ * AuthorizeBatchResponse carries one result per request, in request order.
+ *
+ * @generated from message gatehouse.authz.v1.AuthorizeBatchResponse
+ */
+export type AuthorizeBatchResponse = Message<"gatehouse.authz.v1.AuthorizeBatchResponse"> & {
+  /**
+   * The results, in the order of the requests.
+   *
+   * @generated from field: repeated gatehouse.authz.v1.AuthorizeResult results = 1;
+   */
+  results: AuthorizeResult[];
+};
+
+/**
+ * Describes the message gatehouse.authz.v1.AuthorizeBatchResponse.
+ * Use `create(AuthorizeBatchResponseSchema)` to create a new message.
+ */
+export const AuthorizeBatchResponseSchema: GenMessage<AuthorizeBatchResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_authz_v1_authz_service, 3);
+
+/**
+ * AuthorizeResult is the outcome of one event of a batch.
+ *
+ * @generated from message gatehouse.authz.v1.AuthorizeResult
+ */
+export type AuthorizeResult = Message<"gatehouse.authz.v1.AuthorizeResult"> & {
+  /**
+   * The decision, or the error Authorize would have failed with.
+   *
+   * @generated from oneof gatehouse.authz.v1.AuthorizeResult.result
+   */
+  result: {
+    /**
+     * The decision of the handler that matched.
+     *
+     * @generated from field: gatehouse.authz.v1.Decision decision = 1;
+     */
+    value: Decision;
+    case: "decision";
+  } | {
+    /**
+     * Why no decision could be made; the caller fails closed.
+     *
+     * @generated from field: google.rpc.Status error = 2;
+     */
+    value: Status;
+    case: "error";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message gatehouse.authz.v1.AuthorizeResult.
+ * Use `create(AuthorizeResultSchema)` to create a new message.
+ */
+export const AuthorizeResultSchema: GenMessage<AuthorizeResult> = /*@__PURE__*/
+  messageDesc(file_gatehouse_authz_v1_authz_service, 4);
+
+/**
  * AuthzService runs the operator's authorization handlers. It is internal:
  * only Gatehouse services call it.
  *
@@ -99,6 +180,18 @@ export const AuthzService: GenService<{
     methodKind: "unary";
     input: typeof AuthorizeRequestSchema;
     output: typeof AuthorizeResponseSchema;
+  },
+  /**
+   * Decides up to 256 independent events in one round trip, each exactly as
+   * Authorize would. The store coalesces the authorizations of concurrent
+   * requests into one batch, which halves the cost of the authz hop under load.
+   *
+   * @generated from rpc gatehouse.authz.v1.AuthzService.AuthorizeBatch
+   */
+  authorizeBatch: {
+    methodKind: "unary";
+    input: typeof AuthorizeBatchRequestSchema;
+    output: typeof AuthorizeBatchResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_gatehouse_authz_v1_authz_service, 0);

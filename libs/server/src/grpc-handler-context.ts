@@ -1,0 +1,75 @@
+import type * as grpc from "@grpc/grpc-js";
+import type { DescMethod, DescService } from "@bufbuild/protobuf";
+import { createContextValues, type ContextValues, type HandlerContext } from "@connectrpc/connect";
+
+/**
+ * A Connect HandlerContext over one grpc-js call, built lazily: headers, the
+ * abort signal and context values are only made when a handler reads them.
+ * Connect's own createHandlerContext builds all of them eagerly, which costs
+ * a measurable share of a unary call on the hot path.
+ */
+export class GrpcHandlerContext implements HandlerContext {
+  readonly protocolName = "grpc";
+  readonly requestMethod = "POST";
+  readonly #call: grpc.ServerUnaryCall<unknown, unknown>;
+  readonly #deadlineMs: number;
+  #requestHeader: Headers | undefined;
+  #responseHeader: Headers | undefined;
+  #responseTrailer: Headers | undefined;
+  #signal: AbortSignal | undefined;
+  #values: ContextValues | undefined;
+
+  constructor(
+    readonly service: DescService,
+    readonly method: DescMethod,
+    readonly url: string,
+    call: grpc.ServerUnaryCall<unknown, unknown>,
+  ) {
+    this.#call = call;
+    const deadline = call.getDeadline();
+    this.#deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
+  }
+
+  readonly timeoutMs = (): number | undefined =>
+    Number.isFinite(this.#deadlineMs) ? Math.max(0, this.#deadlineMs - Date.now()) : undefined;
+
+  get requestHeader(): Headers {
+    return (this.#requestHeader ??= headersFromMetadata(this.#call.metadata));
+  }
+
+  get responseHeader(): Headers {
+    return (this.#responseHeader ??= new Headers());
+  }
+
+  get responseTrailer(): Headers {
+    return (this.#responseTrailer ??= new Headers());
+  }
+
+  /** Headers a handler set for the response, if it set any. */
+  get responseTrailerIfSet(): Headers | undefined {
+    return this.#responseTrailer;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#signal === undefined) {
+      const controller = new AbortController();
+      if (this.#call.cancelled) controller.abort(new Error("call cancelled by the client"));
+      else this.#call.once("cancelled", () => controller.abort(new Error("call cancelled by the client")));
+      this.#signal = controller.signal;
+    }
+    return this.#signal;
+  }
+
+  get values(): ContextValues {
+    return (this.#values ??= createContextValues());
+  }
+}
+
+/** Copies the text entries of gRPC metadata into Fetch headers. */
+export function headersFromMetadata(metadata: grpc.Metadata): Headers {
+  const headers = new Headers();
+  for (const [key, value] of Object.entries(metadata.getMap())) {
+    if (typeof value === "string") headers.set(key, value);
+  }
+  return headers;
+}

@@ -1,0 +1,68 @@
+import { compileFilter, type FilterExpr } from "@gatehouse/filters";
+import type pg from "pg";
+
+/** How Postgres may plan a filtered select. */
+export type PlannerMode = "default" | "index";
+
+/**
+ * A scratch table of metadata rows, shaped like the resource tables:
+ * `metadata jsonb` with a GIN `jsonb_path_ops` index (DESIGN.md, Filters in
+ * Postgres).
+ */
+export interface MetadataTable {
+  /** Replaces the table's rows with these JSON texts, bound as parameters and numbered 1, 2, … in order. */
+  load(rows: readonly string[]): Promise<void>;
+  /**
+   * Ids of the rows that `SELECT id FROM table WHERE <compileFilter(filter)>`
+   * returns, ascending. In "index" mode sequential scans are switched off for
+   * that one statement, so every indexable term goes through the GIN index.
+   */
+  select(filter: FilterExpr, mode?: PlannerMode): Promise<number[]>;
+  /**
+   * Ids of loaded rows Postgres reads differently from JavaScript: their
+   * jsonb differs from JSON.stringify(JSON.parse(text)).
+   */
+  misread(rows: readonly string[]): Promise<number[]>;
+}
+
+/**
+ * Creates the table `name` (an identifier written in test code, never data)
+ * with its GIN index, on a client the caller owns.
+ */
+export async function createMetadataTable(client: pg.ClientBase, name: string): Promise<MetadataTable> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain table name: ${name}`);
+  await client.query(`CREATE TABLE ${name} (id int PRIMARY KEY, metadata jsonb NOT NULL)`);
+  await client.query(`CREATE INDEX ${name}_metadata_idx ON ${name} USING gin (metadata jsonb_path_ops)`);
+  const ids = (result: pg.QueryResult<{ id: number }>) => result.rows.map((row) => row.id);
+  return {
+    async load(rows) {
+      await client.query(`TRUNCATE ${name}`);
+      await client.query(
+        `INSERT INTO ${name} (id, metadata) SELECT ordinality, doc::jsonb FROM unnest($1::text[]) WITH ORDINALITY AS input(doc, ordinality)`,
+        [rows],
+      );
+    },
+    async select(filter, mode = "default") {
+      const params: unknown[] = [];
+      const sql = `SELECT id FROM ${name} WHERE ${compileFilter(filter, { column: "metadata", params })} ORDER BY id`;
+      if (mode === "default") return ids(await client.query(sql, params));
+      await client.query("BEGIN");
+      try {
+        await client.query("SET LOCAL enable_seqscan = off");
+        return ids(await client.query(sql, params));
+      } finally {
+        await client.query("COMMIT");
+      }
+    },
+    async misread(rows) {
+      const canonical = rows.map((text) => JSON.stringify(JSON.parse(text)));
+      return ids(
+        await client.query(
+          `SELECT id FROM ${name} JOIN unnest($1::text[]) WITH ORDINALITY AS input(doc, id) USING (id)
+           WHERE ${name}.metadata <> input.doc::jsonb ORDER BY id`,
+          [canonical],
+        ),
+      );
+    },
+  };
+}
