@@ -8,13 +8,23 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectError, expectOk, fromStruct, grpc, storeClient, toStruct, type StoreClient } from "../support/proto-client.js";
 import { fromRoot, startTestGatehouse, type TestGatehouse } from "../support/test-gatehouse.js";
 
-describe("private conversations: one owner handler", () => {
+/** The tutorial's auth file in both forms: written against Gatehouse and against LangGraph.js. */
+const forms = [
+  { library: "@gatehouse/auth", owner: "gatehouse.json", scoped: "examples/private-chat/gatehouse.scoped.json" },
+  {
+    library: "@langchain/langgraph-sdk/auth",
+    owner: "examples/private-chat/gatehouse.langgraph.json",
+    scoped: "examples/private-chat/gatehouse.langgraph-scoped.json",
+  },
+];
+
+describe.each(forms)("private conversations with $library: one owner handler", ({ owner: ownerConfig }) => {
   let gatehouse: TestGatehouse;
   let alice: StoreClient;
   let bob: StoreClient;
 
   beforeAll(async () => {
-    gatehouse = await startTestGatehouse(fromRoot("gatehouse.json"));
+    gatehouse = await startTestGatehouse(fromRoot(ownerConfig));
     alice = storeClient(gatehouse.storeAddress, { authorization: "Bearer user1-token" });
     bob = storeClient(gatehouse.storeAddress, { authorization: "Bearer user2-token" });
   });
@@ -124,13 +134,13 @@ describe("private conversations: one owner handler", () => {
   });
 });
 
-describe("private conversations: scoped handlers", () => {
+describe.each(forms)("private conversations with $library: scoped handlers", ({ scoped: scopedConfig }) => {
   let gatehouse: TestGatehouse;
   let alice: StoreClient;
   let bob: StoreClient;
 
   beforeAll(async () => {
-    gatehouse = await startTestGatehouse(fromRoot("examples/private-chat/gatehouse.scoped.json"));
+    gatehouse = await startTestGatehouse(fromRoot(scopedConfig));
     alice = storeClient(gatehouse.storeAddress, { authorization: "Bearer user1-token" });
     bob = storeClient(gatehouse.storeAddress, { authorization: "Bearer user2-token" });
   });

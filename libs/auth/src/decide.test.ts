@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Auth, type Handler } from "./auth.js";
+import { Auth, type AuthContext, type Handler } from "./auth.js";
 import { decide, HandlerFailure } from "./decide.js";
 import { buildHandlerTable } from "./handler-table.js";
 import { HTTPException } from "./http-exception.js";
@@ -7,8 +7,11 @@ import { normalizeUser } from "./user.js";
 
 const alice = normalizeUser({ identity: "alice", permissions: ["threads:write"] });
 
-function run(handler: Handler<never>, value: Record<string, unknown> = { thread_id: "t1" }, timeoutMs = 1_000) {
-  const table = buildHandlerTable(new Auth().on("threads:read", handler).definition.handlers);
+/** Any function, so tests can register handlers that break the Handler contract on purpose. */
+type AnyHandler = (context: AuthContext<any>) => unknown;
+
+function run(handler: AnyHandler, value: Record<string, unknown> = { thread_id: "t1" }, timeoutMs = 1_000) {
+  const table = buildHandlerTable(new Auth().on("threads:read", handler as Handler).definition.handlers);
   return decide(table, { event: "threads:read", user: alice, value }, { timeoutMs });
 }
 
@@ -43,7 +46,7 @@ describe("handler results (SPEC §4)", () => {
     ["an array", () => [{ owner: "alice" }], /returned an array/],
     ["a Date", () => new Date(), /returned a Date/],
   ])("returning %s is a failure naming the handler and the type", async (_name, handler, message) => {
-    const failure = await run(handler as Handler<never>).catch((error: unknown) => error);
+    const failure = await run(handler).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(HandlerFailure);
     expect((failure as HandlerFailure).kind).toBe("invalid_result");
     expect((failure as HandlerFailure).message).toMatch(/handler "threads:read"/);

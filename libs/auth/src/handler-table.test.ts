@@ -8,10 +8,10 @@ function tableOf(auth: Auth) {
 }
 
 describe("handler resolution (SPEC §3)", () => {
-  const exact = () => "exact";
-  const resource = () => "resource";
-  const anyResource = () => "any-resource";
-  const global = () => "global";
+  const exact = () => ({ handler: "exact" });
+  const resource = () => ({ handler: "resource" });
+  const anyResource = () => ({ handler: "anyResource" });
+  const global = () => ({ handler: "global" });
   const auth = new Auth().on("threads:create", exact).on("threads", resource).on("*:read", anyResource).on("*", global);
   const table = tableOf(auth);
 
