@@ -25,3 +25,4 @@ export { decide, HandlerFailure, type Decision, type DecisionRequest, type Decid
 export { toAuthDefinition, type AuthDefinition } from "./auth-definition.js";
 export { loadConfig, ConfigError, type GatehouseConfig } from "./load-config.js";
 export { loadAuthModule } from "./load-auth-module.js";
+export { resolutionRows, formatResolutionTable, type ResolutionRow } from "./describe-table.js";
