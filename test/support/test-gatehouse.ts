@@ -19,7 +19,11 @@ export function fromRoot(path: string): string {
  * Starts authn, authz and store as separate processes on loopback ports,
  * on a fresh database and on Redis when REDIS_URL is set.
  */
-export async function startTestGatehouse(configPath: string, env: Record<string, string> = {}): Promise<TestGatehouse> {
+export async function startTestGatehouse(
+  configPath: string,
+  env: Record<string, string> = {},
+  onLog?: (service: string, line: string) => void,
+): Promise<TestGatehouse> {
   const database = await createTestDatabase();
   try {
     const cluster = await startCluster({
@@ -28,7 +32,7 @@ export async function startTestGatehouse(configPath: string, env: Record<string,
       databasePoolMax: database.poolMax,
       redisUrl: process.env.REDIS_URL,
       env: { LOG_LEVEL: process.env.LOG_LEVEL ?? "silent", ...env },
-      onLog: process.env.GATEHOUSE_TEST_LOGS ? (service, line) => console.log(`[${service}] ${line}`) : undefined,
+      onLog: onLog ?? (process.env.GATEHOUSE_TEST_LOGS ? (service, line) => console.log(`[${service}] ${line}`) : undefined),
     });
     return {
       cluster,
