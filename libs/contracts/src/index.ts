@@ -16,5 +16,7 @@ export * from "./gen/gatehouse/store/v1/run_pb.js";
 export * from "./gen/gatehouse/store/v1/run_service_pb.js";
 export * from "./gen/gatehouse/store/v1/item_pb.js";
 export * from "./gen/gatehouse/store/v1/item_service_pb.js";
+export * from "./gen/gatehouse/store/v1/cron_pb.js";
+export * from "./gen/gatehouse/store/v1/cron_service_pb.js";
 export * from "./gen/google/rpc/status_pb.js";
 export * from "./gen/google/rpc/error_details_pb.js";

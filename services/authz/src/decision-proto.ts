@@ -33,7 +33,7 @@ export function decisionToProto(event: EventName, decision: HandlerDecision): Me
 }
 
 function itemTarget(event: EventName, value: Record<string, unknown>) {
-  const { namespace, key } = value;
+  const { namespace = [], key } = value;
   if (!Array.isArray(namespace) || !namespace.every((label) => typeof label === "string")) {
     throw new InvalidMutation("value.namespace must stay a list of strings");
   }

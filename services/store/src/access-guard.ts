@@ -45,6 +45,11 @@ export interface AccessGuard {
    * on a rejected credential, a deny, or any failure to decide (fail closed).
    */
   authorize(context: HandlerContext, value: JsonObject): Promise<Access>;
+  /**
+   * The same for a second event an RPC raises besides its declared one, such
+   * as threads:create for the new thread of CopyThread.
+   */
+  authorizeEvent(context: HandlerContext, event: `${string}:${string}`, value: JsonObject): Promise<Access>;
 }
 
 /** The event each method declares; a method without one cannot be served. */
@@ -111,50 +116,58 @@ export function createAccessGuard(deps: AccessGuardDeps): AccessGuard {
     return entry.user;
   }
 
+  async function decideFor(context: HandlerContext, event: { resource: string; action: string }, value: JsonObject): Promise<Access> {
+    const user = await authenticate(context);
+    let decision: Decision;
+    try {
+      decision = await deps.authz.authorize(
+        { user: userToProto(user), resource: event.resource, action: event.action, value },
+        timeoutFor(context),
+      );
+    } catch (error) {
+      throw translateDependencyError(error, "authorization", deps.logger);
+    }
+    if (decision.effect !== Effect.ALLOW) {
+      const denial = decision.denial;
+      throw gatehouseError(
+        codeForHttpStatus(denial?.httpStatus ?? 403),
+        "PERMISSION_DENIED",
+        denial?.message || "Forbidden",
+        {},
+        denial?.headers,
+      );
+    }
+    let filter: FilterExpr;
+    try {
+      filter = decision.filter ? filterFromProto(decision.filter) : matchAll;
+    } catch (error) {
+      if (error instanceof FilterError) {
+        deps.logger.error({ err: error, handler: decision.handlerKey }, "authz sent a filter this server cannot apply");
+        throw internalError();
+      }
+      throw error;
+    }
+    const item = decision.item;
+    return {
+      user,
+      filter,
+      metadata: decision.metadata,
+      item: item ? { namespace: item.namespace, key: item.key, value: item.value } : undefined,
+    };
+  }
+
   return {
-    async authorize(context, value) {
+    authorize(context, value) {
       let event = events.get(context.method);
       if (event === undefined) {
         event = authEventOf(context.method);
         events.set(context.method, event);
       }
-      const user = await authenticate(context);
-      let decision: Decision;
-      try {
-        decision = await deps.authz.authorize(
-          { user: userToProto(user), resource: event.resource, action: event.action, value },
-          timeoutFor(context),
-        );
-      } catch (error) {
-        throw translateDependencyError(error, "authorization", deps.logger);
-      }
-      if (decision?.effect !== Effect.ALLOW) {
-        const denial = decision?.denial;
-        throw gatehouseError(
-          codeForHttpStatus(denial?.httpStatus ?? 403),
-          "PERMISSION_DENIED",
-          denial?.message || "Forbidden",
-          {},
-          denial?.headers,
-        );
-      }
-      let filter: FilterExpr;
-      try {
-        filter = decision.filter ? filterFromProto(decision.filter) : matchAll;
-      } catch (error) {
-        if (error instanceof FilterError) {
-          deps.logger.error({ err: error, handler: decision.handlerKey }, "authz sent a filter this server cannot apply");
-          throw internalError();
-        }
-        throw error;
-      }
-      const item = decision.item;
-      return {
-        user,
-        filter,
-        metadata: decision.metadata,
-        item: item ? { namespace: item.namespace, key: item.key, value: item.value } : undefined,
-      };
+      return decideFor(context, event, value);
+    },
+    authorizeEvent(context, event, value) {
+      const [resource, action] = event.split(":") as [string, string];
+      return decideFor(context, { resource, action }, value);
     },
   };
 }

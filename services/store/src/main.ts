@@ -11,6 +11,7 @@ import { createGrpcTransport, createLogger, envInt, envString, runService } from
 import { createAccessGuard } from "./access-guard.js";
 import { createBatchingAuthorizer } from "./authz-batcher.js";
 import { createAssistantRepo } from "./repo/assistant-repo.js";
+import { createCronRepo } from "./repo/cron-repo.js";
 import { createItemRepo } from "./repo/item-repo.js";
 import { createRunRepo } from "./repo/run-repo.js";
 import { createThreadRepo } from "./repo/thread-repo.js";
@@ -61,6 +62,7 @@ await runService("store", logger, async () => {
       assistants: createAssistantRepo(db),
       runs: createRunRepo(db),
       items: createItemRepo(db),
+      crons: createCronRepo(db),
       graphs: new Set(Object.keys(config.graphs)),
     },
     logger,

@@ -1,10 +1,12 @@
 import type { DescService } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
-import { AssistantService, ItemService, RunService, ThreadService } from "@gatehouse/contracts";
+import { AssistantService, CronService, ItemService, RunService, ThreadService } from "@gatehouse/contracts";
 import { authEventOf, type AccessGuard } from "./access-guard.js";
 import { createAssistantService } from "./assistant-service.js";
+import { createCronService } from "./cron-service.js";
 import { createItemService } from "./item-service.js";
 import type { AssistantRepo } from "./repo/assistant-repo.js";
+import type { CronRepo } from "./repo/cron-repo.js";
 import type { ItemRepo } from "./repo/item-repo.js";
 import type { RunRepo } from "./repo/run-repo.js";
 import type { ThreadRepo } from "./repo/thread-repo.js";
@@ -18,6 +20,7 @@ export interface StoreDeps {
   assistants: AssistantRepo;
   runs: RunRepo;
   items: ItemRepo;
+  crons: CronRepo;
   graphs: ReadonlySet<string>;
 }
 
@@ -36,8 +39,9 @@ export function routes(deps: StoreDeps): Route[] {
   const all: Route[] = [
     { service: ThreadService, impl: createThreadService(deps.guard, deps.threads) },
     { service: AssistantService, impl: createAssistantService(deps.guard, deps.assistants, deps.graphs) },
-    { service: RunService, impl: createRunService(deps.guard, deps.runs) },
+    { service: RunService, impl: createRunService(deps.guard, deps.runs, deps.threads) },
     { service: ItemService, impl: createItemService(deps.guard, deps.items) },
+    { service: CronService, impl: createCronService(deps.guard, deps.crons) },
   ] as Route[];
   for (const { service } of all) {
     for (const method of service.methods) authEventOf(method);

@@ -1,6 +1,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import type { AssistantSchema, ItemSchema, RunSchema, ThreadSchema } from "@gatehouse/contracts";
+import type { AssistantSchema, CronSchema, ItemSchema, RunSchema, ThreadSchema } from "@gatehouse/contracts";
+import type { CronRow } from "./repo/cron-repo.js";
 import type { AssistantRow } from "./repo/assistant-repo.js";
 import type { ItemRow } from "./repo/item-repo.js";
 import type { RunRow } from "./repo/run-repo.js";
@@ -51,6 +52,20 @@ export function itemToProto(row: ItemRow): MessageInitShape<typeof ItemSchema> {
     namespace: row.namespace,
     key: row.key,
     value: row.value,
+    createdAt: timestampFromDate(row.created_at),
+    updatedAt: timestampFromDate(row.updated_at),
+  };
+}
+
+export function cronToProto(row: CronRow): MessageInitShape<typeof CronSchema> {
+  return {
+    cronId: row.cron_id,
+    threadId: row.thread_id ?? "",
+    assistantId: row.assistant_id,
+    schedule: row.schedule,
+    payload: row.payload,
+    metadata: row.metadata,
+    endTime: row.end_time === null ? undefined : timestampFromDate(row.end_time),
     createdAt: timestampFromDate(row.created_at),
     updatedAt: timestampFromDate(row.updated_at),
   };

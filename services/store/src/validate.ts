@@ -46,6 +46,22 @@ export function oneOf<T extends string>(field: string, value: string, allowed: r
   return value as T;
 }
 
+/** One of the allowed strings, or undefined when empty. */
+export function optionalOneOf<T extends string>(field: string, value: string, allowed: readonly T[]): T | undefined {
+  return value === "" ? undefined : oneOf(field, value, allowed, allowed[0]!);
+}
+
+/** The fields a search may sort by, and the directions. */
+export const sortFields = ["created_at", "updated_at"] as const;
+export const sortOrders = ["desc", "asc"] as const;
+
+/** An optional list of UUIDs, bounded; undefined when empty. */
+export function idList(field: string, ids: readonly string[]): string[] | undefined {
+  if (ids.length === 0) return undefined;
+  if (ids.length > limits.maxIds) throw invalidArgument(field, `more than ${limits.maxIds} ids`);
+  return ids.map((id, i) => requireUuid(`${field}[${i}]`, id));
+}
+
 /** A bounded text without NUL characters, which Postgres cannot store. */
 export function text(field: string, value: string, options: { required?: boolean; maxLength?: number } = {}): string {
   const { required = false, maxLength = limits.maxTextLength } = options;

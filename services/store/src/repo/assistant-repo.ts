@@ -1,7 +1,8 @@
 import { compileFilter, type FilterExpr, type JsonObject } from "@gatehouse/filters";
-import { query, type Database } from "../sql/database.js";
+import { query, withTransaction, type Database } from "../sql/database.js";
+import { limitOffset } from "../sql/paging.js";
 
-/** An assistants row as Postgres returns it. */
+/** An assistant (or one of its versions) as Postgres returns it. */
 export interface AssistantRow {
   assistant_id: string;
   graph_id: string;
@@ -16,6 +17,7 @@ export interface AssistantRow {
 }
 
 const columns = "assistant_id, graph_id, config, context, metadata, name, description, version, created_at, updated_at";
+const versionColumns = "v.assistant_id, v.graph_id, v.config, v.context, v.metadata, v.name, v.description, v.version, v.created_at, v.created_at AS updated_at";
 
 /** A new assistant; JSON fields as JSON text. */
 export interface NewAssistant {
@@ -28,16 +30,48 @@ export interface NewAssistant {
   description: string;
 }
 
-/** SQL for the assistants table. Every read takes the caller's filter into the same statement. */
+/** Changes to an assistant; undefined fields are kept. */
+export interface AssistantChanges {
+  graphId: string | undefined;
+  configJson: string | undefined;
+  contextJson: string | undefined;
+  metadataPatchJson: string;
+  name: string | undefined;
+  description: string | undefined;
+}
+
+/** What an assistant search or count narrows by, besides the caller's filter. */
+export interface AssistantCriteria {
+  graphId: string | undefined;
+  metadataJson: string | undefined;
+}
+
+function where(criteria: AssistantCriteria, filter: FilterExpr, params: unknown[]): string {
+  const conditions = [compileFilter(filter, { column: "metadata", params })];
+  if (criteria.graphId !== undefined) conditions.push(`graph_id = $${params.push(criteria.graphId)}`);
+  if (criteria.metadataJson !== undefined) conditions.push(`metadata @> $${params.push(criteria.metadataJson)}::jsonb`);
+  return conditions.join(" AND ");
+}
+
+/**
+ * SQL for assistants and their versions. The current row's metadata decides
+ * visibility, for the assistant and every one of its versions.
+ */
 export function createAssistantRepo(db: Database) {
   return {
-    /** Inserts an assistant; undefined when the id is taken. */
+    /** Inserts an assistant as version 1; undefined when the id is taken. */
     async insert(assistant: NewAssistant): Promise<AssistantRow | undefined> {
       const rows = await query<AssistantRow>(
         db,
-        `INSERT INTO assistants (assistant_id, graph_id, config, context, metadata, name, description)
-         VALUES ($1, $2, $3::jsonb, $4::jsonb, $5::jsonb, $6, $7)
-         ON CONFLICT (assistant_id) DO NOTHING RETURNING ${columns}`,
+        `WITH created AS (
+           INSERT INTO assistants (assistant_id, graph_id, config, context, metadata, name, description)
+           VALUES ($1, $2, $3::jsonb, $4::jsonb, $5::jsonb, $6, $7)
+           ON CONFLICT (assistant_id) DO NOTHING RETURNING ${columns}
+         ), first_version AS (
+           INSERT INTO assistant_versions (assistant_id, version, graph_id, config, context, metadata, name, description, created_at)
+           SELECT assistant_id, version, graph_id, config, context, metadata, name, description, created_at FROM created
+         )
+         SELECT ${columns} FROM created`,
         [
           assistant.assistantId,
           assistant.graphId,
@@ -51,30 +85,110 @@ export function createAssistantRepo(db: Database) {
       return rows[0];
     },
 
-    /** The assistant, if it exists and the filter lets the caller see it. */
-    async get(assistantId: string, filter: FilterExpr): Promise<AssistantRow | undefined> {
+    /** The assistant (or one version of it), if it exists and the filter lets the caller see it. */
+    async get(assistantId: string, filter: FilterExpr, version?: number): Promise<AssistantRow | undefined> {
       const params: unknown[] = [assistantId];
-      const visible = compileFilter(filter, { column: "metadata", params });
-      const rows = await query<AssistantRow>(db, `SELECT ${columns} FROM assistants WHERE assistant_id = $1 AND ${visible}`, params);
+      if (version === undefined) {
+        const visible = compileFilter(filter, { column: "metadata", params });
+        return (await query<AssistantRow>(db, `SELECT ${columns} FROM assistants WHERE assistant_id = $1 AND ${visible}`, params))[0];
+      }
+      params.push(version);
+      const visible = compileFilter(filter, { column: "a.metadata", params });
+      const rows = await query<AssistantRow>(
+        db,
+        `SELECT ${versionColumns} FROM assistant_versions v JOIN assistants a ON a.assistant_id = v.assistant_id
+         WHERE v.assistant_id = $1 AND v.version = $2 AND ${visible}`,
+        params,
+      );
       return rows[0];
     },
 
-    /** One page of the assistants the filter lets the caller see, newest first. */
-    async search(
-      search: { graphId: string | undefined; metadataJson: string | undefined; limit: number; offset: number },
-      filter: FilterExpr,
-    ): Promise<AssistantRow[]> {
-      const params: unknown[] = [];
-      const conditions = [compileFilter(filter, { column: "metadata", params })];
-      if (search.graphId !== undefined) conditions.push(`graph_id = $${params.push(search.graphId)}`);
-      if (search.metadataJson !== undefined) conditions.push(`metadata @> $${params.push(search.metadataJson)}::jsonb`);
-      const limit = `$${params.push(search.limit)}`;
-      const offset = `$${params.push(search.offset)}`;
+    /** One page of a visible assistant's versions, newest first; undefined when it is missing or hidden. */
+    async listVersions(assistantId: string, filter: FilterExpr, limit: number, offset: number): Promise<AssistantRow[] | undefined> {
+      if ((await this.get(assistantId, filter)) === undefined) return undefined;
+      const params: unknown[] = [assistantId];
       return query<AssistantRow>(
         db,
-        `SELECT ${columns} FROM assistants WHERE ${conditions.join(" AND ")} ORDER BY created_at DESC, assistant_id LIMIT ${limit} OFFSET ${offset}`,
+        `SELECT ${versionColumns} FROM assistant_versions v WHERE v.assistant_id = $1 ORDER BY v.version DESC ${limitOffset(params, limit, offset)}`,
         params,
       );
+    },
+
+    /**
+     * Writes a new version of a visible assistant and makes it the latest,
+     * in one transaction holding the row lock, so concurrent updates get
+     * consecutive versions. Undefined when the assistant is missing or hidden.
+     */
+    async update(assistantId: string, changes: AssistantChanges, filter: FilterExpr): Promise<AssistantRow | undefined> {
+      return withTransaction(db, async (client) => {
+        const params: unknown[] = [assistantId];
+        const visible = compileFilter(filter, { column: "metadata", params });
+        const locked = await client.query(`SELECT 1 FROM assistants WHERE assistant_id = $1 AND ${visible} FOR UPDATE`, params);
+        if (locked.rowCount === 0) return undefined;
+        const { rows } = await client.query<AssistantRow>(
+          `WITH next AS (
+             SELECT a.assistant_id,
+                    (SELECT max(version) FROM assistant_versions WHERE assistant_id = $1) + 1 AS version,
+                    COALESCE($2, a.graph_id) AS graph_id, COALESCE($3::jsonb, a.config) AS config,
+                    COALESCE($4::jsonb, a.context) AS context, a.metadata || $5::jsonb AS metadata,
+                    COALESCE($6, a.name) AS name, COALESCE($7, a.description) AS description
+             FROM assistants a WHERE a.assistant_id = $1
+           ), saved AS (
+             INSERT INTO assistant_versions (assistant_id, version, graph_id, config, context, metadata, name, description)
+             SELECT assistant_id, version, graph_id, config, context, metadata, name, description FROM next
+           )
+           UPDATE assistants a SET graph_id = n.graph_id, config = n.config, context = n.context, metadata = n.metadata,
+                  name = n.name, description = n.description, version = n.version, updated_at = now()
+           FROM next n WHERE a.assistant_id = n.assistant_id
+           RETURNING ${columns.split(", ").map((column) => `a.${column}`).join(", ")}`,
+          [assistantId, changes.graphId ?? null, changes.configJson ?? null, changes.contextJson ?? null, changes.metadataPatchJson, changes.name ?? null, changes.description ?? null],
+        );
+        return rows[0];
+      });
+    },
+
+    /**
+     * Serves an earlier version as the latest. Undefined when the assistant
+     * is missing or hidden, or has no such version.
+     */
+    async setLatest(assistantId: string, version: number, filter: FilterExpr): Promise<AssistantRow | undefined> {
+      const params: unknown[] = [assistantId, version];
+      const visible = compileFilter(filter, { column: "a.metadata", params });
+      const rows = await query<AssistantRow>(
+        db,
+        `UPDATE assistants a SET graph_id = v.graph_id, config = v.config, context = v.context, metadata = v.metadata,
+                name = v.name, description = v.description, version = v.version, updated_at = now()
+         FROM assistant_versions v
+         WHERE a.assistant_id = $1 AND v.assistant_id = a.assistant_id AND v.version = $2 AND ${visible}
+         RETURNING ${columns.split(", ").map((column) => `a.${column}`).join(", ")}`,
+        params,
+      );
+      return rows[0];
+    },
+
+    /** Deletes a visible assistant and its versions; false when it is missing or hidden. */
+    async delete(assistantId: string, filter: FilterExpr): Promise<boolean> {
+      const params: unknown[] = [assistantId];
+      const visible = compileFilter(filter, { column: "metadata", params });
+      return (await query(db, `DELETE FROM assistants WHERE assistant_id = $1 AND ${visible} RETURNING assistant_id`, params)).length > 0;
+    },
+
+    /** One page of the visible assistants that match, newest first. */
+    async search(criteria: AssistantCriteria, limit: number, offset: number, filter: FilterExpr): Promise<AssistantRow[]> {
+      const params: unknown[] = [];
+      const conditions = where(criteria, filter, params);
+      return query<AssistantRow>(
+        db,
+        `SELECT ${columns} FROM assistants WHERE ${conditions} ORDER BY created_at DESC, assistant_id DESC ${limitOffset(params, limit, offset)}`,
+        params,
+      );
+    },
+
+    /** How many visible assistants match. */
+    async count(criteria: AssistantCriteria, filter: FilterExpr): Promise<number> {
+      const params: unknown[] = [];
+      const rows = await query<{ count: string }>(db, `SELECT count(*) AS count FROM assistants WHERE ${where(criteria, filter, params)}`, params);
+      return Number(rows[0]?.count ?? 0);
     },
   };
 }

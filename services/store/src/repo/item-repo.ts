@@ -1,5 +1,6 @@
 import { compileFilter, type FilterExpr, type JsonObject } from "@gatehouse/filters";
 import { query, type Database } from "../sql/database.js";
+import { limitOffset } from "../sql/paging.js";
 
 /** An items row as Postgres returns it. */
 export interface ItemRow {
@@ -20,7 +21,29 @@ export function itemDocument(namespace: string[], key: string, value: JsonObject
   return { ...value, namespace, key };
 }
 
-/** SQL for the items table. Filters apply to the `doc` column. */
+/** A namespace as one string; labels cannot contain ".", so the join is unambiguous. */
+export function namespacePath(namespace: readonly string[]): string {
+  return namespace.join(".");
+}
+
+/** Matches items under a namespace prefix through the namespace_path index. */
+function underPrefix(prefix: readonly string[], params: unknown[]): string {
+  if (prefix.length === 0) return "TRUE";
+  const path = namespacePath(prefix);
+  const escaped = path.replace(/[\\%_]/g, (character) => `\\${character}`);
+  return `(namespace_path = $${params.push(path)} OR namespace_path LIKE $${params.push(`${escaped}.%`)})`;
+}
+
+/** What a namespace listing narrows by. */
+export interface NamespaceQuery {
+  prefix: string[];
+  suffix: string[];
+  maxDepth: number;
+  limit: number;
+  offset: number;
+}
+
+/** SQL for the items table. Handler filters apply to the `doc` column. */
 export function createItemRepo(db: Database) {
   return {
     /**
@@ -28,13 +51,13 @@ export function createItemRepo(db: Database) {
      * replaces, in one statement; undefined when it does not.
      */
     async put(namespace: string[], key: string, valueJson: string, docJson: string, filter: FilterExpr): Promise<ItemRow | undefined> {
-      const params: unknown[] = [namespace, key, valueJson, docJson];
+      const params: unknown[] = [namespace, key, valueJson, docJson, namespacePath(namespace)];
       const admitsNew = compileFilter(filter, { column: "$4::jsonb", params });
       const admitsExisting = compileFilter(filter, { column: "items.doc", params });
       const rows = await query<ItemRow>(
         db,
-        `INSERT INTO items (namespace, key, value, doc)
-         SELECT $1::text[], $2, $3::jsonb, $4::jsonb WHERE ${admitsNew}
+        `INSERT INTO items (namespace, key, value, doc, namespace_path)
+         SELECT $1::text[], $2, $3::jsonb, $4::jsonb, $5 WHERE ${admitsNew}
          ON CONFLICT (namespace, key) DO UPDATE SET value = EXCLUDED.value, doc = EXCLUDED.doc, updated_at = now()
          WHERE ${admitsExisting}
          RETURNING ${columns}`,
@@ -49,6 +72,43 @@ export function createItemRepo(db: Database) {
       const visible = compileFilter(filter, { column: "doc", params });
       const rows = await query<ItemRow>(db, `SELECT ${columns} FROM items WHERE namespace = $1::text[] AND key = $2 AND ${visible}`, params);
       return rows[0];
+    },
+
+    /** Deletes a visible item; false when it is missing or hidden. */
+    async delete(namespace: string[], key: string, filter: FilterExpr): Promise<boolean> {
+      const params: unknown[] = [namespace, key];
+      const visible = compileFilter(filter, { column: "doc", params });
+      const rows = await query(db, `DELETE FROM items WHERE namespace = $1::text[] AND key = $2 AND ${visible} RETURNING key`, params);
+      return rows.length > 0;
+    },
+
+    /** One page of the visible items under a prefix whose value matches, most recently updated first. */
+    async search(prefix: string[], valueFilter: FilterExpr, limit: number, offset: number, filter: FilterExpr): Promise<ItemRow[]> {
+      const params: unknown[] = [];
+      const conditions = [underPrefix(prefix, params), compileFilter(valueFilter, { column: "value", params }), compileFilter(filter, { column: "doc", params })];
+      return query<ItemRow>(
+        db,
+        `SELECT ${columns} FROM items WHERE ${conditions.join(" AND ")} ORDER BY updated_at DESC, namespace_path, key ${limitOffset(params, limit, offset)}`,
+        params,
+      );
+    },
+
+    /** The distinct namespaces of the visible items, truncated to maxDepth labels, in lexical order. */
+    async listNamespaces(request: NamespaceQuery, filter: FilterExpr): Promise<string[][]> {
+      const params: unknown[] = [];
+      const conditions = [underPrefix(request.prefix, params), compileFilter(filter, { column: "doc", params })];
+      if (request.suffix.length > 0) {
+        const n = `$${params.push(request.suffix.length)}::int`;
+        conditions.push(`cardinality(namespace) >= ${n} AND namespace[cardinality(namespace) - ${n} + 1 : cardinality(namespace)] = $${params.push(request.suffix)}::text[]`);
+      }
+      const depth = `$${params.push(request.maxDepth)}::int`;
+      const rows = await query<{ namespace: string[] }>(
+        db,
+        `SELECT DISTINCT CASE WHEN ${depth} > 0 THEN namespace[1:${depth}] ELSE namespace END AS namespace
+         FROM items WHERE ${conditions.join(" AND ")} ORDER BY 1 ${limitOffset(params, request.limit, request.offset)}`,
+        params,
+      );
+      return rows.map((row) => row.namespace);
     },
   };
 }

@@ -1,5 +1,6 @@
 import { compileFilter, type FilterExpr, type JsonObject } from "@gatehouse/filters";
 import { query, type Database } from "../sql/database.js";
+import { limitOffset, orderBy, type SortField, type SortOrder } from "../sql/paging.js";
 
 /** A threads row as Postgres returns it. */
 export interface ThreadRow {
@@ -13,24 +14,43 @@ export interface ThreadRow {
 
 const columns = `thread_id, metadata, status, "values", created_at, updated_at`;
 
-/** What a thread search narrows by, besides the caller's filter. */
-export interface ThreadSearch {
+/** What a thread search or count narrows by, besides the caller's filter. */
+export interface ThreadCriteria {
   metadataJson: string | undefined;
   status: string | undefined;
-  ids: string[] | undefined;
-  limit: number;
-  offset: number;
+  ids?: string[] | undefined;
 }
 
-/** SQL for the threads table. Every read takes the caller's filter into the same statement. */
+/** One page of a thread search. */
+export interface ThreadPage {
+  limit: number;
+  offset: number;
+  sortBy: SortField;
+  sortOrder: SortOrder;
+}
+
+function where(criteria: ThreadCriteria, filter: FilterExpr, params: unknown[]): string {
+  const conditions = [compileFilter(filter, { column: "metadata", params })];
+  if (criteria.metadataJson !== undefined) conditions.push(`metadata @> $${params.push(criteria.metadataJson)}::jsonb`);
+  if (criteria.status !== undefined) conditions.push(`status = $${params.push(criteria.status)}`);
+  if (criteria.ids !== undefined) conditions.push(`thread_id = ANY($${params.push(criteria.ids)}::uuid[])`);
+  return conditions.join(" AND ");
+}
+
+/**
+ * SQL for the threads table. Every statement that touches an existing row
+ * takes the caller's filter into its WHERE clause, so what the filter hides
+ * is never read, changed or counted (SPEC §5).
+ */
 export function createThreadRepo(db: Database) {
   return {
     /** Inserts a thread; undefined when the id is taken. */
-    async insert(threadId: string, metadataJson: string): Promise<ThreadRow | undefined> {
+    async insert(threadId: string, metadataJson: string, copyOf?: ThreadRow): Promise<ThreadRow | undefined> {
       const rows = await query<ThreadRow>(
         db,
-        `INSERT INTO threads (thread_id, metadata) VALUES ($1, $2::jsonb) ON CONFLICT (thread_id) DO NOTHING RETURNING ${columns}`,
-        [threadId, metadataJson],
+        `INSERT INTO threads (thread_id, metadata, status, "values") VALUES ($1, $2::jsonb, $3, $4::jsonb)
+         ON CONFLICT (thread_id) DO NOTHING RETURNING ${columns}`,
+        [threadId, metadataJson, copyOf?.status ?? "idle", JSON.stringify(copyOf?.values ?? {})],
       );
       return rows[0];
     },
@@ -43,20 +63,42 @@ export function createThreadRepo(db: Database) {
       return rows[0];
     },
 
-    /** One page of the threads the filter lets the caller see, newest first. */
-    async search(search: ThreadSearch, filter: FilterExpr): Promise<ThreadRow[]> {
-      const params: unknown[] = [];
-      const conditions = [compileFilter(filter, { column: "metadata", params })];
-      if (search.metadataJson !== undefined) conditions.push(`metadata @> $${params.push(search.metadataJson)}::jsonb`);
-      if (search.status !== undefined) conditions.push(`status = $${params.push(search.status)}`);
-      if (search.ids !== undefined) conditions.push(`thread_id = ANY($${params.push(search.ids)}::uuid[])`);
-      const limit = `$${params.push(search.limit)}`;
-      const offset = `$${params.push(search.offset)}`;
-      return query<ThreadRow>(
+    /** Shallow-merges metadata into a visible thread; undefined when it is missing or hidden. */
+    async mergeMetadata(threadId: string, patchJson: string, filter: FilterExpr): Promise<ThreadRow | undefined> {
+      const params: unknown[] = [threadId, patchJson];
+      const visible = compileFilter(filter, { column: "metadata", params });
+      const rows = await query<ThreadRow>(
         db,
-        `SELECT ${columns} FROM threads WHERE ${conditions.join(" AND ")} ORDER BY created_at DESC, thread_id LIMIT ${limit} OFFSET ${offset}`,
+        `UPDATE threads SET metadata = metadata || $2::jsonb, updated_at = now() WHERE thread_id = $1 AND ${visible} RETURNING ${columns}`,
         params,
       );
+      return rows[0];
+    },
+
+    /** Deletes a visible thread and its runs; false when it is missing or hidden. */
+    async delete(threadId: string, filter: FilterExpr): Promise<boolean> {
+      const params: unknown[] = [threadId];
+      const visible = compileFilter(filter, { column: "metadata", params });
+      const rows = await query(db, `DELETE FROM threads WHERE thread_id = $1 AND ${visible} RETURNING thread_id`, params);
+      return rows.length > 0;
+    },
+
+    /** One page of the visible threads that match. */
+    async search(criteria: ThreadCriteria, page: ThreadPage, filter: FilterExpr): Promise<ThreadRow[]> {
+      const params: unknown[] = [];
+      const conditions = where(criteria, filter, params);
+      return query<ThreadRow>(
+        db,
+        `SELECT ${columns} FROM threads WHERE ${conditions} ${orderBy(page.sortBy, page.sortOrder, "thread_id")} ${limitOffset(params, page.limit, page.offset)}`,
+        params,
+      );
+    },
+
+    /** How many visible threads match. */
+    async count(criteria: ThreadCriteria, filter: FilterExpr): Promise<number> {
+      const params: unknown[] = [];
+      const rows = await query<{ count: string }>(db, `SELECT count(*) AS count FROM threads WHERE ${where(criteria, filter, params)}`, params);
+      return Number(rows[0]?.count ?? 0);
     },
   };
 }

@@ -35,3 +35,22 @@ export async function query<Row extends pg.QueryResultRow>(db: Database, text: s
   const result = await db.query<Row>({ name, text, values });
   return result.rows;
 }
+
+/**
+ * Runs `work` in one transaction on one connection: committed if it resolves,
+ * rolled back if it throws, so a failed request writes nothing.
+ */
+export async function withTransaction<T>(db: Database, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await db.connect();
+  try {
+    await client.query("BEGIN");
+    const result = await work(client);
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}

@@ -58,4 +58,43 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX items_doc_idx ON items USING gin (doc jsonb_path_ops);
   `,
+  `
+  CREATE INDEX threads_updated_at_idx ON threads (updated_at DESC, thread_id);
+
+  CREATE TABLE assistant_versions (
+    assistant_id uuid NOT NULL REFERENCES assistants (assistant_id) ON DELETE CASCADE,
+    version integer NOT NULL,
+    graph_id text NOT NULL,
+    config jsonb NOT NULL,
+    context jsonb NOT NULL,
+    metadata jsonb NOT NULL,
+    name text NOT NULL,
+    description text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (assistant_id, version)
+  );
+  INSERT INTO assistant_versions (assistant_id, version, graph_id, config, context, metadata, name, description, created_at)
+    SELECT assistant_id, version, graph_id, config, context, metadata, name, description, created_at FROM assistants;
+
+  CREATE TABLE crons (
+    cron_id uuid PRIMARY KEY,
+    thread_id uuid REFERENCES threads (thread_id) ON DELETE CASCADE,
+    assistant_id text NOT NULL,
+    schedule text NOT NULL,
+    payload jsonb NOT NULL DEFAULT '{}',
+    metadata jsonb NOT NULL DEFAULT '{}',
+    end_time timestamptz,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+  );
+  CREATE INDEX crons_metadata_idx ON crons USING gin (metadata jsonb_path_ops);
+  CREATE INDEX crons_created_at_idx ON crons (created_at DESC, cron_id);
+
+  -- The namespace joined with '.', which labels cannot contain: prefix search by LIKE on an index.
+  ALTER TABLE items ADD COLUMN namespace_path text NOT NULL DEFAULT '';
+  UPDATE items SET namespace_path = array_to_string(namespace, '.');
+  ALTER TABLE items ALTER COLUMN namespace_path DROP DEFAULT;
+  CREATE INDEX items_namespace_path_idx ON items (namespace_path text_pattern_ops);
+  CREATE INDEX items_updated_at_idx ON items (updated_at DESC);
+  `,
 ];

@@ -14,7 +14,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file gatehouse/store/v1/assistant_service.proto.
  */
 export const file_gatehouse_store_v1_assistant_service: GenFile = /*@__PURE__*/
-  fileDesc("CipnYXRlaG91c2Uvc3RvcmUvdjEvYXNzaXN0YW50X3NlcnZpY2UucHJvdG8SEmdhdGVob3VzZS5zdG9yZS52MSL0AQoWQ3JlYXRlQXNzaXN0YW50UmVxdWVzdBIUCgxhc3Npc3RhbnRfaWQYASABKAkSEAoIZ3JhcGhfaWQYAiABKAkSJwoGY29uZmlnGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIoCgdjb250ZXh0GAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIpCghtZXRhZGF0YRgFIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEQoJaWZfZXhpc3RzGAYgASgJEgwKBG5hbWUYByABKAkSEwoLZGVzY3JpcHRpb24YCCABKAkiSwoXQ3JlYXRlQXNzaXN0YW50UmVzcG9uc2USMAoJYXNzaXN0YW50GAEgASgLMh0uZ2F0ZWhvdXNlLnN0b3JlLnYxLkFzc2lzdGFudCIrChNHZXRBc3Npc3RhbnRSZXF1ZXN0EhQKDGFzc2lzdGFudF9pZBgBIAEoCSJIChRHZXRBc3Npc3RhbnRSZXNwb25zZRIwCglhc3Npc3RhbnQYASABKAsyHS5nYXRlaG91c2Uuc3RvcmUudjEuQXNzaXN0YW50InUKF1NlYXJjaEFzc2lzdGFudHNSZXF1ZXN0EhAKCGdyYXBoX2lkGAEgASgJEikKCG1ldGFkYXRhGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBINCgVsaW1pdBgDIAEoBRIOCgZvZmZzZXQYBCABKAUiTQoYU2VhcmNoQXNzaXN0YW50c1Jlc3BvbnNlEjEKCmFzc2lzdGFudHMYASADKAsyHS5nYXRlaG91c2Uuc3RvcmUudjEuQXNzaXN0YW50MpUDChBBc3Npc3RhbnRTZXJ2aWNlEoEBCg9DcmVhdGVBc3Npc3RhbnQSKi5nYXRlaG91c2Uuc3RvcmUudjEuQ3JlYXRlQXNzaXN0YW50UmVxdWVzdBorLmdhdGVob3VzZS5zdG9yZS52MS5DcmVhdGVBc3Npc3RhbnRSZXNwb25zZSIVwvMYEWFzc2lzdGFudHM6Y3JlYXRlEnYKDEdldEFzc2lzdGFudBInLmdhdGVob3VzZS5zdG9yZS52MS5HZXRBc3Npc3RhbnRSZXF1ZXN0GiguZ2F0ZWhvdXNlLnN0b3JlLnYxLkdldEFzc2lzdGFudFJlc3BvbnNlIhPC8xgPYXNzaXN0YW50czpyZWFkEoQBChBTZWFyY2hBc3Npc3RhbnRzEisuZ2F0ZWhvdXNlLnN0b3JlLnYxLlNlYXJjaEFzc2lzdGFudHNSZXF1ZXN0GiwuZ2F0ZWhvdXNlLnN0b3JlLnYxLlNlYXJjaEFzc2lzdGFudHNSZXNwb25zZSIVwvMYEWFzc2lzdGFudHM6c2VhcmNoYgZwcm90bzM", [file_gatehouse_authz_v1_options, file_gatehouse_store_v1_assistant, file_google_protobuf_struct]);
+  fileDesc("CipnYXRlaG91c2Uvc3RvcmUvdjEvYXNzaXN0YW50X3NlcnZpY2UucHJvdG8SEmdhdGVob3VzZS5zdG9yZS52MSL0AQoWQ3JlYXRlQXNzaXN0YW50UmVxdWVzdBIUCgxhc3Npc3RhbnRfaWQYASABKAkSEAoIZ3JhcGhfaWQYAiABKAkSJwoGY29uZmlnGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIoCgdjb250ZXh0GAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIpCghtZXRhZGF0YRgFIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEQoJaWZfZXhpc3RzGAYgASgJEgwKBG5hbWUYByABKAkSEwoLZGVzY3JpcHRpb24YCCABKAkiSwoXQ3JlYXRlQXNzaXN0YW50UmVzcG9uc2USMAoJYXNzaXN0YW50GAEgASgLMh0uZ2F0ZWhvdXNlLnN0b3JlLnYxLkFzc2lzdGFudCI8ChNHZXRBc3Npc3RhbnRSZXF1ZXN0EhQKDGFzc2lzdGFudF9pZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgFIkgKFEdldEFzc2lzdGFudFJlc3BvbnNlEjAKCWFzc2lzdGFudBgBIAEoCzIdLmdhdGVob3VzZS5zdG9yZS52MS5Bc3Npc3RhbnQidQoXU2VhcmNoQXNzaXN0YW50c1JlcXVlc3QSEAoIZ3JhcGhfaWQYASABKAkSKQoIbWV0YWRhdGEYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg0KBWxpbWl0GAMgASgFEg4KBm9mZnNldBgEIAEoBSJNChhTZWFyY2hBc3Npc3RhbnRzUmVzcG9uc2USMQoKYXNzaXN0YW50cxgBIAMoCzIdLmdhdGVob3VzZS5zdG9yZS52MS5Bc3Npc3RhbnQiVQoWQ291bnRBc3Npc3RhbnRzUmVxdWVzdBIQCghncmFwaF9pZBgBIAEoCRIpCghtZXRhZGF0YRgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiKAoXQ291bnRBc3Npc3RhbnRzUmVzcG9uc2USDQoFY291bnQYASABKAMi4QEKFlVwZGF0ZUFzc2lzdGFudFJlcXVlc3QSFAoMYXNzaXN0YW50X2lkGAEgASgJEhAKCGdyYXBoX2lkGAIgASgJEicKBmNvbmZpZxgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKAoHY29udGV4dBgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKQoIbWV0YWRhdGEYBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EgwKBG5hbWUYBiABKAkSEwoLZGVzY3JpcHRpb24YByABKAkiSwoXVXBkYXRlQXNzaXN0YW50UmVzcG9uc2USMAoJYXNzaXN0YW50GAEgASgLMh0uZ2F0ZWhvdXNlLnN0b3JlLnYxLkFzc2lzdGFudCIuChZEZWxldGVBc3Npc3RhbnRSZXF1ZXN0EhQKDGFzc2lzdGFudF9pZBgBIAEoCSIZChdEZWxldGVBc3Npc3RhbnRSZXNwb25zZSJTChxMaXN0QXNzaXN0YW50VmVyc2lvbnNSZXF1ZXN0EhQKDGFzc2lzdGFudF9pZBgBIAEoCRINCgVsaW1pdBgCIAEoBRIOCgZvZmZzZXQYAyABKAUiUAodTGlzdEFzc2lzdGFudFZlcnNpb25zUmVzcG9uc2USLwoIdmVyc2lvbnMYASADKAsyHS5nYXRlaG91c2Uuc3RvcmUudjEuQXNzaXN0YW50IkkKIFNldExhdGVzdEFzc2lzdGFudFZlcnNpb25SZXF1ZXN0EhQKDGFzc2lzdGFudF9pZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgFIlUKIVNldExhdGVzdEFzc2lzdGFudFZlcnNpb25SZXNwb25zZRIwCglhc3Npc3RhbnQYASABKAsyHS5nYXRlaG91c2Uuc3RvcmUudjEuQXNzaXN0YW50MtcIChBBc3Npc3RhbnRTZXJ2aWNlEoEBCg9DcmVhdGVBc3Npc3RhbnQSKi5nYXRlaG91c2Uuc3RvcmUudjEuQ3JlYXRlQXNzaXN0YW50UmVxdWVzdBorLmdhdGVob3VzZS5zdG9yZS52MS5DcmVhdGVBc3Npc3RhbnRSZXNwb25zZSIVwvMYEWFzc2lzdGFudHM6Y3JlYXRlEnYKDEdldEFzc2lzdGFudBInLmdhdGVob3VzZS5zdG9yZS52MS5HZXRBc3Npc3RhbnRSZXF1ZXN0GiguZ2F0ZWhvdXNlLnN0b3JlLnYxLkdldEFzc2lzdGFudFJlc3BvbnNlIhPC8xgPYXNzaXN0YW50czpyZWFkEoQBChBTZWFyY2hBc3Npc3RhbnRzEisuZ2F0ZWhvdXNlLnN0b3JlLnYxLlNlYXJjaEFzc2lzdGFudHNSZXF1ZXN0GiwuZ2F0ZWhvdXNlLnN0b3JlLnYxLlNlYXJjaEFzc2lzdGFudHNSZXNwb25zZSIVwvMYEWFzc2lzdGFudHM6c2VhcmNoEoEBCg9Db3VudEFzc2lzdGFudHMSKi5nYXRlaG91c2Uuc3RvcmUudjEuQ291bnRBc3Npc3RhbnRzUmVxdWVzdBorLmdhdGVob3VzZS5zdG9yZS52MS5Db3VudEFzc2lzdGFudHNSZXNwb25zZSIVwvMYEWFzc2lzdGFudHM6c2VhcmNoEoEBCg9VcGRhdGVBc3Npc3RhbnQSKi5nYXRlaG91c2Uuc3RvcmUudjEuVXBkYXRlQXNzaXN0YW50UmVxdWVzdBorLmdhdGVob3VzZS5zdG9yZS52MS5VcGRhdGVBc3Npc3RhbnRSZXNwb25zZSIVwvMYEWFzc2lzdGFudHM6dXBkYXRlEoEBCg9EZWxldGVBc3Npc3RhbnQSKi5nYXRlaG91c2Uuc3RvcmUudjEuRGVsZXRlQXNzaXN0YW50UmVxdWVzdBorLmdhdGVob3VzZS5zdG9yZS52MS5EZWxldGVBc3Npc3RhbnRSZXNwb25zZSIVwvMYEWFzc2lzdGFudHM6ZGVsZXRlEpEBChVMaXN0QXNzaXN0YW50VmVyc2lvbnMSMC5nYXRlaG91c2Uuc3RvcmUudjEuTGlzdEFzc2lzdGFudFZlcnNpb25zUmVxdWVzdBoxLmdhdGVob3VzZS5zdG9yZS52MS5MaXN0QXNzaXN0YW50VmVyc2lvbnNSZXNwb25zZSITwvMYD2Fzc2lzdGFudHM6cmVhZBKfAQoZU2V0TGF0ZXN0QXNzaXN0YW50VmVyc2lvbhI0LmdhdGVob3VzZS5zdG9yZS52MS5TZXRMYXRlc3RBc3Npc3RhbnRWZXJzaW9uUmVxdWVzdBo1LmdhdGVob3VzZS5zdG9yZS52MS5TZXRMYXRlc3RBc3Npc3RhbnRWZXJzaW9uUmVzcG9uc2UiFcLzGBFhc3Npc3RhbnRzOnVwZGF0ZWIGcHJvdG8z", [file_gatehouse_authz_v1_options, file_gatehouse_store_v1_assistant, file_google_protobuf_struct]);
 
 /**
  * CreateAssistantRequest describes the assistant to create.
@@ -119,6 +119,13 @@ export type GetAssistantRequest = Message<"gatehouse.store.v1.GetAssistantReques
    * @generated from field: string assistant_id = 1;
    */
   assistantId: string;
+
+  /**
+   * A version to read instead of the latest; 0 means the latest.
+   *
+   * @generated from field: int32 version = 2;
+   */
+  version: number;
 };
 
 /**
@@ -213,6 +220,281 @@ export const SearchAssistantsResponseSchema: GenMessage<SearchAssistantsResponse
   messageDesc(file_gatehouse_store_v1_assistant_service, 5);
 
 /**
+ * CountAssistantsRequest narrows an assistant count like a search.
+ *
+ * @generated from message gatehouse.store.v1.CountAssistantsRequest
+ */
+export type CountAssistantsRequest = Message<"gatehouse.store.v1.CountAssistantsRequest"> & {
+  /**
+   * Only assistants of this graph, when set.
+   *
+   * @generated from field: string graph_id = 1;
+   */
+  graphId: string;
+
+  /**
+   * Only assistants whose metadata contains this object.
+   *
+   * @generated from field: google.protobuf.Struct metadata = 2;
+   */
+  metadata?: JsonObject | undefined;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.CountAssistantsRequest.
+ * Use `create(CountAssistantsRequestSchema)` to create a new message.
+ */
+export const CountAssistantsRequestSchema: GenMessage<CountAssistantsRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_assistant_service, 6);
+
+/**
+ * CountAssistantsResponse is the count.
+ *
+ * @generated from message gatehouse.store.v1.CountAssistantsResponse
+ */
+export type CountAssistantsResponse = Message<"gatehouse.store.v1.CountAssistantsResponse"> & {
+  /**
+   * How many assistants the caller may see match.
+   *
+   * @generated from field: int64 count = 1;
+   */
+  count: bigint;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.CountAssistantsResponse.
+ * Use `create(CountAssistantsResponseSchema)` to create a new message.
+ */
+export const CountAssistantsResponseSchema: GenMessage<CountAssistantsResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_assistant_service, 7);
+
+/**
+ * UpdateAssistantRequest describes the new version. Unset fields keep their
+ * current values.
+ *
+ * @generated from message gatehouse.store.v1.UpdateAssistantRequest
+ */
+export type UpdateAssistantRequest = Message<"gatehouse.store.v1.UpdateAssistantRequest"> & {
+  /**
+   * The assistant's id, a UUID.
+   *
+   * @generated from field: string assistant_id = 1;
+   */
+  assistantId: string;
+
+  /**
+   * A new graph, declared in gatehouse.json.
+   *
+   * @generated from field: string graph_id = 2;
+   */
+  graphId: string;
+
+  /**
+   * A new run configuration.
+   *
+   * @generated from field: google.protobuf.Struct config = 3;
+   */
+  config?: JsonObject | undefined;
+
+  /**
+   * New static context.
+   *
+   * @generated from field: google.protobuf.Struct context = 4;
+   */
+  context?: JsonObject | undefined;
+
+  /**
+   * Keys to set in the assistant's metadata; other keys are kept.
+   *
+   * @generated from field: google.protobuf.Struct metadata = 5;
+   */
+  metadata?: JsonObject | undefined;
+
+  /**
+   * A new name.
+   *
+   * @generated from field: string name = 6;
+   */
+  name: string;
+
+  /**
+   * A new description.
+   *
+   * @generated from field: string description = 7;
+   */
+  description: string;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.UpdateAssistantRequest.
+ * Use `create(UpdateAssistantRequestSchema)` to create a new message.
+ */
+export const UpdateAssistantRequestSchema: GenMessage<UpdateAssistantRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_assistant_service, 8);
+
+/**
+ * UpdateAssistantResponse returns the new latest version.
+ *
+ * @generated from message gatehouse.store.v1.UpdateAssistantResponse
+ */
+export type UpdateAssistantResponse = Message<"gatehouse.store.v1.UpdateAssistantResponse"> & {
+  /**
+   * The assistant after the update.
+   *
+   * @generated from field: gatehouse.store.v1.Assistant assistant = 1;
+   */
+  assistant?: Assistant | undefined;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.UpdateAssistantResponse.
+ * Use `create(UpdateAssistantResponseSchema)` to create a new message.
+ */
+export const UpdateAssistantResponseSchema: GenMessage<UpdateAssistantResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_assistant_service, 9);
+
+/**
+ * DeleteAssistantRequest names the assistant to delete.
+ *
+ * @generated from message gatehouse.store.v1.DeleteAssistantRequest
+ */
+export type DeleteAssistantRequest = Message<"gatehouse.store.v1.DeleteAssistantRequest"> & {
+  /**
+   * The assistant's id, a UUID.
+   *
+   * @generated from field: string assistant_id = 1;
+   */
+  assistantId: string;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.DeleteAssistantRequest.
+ * Use `create(DeleteAssistantRequestSchema)` to create a new message.
+ */
+export const DeleteAssistantRequestSchema: GenMessage<DeleteAssistantRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_assistant_service, 10);
+
+/**
+ * DeleteAssistantResponse confirms the deletion.
+ *
+ * @generated from message gatehouse.store.v1.DeleteAssistantResponse
+ */
+export type DeleteAssistantResponse = Message<"gatehouse.store.v1.DeleteAssistantResponse"> & {
+};
+
+/**
+ * Describes the message gatehouse.store.v1.DeleteAssistantResponse.
+ * Use `create(DeleteAssistantResponseSchema)` to create a new message.
+ */
+export const DeleteAssistantResponseSchema: GenMessage<DeleteAssistantResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_assistant_service, 11);
+
+/**
+ * ListAssistantVersionsRequest names the assistant.
+ *
+ * @generated from message gatehouse.store.v1.ListAssistantVersionsRequest
+ */
+export type ListAssistantVersionsRequest = Message<"gatehouse.store.v1.ListAssistantVersionsRequest"> & {
+  /**
+   * The assistant's id, a UUID.
+   *
+   * @generated from field: string assistant_id = 1;
+   */
+  assistantId: string;
+
+  /**
+   * The page size: 10 when zero, at most 1000.
+   *
+   * @generated from field: int32 limit = 2;
+   */
+  limit: number;
+
+  /**
+   * The number of versions to skip, at least 0.
+   *
+   * @generated from field: int32 offset = 3;
+   */
+  offset: number;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.ListAssistantVersionsRequest.
+ * Use `create(ListAssistantVersionsRequestSchema)` to create a new message.
+ */
+export const ListAssistantVersionsRequestSchema: GenMessage<ListAssistantVersionsRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_assistant_service, 12);
+
+/**
+ * ListAssistantVersionsResponse returns one page of versions.
+ *
+ * @generated from message gatehouse.store.v1.ListAssistantVersionsResponse
+ */
+export type ListAssistantVersionsResponse = Message<"gatehouse.store.v1.ListAssistantVersionsResponse"> & {
+  /**
+   * The versions, newest first.
+   *
+   * @generated from field: repeated gatehouse.store.v1.Assistant versions = 1;
+   */
+  versions: Assistant[];
+};
+
+/**
+ * Describes the message gatehouse.store.v1.ListAssistantVersionsResponse.
+ * Use `create(ListAssistantVersionsResponseSchema)` to create a new message.
+ */
+export const ListAssistantVersionsResponseSchema: GenMessage<ListAssistantVersionsResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_assistant_service, 13);
+
+/**
+ * SetLatestAssistantVersionRequest names the version to restore.
+ *
+ * @generated from message gatehouse.store.v1.SetLatestAssistantVersionRequest
+ */
+export type SetLatestAssistantVersionRequest = Message<"gatehouse.store.v1.SetLatestAssistantVersionRequest"> & {
+  /**
+   * The assistant's id, a UUID.
+   *
+   * @generated from field: string assistant_id = 1;
+   */
+  assistantId: string;
+
+  /**
+   * The version to make the latest.
+   *
+   * @generated from field: int32 version = 2;
+   */
+  version: number;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.SetLatestAssistantVersionRequest.
+ * Use `create(SetLatestAssistantVersionRequestSchema)` to create a new message.
+ */
+export const SetLatestAssistantVersionRequestSchema: GenMessage<SetLatestAssistantVersionRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_assistant_service, 14);
+
+/**
+ * SetLatestAssistantVersionResponse returns the assistant as now served.
+ *
+ * @generated from message gatehouse.store.v1.SetLatestAssistantVersionResponse
+ */
+export type SetLatestAssistantVersionResponse = Message<"gatehouse.store.v1.SetLatestAssistantVersionResponse"> & {
+  /**
+   * The assistant at the chosen version.
+   *
+   * @generated from field: gatehouse.store.v1.Assistant assistant = 1;
+   */
+  assistant?: Assistant | undefined;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.SetLatestAssistantVersionResponse.
+ * Use `create(SetLatestAssistantVersionResponseSchema)` to create a new message.
+ */
+export const SetLatestAssistantVersionResponseSchema: GenMessage<SetLatestAssistantVersionResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_assistant_service, 15);
+
+/**
  * AssistantService manages assistants, with the same authorization rules as
  * ThreadService.
  *
@@ -248,6 +530,57 @@ export const AssistantService: GenService<{
     methodKind: "unary";
     input: typeof SearchAssistantsRequestSchema;
     output: typeof SearchAssistantsResponseSchema;
+  },
+  /**
+   * Counts the assistants the caller may see that match the request.
+   *
+   * @generated from rpc gatehouse.store.v1.AssistantService.CountAssistants
+   */
+  countAssistants: {
+    methodKind: "unary";
+    input: typeof CountAssistantsRequestSchema;
+    output: typeof CountAssistantsResponseSchema;
+  },
+  /**
+   * Updates an assistant the caller may update, as a new version that
+   * becomes the latest; NOT_FOUND (and no change) otherwise.
+   *
+   * @generated from rpc gatehouse.store.v1.AssistantService.UpdateAssistant
+   */
+  updateAssistant: {
+    methodKind: "unary";
+    input: typeof UpdateAssistantRequestSchema;
+    output: typeof UpdateAssistantResponseSchema;
+  },
+  /**
+   * Deletes an assistant the caller may delete, with its versions.
+   *
+   * @generated from rpc gatehouse.store.v1.AssistantService.DeleteAssistant
+   */
+  deleteAssistant: {
+    methodKind: "unary";
+    input: typeof DeleteAssistantRequestSchema;
+    output: typeof DeleteAssistantResponseSchema;
+  },
+  /**
+   * Lists the versions of an assistant the caller may read, newest first.
+   *
+   * @generated from rpc gatehouse.store.v1.AssistantService.ListAssistantVersions
+   */
+  listAssistantVersions: {
+    methodKind: "unary";
+    input: typeof ListAssistantVersionsRequestSchema;
+    output: typeof ListAssistantVersionsResponseSchema;
+  },
+  /**
+   * Makes an earlier version of an assistant the caller may update the latest.
+   *
+   * @generated from rpc gatehouse.store.v1.AssistantService.SetLatestAssistantVersion
+   */
+  setLatestAssistantVersion: {
+    methodKind: "unary";
+    input: typeof SetLatestAssistantVersionRequestSchema;
+    output: typeof SetLatestAssistantVersionResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_gatehouse_store_v1_assistant_service, 0);

@@ -14,7 +14,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file gatehouse/store/v1/item_service.proto.
  */
 export const file_gatehouse_store_v1_item_service: GenFile = /*@__PURE__*/
-  fileDesc("CiVnYXRlaG91c2Uvc3RvcmUvdjEvaXRlbV9zZXJ2aWNlLnByb3RvEhJnYXRlaG91c2Uuc3RvcmUudjEiWAoOUHV0SXRlbVJlcXVlc3QSEQoJbmFtZXNwYWNlGAEgAygJEgsKA2tleRgCIAEoCRImCgV2YWx1ZRgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiOQoPUHV0SXRlbVJlc3BvbnNlEiYKBGl0ZW0YASABKAsyGC5nYXRlaG91c2Uuc3RvcmUudjEuSXRlbSIwCg5HZXRJdGVtUmVxdWVzdBIRCgluYW1lc3BhY2UYASADKAkSCwoDa2V5GAIgASgJIjkKD0dldEl0ZW1SZXNwb25zZRImCgRpdGVtGAEgASgLMhguZ2F0ZWhvdXNlLnN0b3JlLnYxLkl0ZW0y0wEKC0l0ZW1TZXJ2aWNlEmEKB1B1dEl0ZW0SIi5nYXRlaG91c2Uuc3RvcmUudjEuUHV0SXRlbVJlcXVlc3QaIy5nYXRlaG91c2Uuc3RvcmUudjEuUHV0SXRlbVJlc3BvbnNlIg3C8xgJc3RvcmU6cHV0EmEKB0dldEl0ZW0SIi5nYXRlaG91c2Uuc3RvcmUudjEuR2V0SXRlbVJlcXVlc3QaIy5nYXRlaG91c2Uuc3RvcmUudjEuR2V0SXRlbVJlc3BvbnNlIg3C8xgJc3RvcmU6Z2V0YgZwcm90bzM", [file_gatehouse_authz_v1_options, file_gatehouse_store_v1_item, file_google_protobuf_struct]);
+  fileDesc("CiVnYXRlaG91c2Uvc3RvcmUvdjEvaXRlbV9zZXJ2aWNlLnByb3RvEhJnYXRlaG91c2Uuc3RvcmUudjEiWAoOUHV0SXRlbVJlcXVlc3QSEQoJbmFtZXNwYWNlGAEgAygJEgsKA2tleRgCIAEoCRImCgV2YWx1ZRgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiOQoPUHV0SXRlbVJlc3BvbnNlEiYKBGl0ZW0YASABKAsyGC5nYXRlaG91c2Uuc3RvcmUudjEuSXRlbSIwCg5HZXRJdGVtUmVxdWVzdBIRCgluYW1lc3BhY2UYASADKAkSCwoDa2V5GAIgASgJIjkKD0dldEl0ZW1SZXNwb25zZRImCgRpdGVtGAEgASgLMhguZ2F0ZWhvdXNlLnN0b3JlLnYxLkl0ZW0iMwoRRGVsZXRlSXRlbVJlcXVlc3QSEQoJbmFtZXNwYWNlGAEgAygJEgsKA2tleRgCIAEoCSIUChJEZWxldGVJdGVtUmVzcG9uc2UihQEKElNlYXJjaEl0ZW1zUmVxdWVzdBIYChBuYW1lc3BhY2VfcHJlZml4GAEgAygJEicKBmZpbHRlchgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDQoFbGltaXQYAyABKAUSDgoGb2Zmc2V0GAQgASgFEg0KBXF1ZXJ5GAUgASgJIj4KE1NlYXJjaEl0ZW1zUmVzcG9uc2USJwoFaXRlbXMYASADKAsyGC5nYXRlaG91c2Uuc3RvcmUudjEuSXRlbSJpChVMaXN0TmFtZXNwYWNlc1JlcXVlc3QSDgoGcHJlZml4GAEgAygJEg4KBnN1ZmZpeBgCIAMoCRIRCgltYXhfZGVwdGgYAyABKAUSDQoFbGltaXQYBCABKAUSDgoGb2Zmc2V0GAUgASgFIksKFkxpc3ROYW1lc3BhY2VzUmVzcG9uc2USMQoKbmFtZXNwYWNlcxgBIAMoCzIdLmdhdGVob3VzZS5zdG9yZS52MS5OYW1lc3BhY2UiGwoJTmFtZXNwYWNlEg4KBmxhYmVscxgBIAMoCTK5BAoLSXRlbVNlcnZpY2USYQoHUHV0SXRlbRIiLmdhdGVob3VzZS5zdG9yZS52MS5QdXRJdGVtUmVxdWVzdBojLmdhdGVob3VzZS5zdG9yZS52MS5QdXRJdGVtUmVzcG9uc2UiDcLzGAlzdG9yZTpwdXQSYQoHR2V0SXRlbRIiLmdhdGVob3VzZS5zdG9yZS52MS5HZXRJdGVtUmVxdWVzdBojLmdhdGVob3VzZS5zdG9yZS52MS5HZXRJdGVtUmVzcG9uc2UiDcLzGAlzdG9yZTpnZXQSbQoKRGVsZXRlSXRlbRIlLmdhdGVob3VzZS5zdG9yZS52MS5EZWxldGVJdGVtUmVxdWVzdBomLmdhdGVob3VzZS5zdG9yZS52MS5EZWxldGVJdGVtUmVzcG9uc2UiEMLzGAxzdG9yZTpkZWxldGUScAoLU2VhcmNoSXRlbXMSJi5nYXRlaG91c2Uuc3RvcmUudjEuU2VhcmNoSXRlbXNSZXF1ZXN0GicuZ2F0ZWhvdXNlLnN0b3JlLnYxLlNlYXJjaEl0ZW1zUmVzcG9uc2UiEMLzGAxzdG9yZTpzZWFyY2gSggEKDkxpc3ROYW1lc3BhY2VzEikuZ2F0ZWhvdXNlLnN0b3JlLnYxLkxpc3ROYW1lc3BhY2VzUmVxdWVzdBoqLmdhdGVob3VzZS5zdG9yZS52MS5MaXN0TmFtZXNwYWNlc1Jlc3BvbnNlIhnC8xgVc3RvcmU6bGlzdF9uYW1lc3BhY2VzYgZwcm90bzM", [file_gatehouse_authz_v1_options, file_gatehouse_store_v1_item, file_google_protobuf_struct]);
 
 /**
  * PutItemRequest is the item to store.
@@ -122,6 +122,212 @@ export const GetItemResponseSchema: GenMessage<GetItemResponse> = /*@__PURE__*/
   messageDesc(file_gatehouse_store_v1_item_service, 3);
 
 /**
+ * DeleteItemRequest names the item to delete.
+ *
+ * @generated from message gatehouse.store.v1.DeleteItemRequest
+ */
+export type DeleteItemRequest = Message<"gatehouse.store.v1.DeleteItemRequest"> & {
+  /**
+   * The namespace path.
+   *
+   * @generated from field: repeated string namespace = 1;
+   */
+  namespace: string[];
+
+  /**
+   * The key within the namespace.
+   *
+   * @generated from field: string key = 2;
+   */
+  key: string;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.DeleteItemRequest.
+ * Use `create(DeleteItemRequestSchema)` to create a new message.
+ */
+export const DeleteItemRequestSchema: GenMessage<DeleteItemRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_item_service, 4);
+
+/**
+ * DeleteItemResponse confirms the deletion.
+ *
+ * @generated from message gatehouse.store.v1.DeleteItemResponse
+ */
+export type DeleteItemResponse = Message<"gatehouse.store.v1.DeleteItemResponse"> & {
+};
+
+/**
+ * Describes the message gatehouse.store.v1.DeleteItemResponse.
+ * Use `create(DeleteItemResponseSchema)` to create a new message.
+ */
+export const DeleteItemResponseSchema: GenMessage<DeleteItemResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_item_service, 5);
+
+/**
+ * SearchItemsRequest narrows an item search.
+ *
+ * @generated from message gatehouse.store.v1.SearchItemsRequest
+ */
+export type SearchItemsRequest = Message<"gatehouse.store.v1.SearchItemsRequest"> & {
+  /**
+   * The namespace prefix; empty means every namespace.
+   *
+   * @generated from field: repeated string namespace_prefix = 1;
+   */
+  namespacePrefix: string[];
+
+  /**
+   * A filter on the item's value, in the handler filter language
+   * ({"k": v}, {"k": {"$contains": v}}, ...).
+   *
+   * @generated from field: google.protobuf.Struct filter = 2;
+   */
+  filter?: JsonObject | undefined;
+
+  /**
+   * The page size: 10 when zero, at most 1000.
+   *
+   * @generated from field: int32 limit = 3;
+   */
+  limit: number;
+
+  /**
+   * The number of matching items to skip, at least 0.
+   *
+   * @generated from field: int32 offset = 4;
+   */
+  offset: number;
+
+  /**
+   * A natural-language query. Gatehouse has no semantic index: a non-empty
+   * query is INVALID_ARGUMENT rather than silently ignored.
+   *
+   * @generated from field: string query = 5;
+   */
+  query: string;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.SearchItemsRequest.
+ * Use `create(SearchItemsRequestSchema)` to create a new message.
+ */
+export const SearchItemsRequestSchema: GenMessage<SearchItemsRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_item_service, 6);
+
+/**
+ * SearchItemsResponse returns one page of items.
+ *
+ * @generated from message gatehouse.store.v1.SearchItemsResponse
+ */
+export type SearchItemsResponse = Message<"gatehouse.store.v1.SearchItemsResponse"> & {
+  /**
+   * The matching items the caller may see.
+   *
+   * @generated from field: repeated gatehouse.store.v1.Item items = 1;
+   */
+  items: Item[];
+};
+
+/**
+ * Describes the message gatehouse.store.v1.SearchItemsResponse.
+ * Use `create(SearchItemsResponseSchema)` to create a new message.
+ */
+export const SearchItemsResponseSchema: GenMessage<SearchItemsResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_item_service, 7);
+
+/**
+ * ListNamespacesRequest narrows the namespaces listed.
+ *
+ * @generated from message gatehouse.store.v1.ListNamespacesRequest
+ */
+export type ListNamespacesRequest = Message<"gatehouse.store.v1.ListNamespacesRequest"> & {
+  /**
+   * Only namespaces starting with these labels.
+   *
+   * @generated from field: repeated string prefix = 1;
+   */
+  prefix: string[];
+
+  /**
+   * Only namespaces ending with these labels.
+   *
+   * @generated from field: repeated string suffix = 2;
+   */
+  suffix: string[];
+
+  /**
+   * Truncate namespaces to this many labels (0: no limit), then deduplicate.
+   *
+   * @generated from field: int32 max_depth = 3;
+   */
+  maxDepth: number;
+
+  /**
+   * The page size: 100 when zero, at most 1000.
+   *
+   * @generated from field: int32 limit = 4;
+   */
+  limit: number;
+
+  /**
+   * The number of namespaces to skip, at least 0.
+   *
+   * @generated from field: int32 offset = 5;
+   */
+  offset: number;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.ListNamespacesRequest.
+ * Use `create(ListNamespacesRequestSchema)` to create a new message.
+ */
+export const ListNamespacesRequestSchema: GenMessage<ListNamespacesRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_item_service, 8);
+
+/**
+ * ListNamespacesResponse returns one page of namespaces.
+ *
+ * @generated from message gatehouse.store.v1.ListNamespacesResponse
+ */
+export type ListNamespacesResponse = Message<"gatehouse.store.v1.ListNamespacesResponse"> & {
+  /**
+   * The namespaces, in lexical order.
+   *
+   * @generated from field: repeated gatehouse.store.v1.Namespace namespaces = 1;
+   */
+  namespaces: Namespace[];
+};
+
+/**
+ * Describes the message gatehouse.store.v1.ListNamespacesResponse.
+ * Use `create(ListNamespacesResponseSchema)` to create a new message.
+ */
+export const ListNamespacesResponseSchema: GenMessage<ListNamespacesResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_item_service, 9);
+
+/**
+ * Namespace is one namespace path.
+ *
+ * @generated from message gatehouse.store.v1.Namespace
+ */
+export type Namespace = Message<"gatehouse.store.v1.Namespace"> & {
+  /**
+   * Its labels.
+   *
+   * @generated from field: repeated string labels = 1;
+   */
+  labels: string[];
+};
+
+/**
+ * Describes the message gatehouse.store.v1.Namespace.
+ * Use `create(NamespaceSchema)` to create a new message.
+ */
+export const NamespaceSchema: GenMessage<Namespace> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_item_service, 10);
+
+/**
  * ItemService is the key-value store. Handler filters apply to
  * {...value, namespace, key} of each item (SPEC §5).
  *
@@ -147,6 +353,38 @@ export const ItemService: GenService<{
     methodKind: "unary";
     input: typeof GetItemRequestSchema;
     output: typeof GetItemResponseSchema;
+  },
+  /**
+   * Deletes an item. A hidden item and an item the caller may not delete
+   * answer alike.
+   *
+   * @generated from rpc gatehouse.store.v1.ItemService.DeleteItem
+   */
+  deleteItem: {
+    methodKind: "unary";
+    input: typeof DeleteItemRequestSchema;
+    output: typeof DeleteItemResponseSchema;
+  },
+  /**
+   * Lists the items under a namespace prefix that the caller may see and
+   * that match the filter, most recently updated first.
+   *
+   * @generated from rpc gatehouse.store.v1.ItemService.SearchItems
+   */
+  searchItems: {
+    methodKind: "unary";
+    input: typeof SearchItemsRequestSchema;
+    output: typeof SearchItemsResponseSchema;
+  },
+  /**
+   * Lists the distinct namespaces of the items the caller may see.
+   *
+   * @generated from rpc gatehouse.store.v1.ItemService.ListNamespaces
+   */
+  listNamespaces: {
+    methodKind: "unary";
+    input: typeof ListNamespacesRequestSchema;
+    output: typeof ListNamespacesResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_gatehouse_store_v1_item_service, 0);

@@ -15,7 +15,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file gatehouse/store/v1/run_service.proto.
  */
 export const file_gatehouse_store_v1_run_service: GenFile = /*@__PURE__*/
-  fileDesc("CiRnYXRlaG91c2Uvc3RvcmUvdjEvcnVuX3NlcnZpY2UucHJvdG8SEmdhdGVob3VzZS5zdG9yZS52MSLnAQoQQ3JlYXRlUnVuUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkSFAoMYXNzaXN0YW50X2lkGAIgASgJEiUKBWlucHV0GAMgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEicKBmNvbmZpZxgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKQoIbWV0YWRhdGEYBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhoKEm11bHRpdGFza19zdHJhdGVneRgGIAEoCRITCgtzdHJlYW1fbW9kZRgHIAMoCSI5ChFDcmVhdGVSdW5SZXNwb25zZRIkCgNydW4YASABKAsyFy5nYXRlaG91c2Uuc3RvcmUudjEuUnVuIjIKDUdldFJ1blJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEg4KBnJ1bl9pZBgCIAEoCSI2Cg5HZXRSdW5SZXNwb25zZRIkCgNydW4YASABKAsyFy5nYXRlaG91c2Uuc3RvcmUudjEuUnVuMuEBCgpSdW5TZXJ2aWNlEnAKCUNyZWF0ZVJ1bhIkLmdhdGVob3VzZS5zdG9yZS52MS5DcmVhdGVSdW5SZXF1ZXN0GiUuZ2F0ZWhvdXNlLnN0b3JlLnYxLkNyZWF0ZVJ1blJlc3BvbnNlIhbC8xgSdGhyZWFkczpjcmVhdGVfcnVuEmEKBkdldFJ1bhIhLmdhdGVob3VzZS5zdG9yZS52MS5HZXRSdW5SZXF1ZXN0GiIuZ2F0ZWhvdXNlLnN0b3JlLnYxLkdldFJ1blJlc3BvbnNlIhDC8xgMdGhyZWFkczpyZWFkYgZwcm90bzM", [file_gatehouse_authz_v1_options, file_gatehouse_store_v1_run, file_google_protobuf_struct]);
+  fileDesc("CiRnYXRlaG91c2Uvc3RvcmUvdjEvcnVuX3NlcnZpY2UucHJvdG8SEmdhdGVob3VzZS5zdG9yZS52MSLnAQoQQ3JlYXRlUnVuUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkSFAoMYXNzaXN0YW50X2lkGAIgASgJEiUKBWlucHV0GAMgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEicKBmNvbmZpZxgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKQoIbWV0YWRhdGEYBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhoKEm11bHRpdGFza19zdHJhdGVneRgGIAEoCRITCgtzdHJlYW1fbW9kZRgHIAMoCSI5ChFDcmVhdGVSdW5SZXNwb25zZRIkCgNydW4YASABKAsyFy5nYXRlaG91c2Uuc3RvcmUudjEuUnVuIjIKDUdldFJ1blJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEg4KBnJ1bl9pZBgCIAEoCSI2Cg5HZXRSdW5SZXNwb25zZRIkCgNydW4YASABKAsyFy5nYXRlaG91c2Uuc3RvcmUudjEuUnVuIlMKD0xpc3RSdW5zUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkSDgoGc3RhdHVzGAIgASgJEg0KBWxpbWl0GAMgASgFEg4KBm9mZnNldBgEIAEoBSI5ChBMaXN0UnVuc1Jlc3BvbnNlEiUKBHJ1bnMYASADKAsyFy5nYXRlaG91c2Uuc3RvcmUudjEuUnVuIkUKEENhbmNlbFJ1blJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEg4KBnJ1bl9pZBgCIAEoCRIOCgZhY3Rpb24YAyABKAkiOQoRQ2FuY2VsUnVuUmVzcG9uc2USJAoDcnVuGAEgASgLMhcuZ2F0ZWhvdXNlLnN0b3JlLnYxLlJ1biI1ChBEZWxldGVSdW5SZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCRIOCgZydW5faWQYAiABKAkiEwoRRGVsZXRlUnVuUmVzcG9uc2UypgQKClJ1blNlcnZpY2UScAoJQ3JlYXRlUnVuEiQuZ2F0ZWhvdXNlLnN0b3JlLnYxLkNyZWF0ZVJ1blJlcXVlc3QaJS5nYXRlaG91c2Uuc3RvcmUudjEuQ3JlYXRlUnVuUmVzcG9uc2UiFsLzGBJ0aHJlYWRzOmNyZWF0ZV9ydW4SYQoGR2V0UnVuEiEuZ2F0ZWhvdXNlLnN0b3JlLnYxLkdldFJ1blJlcXVlc3QaIi5nYXRlaG91c2Uuc3RvcmUudjEuR2V0UnVuUmVzcG9uc2UiEMLzGAx0aHJlYWRzOnJlYWQSZwoITGlzdFJ1bnMSIy5nYXRlaG91c2Uuc3RvcmUudjEuTGlzdFJ1bnNSZXF1ZXN0GiQuZ2F0ZWhvdXNlLnN0b3JlLnYxLkxpc3RSdW5zUmVzcG9uc2UiEMLzGAx0aHJlYWRzOnJlYWQSbAoJQ2FuY2VsUnVuEiQuZ2F0ZWhvdXNlLnN0b3JlLnYxLkNhbmNlbFJ1blJlcXVlc3QaJS5nYXRlaG91c2Uuc3RvcmUudjEuQ2FuY2VsUnVuUmVzcG9uc2UiEsLzGA50aHJlYWRzOnVwZGF0ZRJsCglEZWxldGVSdW4SJC5nYXRlaG91c2Uuc3RvcmUudjEuRGVsZXRlUnVuUmVxdWVzdBolLmdhdGVob3VzZS5zdG9yZS52MS5EZWxldGVSdW5SZXNwb25zZSISwvMYDnRocmVhZHM6ZGVsZXRlYgZwcm90bzM", [file_gatehouse_authz_v1_options, file_gatehouse_store_v1_run, file_google_protobuf_struct]);
 
 /**
  * CreateRunRequest describes the run to record.
@@ -24,7 +24,8 @@ export const file_gatehouse_store_v1_run_service: GenFile = /*@__PURE__*/
  */
 export type CreateRunRequest = Message<"gatehouse.store.v1.CreateRunRequest"> & {
   /**
-   * The thread to run on, a UUID.
+   * The thread to run on, a UUID. When empty, a new thread is created for the
+   * run, authorized by threads:create_run alone as in LangGraph.
    *
    * @generated from field: string thread_id = 1;
    */
@@ -152,6 +153,168 @@ export const GetRunResponseSchema: GenMessage<GetRunResponse> = /*@__PURE__*/
   messageDesc(file_gatehouse_store_v1_run_service, 3);
 
 /**
+ * ListRunsRequest names the thread and narrows its runs.
+ *
+ * @generated from message gatehouse.store.v1.ListRunsRequest
+ */
+export type ListRunsRequest = Message<"gatehouse.store.v1.ListRunsRequest"> & {
+  /**
+   * The thread's id, a UUID.
+   *
+   * @generated from field: string thread_id = 1;
+   */
+  threadId: string;
+
+  /**
+   * Only runs with this status, when set.
+   *
+   * @generated from field: string status = 2;
+   */
+  status: string;
+
+  /**
+   * The page size: 10 when zero, at most 1000.
+   *
+   * @generated from field: int32 limit = 3;
+   */
+  limit: number;
+
+  /**
+   * The number of runs to skip, at least 0.
+   *
+   * @generated from field: int32 offset = 4;
+   */
+  offset: number;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.ListRunsRequest.
+ * Use `create(ListRunsRequestSchema)` to create a new message.
+ */
+export const ListRunsRequestSchema: GenMessage<ListRunsRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_run_service, 4);
+
+/**
+ * ListRunsResponse returns one page of runs.
+ *
+ * @generated from message gatehouse.store.v1.ListRunsResponse
+ */
+export type ListRunsResponse = Message<"gatehouse.store.v1.ListRunsResponse"> & {
+  /**
+   * The runs, newest first.
+   *
+   * @generated from field: repeated gatehouse.store.v1.Run runs = 1;
+   */
+  runs: Run[];
+};
+
+/**
+ * Describes the message gatehouse.store.v1.ListRunsResponse.
+ * Use `create(ListRunsResponseSchema)` to create a new message.
+ */
+export const ListRunsResponseSchema: GenMessage<ListRunsResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_run_service, 5);
+
+/**
+ * CancelRunRequest names the run to cancel.
+ *
+ * @generated from message gatehouse.store.v1.CancelRunRequest
+ */
+export type CancelRunRequest = Message<"gatehouse.store.v1.CancelRunRequest"> & {
+  /**
+   * The thread the run belongs to, a UUID.
+   *
+   * @generated from field: string thread_id = 1;
+   */
+  threadId: string;
+
+  /**
+   * The run's id, a UUID.
+   *
+   * @generated from field: string run_id = 2;
+   */
+  runId: string;
+
+  /**
+   * "interrupt" (the default) or "rollback".
+   *
+   * @generated from field: string action = 3;
+   */
+  action: string;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.CancelRunRequest.
+ * Use `create(CancelRunRequestSchema)` to create a new message.
+ */
+export const CancelRunRequestSchema: GenMessage<CancelRunRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_run_service, 6);
+
+/**
+ * CancelRunResponse returns the cancelled run.
+ *
+ * @generated from message gatehouse.store.v1.CancelRunResponse
+ */
+export type CancelRunResponse = Message<"gatehouse.store.v1.CancelRunResponse"> & {
+  /**
+   * The run, with status "interrupted".
+   *
+   * @generated from field: gatehouse.store.v1.Run run = 1;
+   */
+  run?: Run | undefined;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.CancelRunResponse.
+ * Use `create(CancelRunResponseSchema)` to create a new message.
+ */
+export const CancelRunResponseSchema: GenMessage<CancelRunResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_run_service, 7);
+
+/**
+ * DeleteRunRequest names the run to delete.
+ *
+ * @generated from message gatehouse.store.v1.DeleteRunRequest
+ */
+export type DeleteRunRequest = Message<"gatehouse.store.v1.DeleteRunRequest"> & {
+  /**
+   * The thread the run belongs to, a UUID.
+   *
+   * @generated from field: string thread_id = 1;
+   */
+  threadId: string;
+
+  /**
+   * The run's id, a UUID.
+   *
+   * @generated from field: string run_id = 2;
+   */
+  runId: string;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.DeleteRunRequest.
+ * Use `create(DeleteRunRequestSchema)` to create a new message.
+ */
+export const DeleteRunRequestSchema: GenMessage<DeleteRunRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_run_service, 8);
+
+/**
+ * DeleteRunResponse confirms the deletion.
+ *
+ * @generated from message gatehouse.store.v1.DeleteRunResponse
+ */
+export type DeleteRunResponse = Message<"gatehouse.store.v1.DeleteRunResponse"> & {
+};
+
+/**
+ * Describes the message gatehouse.store.v1.DeleteRunResponse.
+ * Use `create(DeleteRunResponseSchema)` to create a new message.
+ */
+export const DeleteRunResponseSchema: GenMessage<DeleteRunResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_run_service, 9);
+
+/**
  * RunService records runs. Runs have no handlers of their own: every call is
  * authorized through the parent thread (SPEC §5), so a run of a hidden thread
  * answers NOT_FOUND.
@@ -178,6 +341,37 @@ export const RunService: GenService<{
     methodKind: "unary";
     input: typeof GetRunRequestSchema;
     output: typeof GetRunResponseSchema;
+  },
+  /**
+   * Lists the runs of a thread the caller may read, newest first.
+   *
+   * @generated from rpc gatehouse.store.v1.RunService.ListRuns
+   */
+  listRuns: {
+    methodKind: "unary";
+    input: typeof ListRunsRequestSchema;
+    output: typeof ListRunsResponseSchema;
+  },
+  /**
+   * Marks a pending or running run of a thread the caller may update as
+   * interrupted.
+   *
+   * @generated from rpc gatehouse.store.v1.RunService.CancelRun
+   */
+  cancelRun: {
+    methodKind: "unary";
+    input: typeof CancelRunRequestSchema;
+    output: typeof CancelRunResponseSchema;
+  },
+  /**
+   * Deletes a run of a thread the caller may delete.
+   *
+   * @generated from rpc gatehouse.store.v1.RunService.DeleteRun
+   */
+  deleteRun: {
+    methodKind: "unary";
+    input: typeof DeleteRunRequestSchema;
+    output: typeof DeleteRunResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_gatehouse_store_v1_run_service, 0);

@@ -14,7 +14,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file gatehouse/store/v1/thread_service.proto.
  */
 export const file_gatehouse_store_v1_thread_service: GenFile = /*@__PURE__*/
-  fileDesc("CidnYXRlaG91c2Uvc3RvcmUvdjEvdGhyZWFkX3NlcnZpY2UucHJvdG8SEmdhdGVob3VzZS5zdG9yZS52MSJmChNDcmVhdGVUaHJlYWRSZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCRIpCghtZXRhZGF0YRgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEQoJaWZfZXhpc3RzGAMgASgJIkIKFENyZWF0ZVRocmVhZFJlc3BvbnNlEioKBnRocmVhZBgBIAEoCzIaLmdhdGVob3VzZS5zdG9yZS52MS5UaHJlYWQiJQoQR2V0VGhyZWFkUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkiPwoRR2V0VGhyZWFkUmVzcG9uc2USKgoGdGhyZWFkGAEgASgLMhouZ2F0ZWhvdXNlLnN0b3JlLnYxLlRocmVhZCJ9ChRTZWFyY2hUaHJlYWRzUmVxdWVzdBIpCghtZXRhZGF0YRgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDgoGc3RhdHVzGAIgASgJEgsKA2lkcxgDIAMoCRINCgVsaW1pdBgEIAEoBRIOCgZvZmZzZXQYBSABKAUiRAoVU2VhcmNoVGhyZWFkc1Jlc3BvbnNlEisKB3RocmVhZHMYASADKAsyGi5nYXRlaG91c2Uuc3RvcmUudjEuVGhyZWFkMuwCCg1UaHJlYWRTZXJ2aWNlEnUKDENyZWF0ZVRocmVhZBInLmdhdGVob3VzZS5zdG9yZS52MS5DcmVhdGVUaHJlYWRSZXF1ZXN0GiguZ2F0ZWhvdXNlLnN0b3JlLnYxLkNyZWF0ZVRocmVhZFJlc3BvbnNlIhLC8xgOdGhyZWFkczpjcmVhdGUSagoJR2V0VGhyZWFkEiQuZ2F0ZWhvdXNlLnN0b3JlLnYxLkdldFRocmVhZFJlcXVlc3QaJS5nYXRlaG91c2Uuc3RvcmUudjEuR2V0VGhyZWFkUmVzcG9uc2UiEMLzGAx0aHJlYWRzOnJlYWQSeAoNU2VhcmNoVGhyZWFkcxIoLmdhdGVob3VzZS5zdG9yZS52MS5TZWFyY2hUaHJlYWRzUmVxdWVzdBopLmdhdGVob3VzZS5zdG9yZS52MS5TZWFyY2hUaHJlYWRzUmVzcG9uc2UiEsLzGA50aHJlYWRzOnNlYXJjaGIGcHJvdG8z", [file_gatehouse_authz_v1_options, file_gatehouse_store_v1_thread, file_google_protobuf_struct]);
+  fileDesc("CidnYXRlaG91c2Uvc3RvcmUvdjEvdGhyZWFkX3NlcnZpY2UucHJvdG8SEmdhdGVob3VzZS5zdG9yZS52MSJmChNDcmVhdGVUaHJlYWRSZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCRIpCghtZXRhZGF0YRgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEQoJaWZfZXhpc3RzGAMgASgJIkIKFENyZWF0ZVRocmVhZFJlc3BvbnNlEioKBnRocmVhZBgBIAEoCzIaLmdhdGVob3VzZS5zdG9yZS52MS5UaHJlYWQiJQoQR2V0VGhyZWFkUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkiPwoRR2V0VGhyZWFkUmVzcG9uc2USKgoGdGhyZWFkGAEgASgLMhouZ2F0ZWhvdXNlLnN0b3JlLnYxLlRocmVhZCKiAQoUU2VhcmNoVGhyZWFkc1JlcXVlc3QSKQoIbWV0YWRhdGEYASABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg4KBnN0YXR1cxgCIAEoCRILCgNpZHMYAyADKAkSDQoFbGltaXQYBCABKAUSDgoGb2Zmc2V0GAUgASgFEg8KB3NvcnRfYnkYBiABKAkSEgoKc29ydF9vcmRlchgHIAEoCSJEChVTZWFyY2hUaHJlYWRzUmVzcG9uc2USKwoHdGhyZWFkcxgBIAMoCzIaLmdhdGVob3VzZS5zdG9yZS52MS5UaHJlYWQiUAoTQ291bnRUaHJlYWRzUmVxdWVzdBIpCghtZXRhZGF0YRgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDgoGc3RhdHVzGAIgASgJIiUKFENvdW50VGhyZWFkc1Jlc3BvbnNlEg0KBWNvdW50GAEgASgDIlMKE1VwZGF0ZVRocmVhZFJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEikKCG1ldGFkYXRhGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCJCChRVcGRhdGVUaHJlYWRSZXNwb25zZRIqCgZ0aHJlYWQYASABKAsyGi5nYXRlaG91c2Uuc3RvcmUudjEuVGhyZWFkIigKE0RlbGV0ZVRocmVhZFJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJIhYKFERlbGV0ZVRocmVhZFJlc3BvbnNlIiYKEUNvcHlUaHJlYWRSZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCSJAChJDb3B5VGhyZWFkUmVzcG9uc2USKgoGdGhyZWFkGAEgASgLMhouZ2F0ZWhvdXNlLnN0b3JlLnYxLlRocmVhZDLABgoNVGhyZWFkU2VydmljZRJ1CgxDcmVhdGVUaHJlYWQSJy5nYXRlaG91c2Uuc3RvcmUudjEuQ3JlYXRlVGhyZWFkUmVxdWVzdBooLmdhdGVob3VzZS5zdG9yZS52MS5DcmVhdGVUaHJlYWRSZXNwb25zZSISwvMYDnRocmVhZHM6Y3JlYXRlEmoKCUdldFRocmVhZBIkLmdhdGVob3VzZS5zdG9yZS52MS5HZXRUaHJlYWRSZXF1ZXN0GiUuZ2F0ZWhvdXNlLnN0b3JlLnYxLkdldFRocmVhZFJlc3BvbnNlIhDC8xgMdGhyZWFkczpyZWFkEngKDVNlYXJjaFRocmVhZHMSKC5nYXRlaG91c2Uuc3RvcmUudjEuU2VhcmNoVGhyZWFkc1JlcXVlc3QaKS5nYXRlaG91c2Uuc3RvcmUudjEuU2VhcmNoVGhyZWFkc1Jlc3BvbnNlIhLC8xgOdGhyZWFkczpzZWFyY2gSdQoMQ291bnRUaHJlYWRzEicuZ2F0ZWhvdXNlLnN0b3JlLnYxLkNvdW50VGhyZWFkc1JlcXVlc3QaKC5nYXRlaG91c2Uuc3RvcmUudjEuQ291bnRUaHJlYWRzUmVzcG9uc2UiEsLzGA50aHJlYWRzOnNlYXJjaBJ1CgxVcGRhdGVUaHJlYWQSJy5nYXRlaG91c2Uuc3RvcmUudjEuVXBkYXRlVGhyZWFkUmVxdWVzdBooLmdhdGVob3VzZS5zdG9yZS52MS5VcGRhdGVUaHJlYWRSZXNwb25zZSISwvMYDnRocmVhZHM6dXBkYXRlEnUKDERlbGV0ZVRocmVhZBInLmdhdGVob3VzZS5zdG9yZS52MS5EZWxldGVUaHJlYWRSZXF1ZXN0GiguZ2F0ZWhvdXNlLnN0b3JlLnYxLkRlbGV0ZVRocmVhZFJlc3BvbnNlIhLC8xgOdGhyZWFkczpkZWxldGUSbQoKQ29weVRocmVhZBIlLmdhdGVob3VzZS5zdG9yZS52MS5Db3B5VGhyZWFkUmVxdWVzdBomLmdhdGVob3VzZS5zdG9yZS52MS5Db3B5VGhyZWFkUmVzcG9uc2UiEMLzGAx0aHJlYWRzOnJlYWRiBnByb3RvMw", [file_gatehouse_authz_v1_options, file_gatehouse_store_v1_thread, file_google_protobuf_struct]);
 
 /**
  * CreateThreadRequest describes the thread to create.
@@ -154,6 +154,20 @@ export type SearchThreadsRequest = Message<"gatehouse.store.v1.SearchThreadsRequ
    * @generated from field: int32 offset = 5;
    */
   offset: number;
+
+  /**
+   * "created_at" (the default) or "updated_at".
+   *
+   * @generated from field: string sort_by = 6;
+   */
+  sortBy: string;
+
+  /**
+   * "desc" (the default) or "asc".
+   *
+   * @generated from field: string sort_order = 7;
+   */
+  sortOrder: string;
 };
 
 /**
@@ -183,6 +197,182 @@ export type SearchThreadsResponse = Message<"gatehouse.store.v1.SearchThreadsRes
  */
 export const SearchThreadsResponseSchema: GenMessage<SearchThreadsResponse> = /*@__PURE__*/
   messageDesc(file_gatehouse_store_v1_thread_service, 5);
+
+/**
+ * CountThreadsRequest narrows a thread count like a search.
+ *
+ * @generated from message gatehouse.store.v1.CountThreadsRequest
+ */
+export type CountThreadsRequest = Message<"gatehouse.store.v1.CountThreadsRequest"> & {
+  /**
+   * Only threads whose metadata contains this object.
+   *
+   * @generated from field: google.protobuf.Struct metadata = 1;
+   */
+  metadata?: JsonObject | undefined;
+
+  /**
+   * Only threads with this status, when set.
+   *
+   * @generated from field: string status = 2;
+   */
+  status: string;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.CountThreadsRequest.
+ * Use `create(CountThreadsRequestSchema)` to create a new message.
+ */
+export const CountThreadsRequestSchema: GenMessage<CountThreadsRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_thread_service, 6);
+
+/**
+ * CountThreadsResponse is the count.
+ *
+ * @generated from message gatehouse.store.v1.CountThreadsResponse
+ */
+export type CountThreadsResponse = Message<"gatehouse.store.v1.CountThreadsResponse"> & {
+  /**
+   * How many threads the caller may see match.
+   *
+   * @generated from field: int64 count = 1;
+   */
+  count: bigint;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.CountThreadsResponse.
+ * Use `create(CountThreadsResponseSchema)` to create a new message.
+ */
+export const CountThreadsResponseSchema: GenMessage<CountThreadsResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_thread_service, 7);
+
+/**
+ * UpdateThreadRequest names the thread and the metadata to merge.
+ *
+ * @generated from message gatehouse.store.v1.UpdateThreadRequest
+ */
+export type UpdateThreadRequest = Message<"gatehouse.store.v1.UpdateThreadRequest"> & {
+  /**
+   * The thread's id, a UUID.
+   *
+   * @generated from field: string thread_id = 1;
+   */
+  threadId: string;
+
+  /**
+   * Keys to set in the thread's metadata; other keys are kept.
+   *
+   * @generated from field: google.protobuf.Struct metadata = 2;
+   */
+  metadata?: JsonObject | undefined;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.UpdateThreadRequest.
+ * Use `create(UpdateThreadRequestSchema)` to create a new message.
+ */
+export const UpdateThreadRequestSchema: GenMessage<UpdateThreadRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_thread_service, 8);
+
+/**
+ * UpdateThreadResponse returns the updated thread.
+ *
+ * @generated from message gatehouse.store.v1.UpdateThreadResponse
+ */
+export type UpdateThreadResponse = Message<"gatehouse.store.v1.UpdateThreadResponse"> & {
+  /**
+   * The thread after the update.
+   *
+   * @generated from field: gatehouse.store.v1.Thread thread = 1;
+   */
+  thread?: Thread | undefined;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.UpdateThreadResponse.
+ * Use `create(UpdateThreadResponseSchema)` to create a new message.
+ */
+export const UpdateThreadResponseSchema: GenMessage<UpdateThreadResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_thread_service, 9);
+
+/**
+ * DeleteThreadRequest names the thread to delete.
+ *
+ * @generated from message gatehouse.store.v1.DeleteThreadRequest
+ */
+export type DeleteThreadRequest = Message<"gatehouse.store.v1.DeleteThreadRequest"> & {
+  /**
+   * The thread's id, a UUID.
+   *
+   * @generated from field: string thread_id = 1;
+   */
+  threadId: string;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.DeleteThreadRequest.
+ * Use `create(DeleteThreadRequestSchema)` to create a new message.
+ */
+export const DeleteThreadRequestSchema: GenMessage<DeleteThreadRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_thread_service, 10);
+
+/**
+ * DeleteThreadResponse confirms the deletion.
+ *
+ * @generated from message gatehouse.store.v1.DeleteThreadResponse
+ */
+export type DeleteThreadResponse = Message<"gatehouse.store.v1.DeleteThreadResponse"> & {
+};
+
+/**
+ * Describes the message gatehouse.store.v1.DeleteThreadResponse.
+ * Use `create(DeleteThreadResponseSchema)` to create a new message.
+ */
+export const DeleteThreadResponseSchema: GenMessage<DeleteThreadResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_thread_service, 11);
+
+/**
+ * CopyThreadRequest names the thread to copy.
+ *
+ * @generated from message gatehouse.store.v1.CopyThreadRequest
+ */
+export type CopyThreadRequest = Message<"gatehouse.store.v1.CopyThreadRequest"> & {
+  /**
+   * The thread's id, a UUID.
+   *
+   * @generated from field: string thread_id = 1;
+   */
+  threadId: string;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.CopyThreadRequest.
+ * Use `create(CopyThreadRequestSchema)` to create a new message.
+ */
+export const CopyThreadRequestSchema: GenMessage<CopyThreadRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_thread_service, 12);
+
+/**
+ * CopyThreadResponse returns the new thread.
+ *
+ * @generated from message gatehouse.store.v1.CopyThreadResponse
+ */
+export type CopyThreadResponse = Message<"gatehouse.store.v1.CopyThreadResponse"> & {
+  /**
+   * The copy, with a new id.
+   *
+   * @generated from field: gatehouse.store.v1.Thread thread = 1;
+   */
+  thread?: Thread | undefined;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.CopyThreadResponse.
+ * Use `create(CopyThreadResponseSchema)` to create a new message.
+ */
+export const CopyThreadResponseSchema: GenMessage<CopyThreadResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_thread_service, 13);
 
 /**
  * ThreadService manages threads. Every call authenticates the caller and runs
@@ -223,6 +413,49 @@ export const ThreadService: GenService<{
     methodKind: "unary";
     input: typeof SearchThreadsRequestSchema;
     output: typeof SearchThreadsResponseSchema;
+  },
+  /**
+   * Counts the threads the caller may see that match the request.
+   *
+   * @generated from rpc gatehouse.store.v1.ThreadService.CountThreads
+   */
+  countThreads: {
+    methodKind: "unary";
+    input: typeof CountThreadsRequestSchema;
+    output: typeof CountThreadsResponseSchema;
+  },
+  /**
+   * Shallow-merges metadata into a thread the caller may update; NOT_FOUND
+   * (and no change) otherwise.
+   *
+   * @generated from rpc gatehouse.store.v1.ThreadService.UpdateThread
+   */
+  updateThread: {
+    methodKind: "unary";
+    input: typeof UpdateThreadRequestSchema;
+    output: typeof UpdateThreadResponseSchema;
+  },
+  /**
+   * Deletes a thread the caller may delete, with its runs; NOT_FOUND (and no
+   * change) otherwise.
+   *
+   * @generated from rpc gatehouse.store.v1.ThreadService.DeleteThread
+   */
+  deleteThread: {
+    methodKind: "unary";
+    input: typeof DeleteThreadRequestSchema;
+    output: typeof DeleteThreadResponseSchema;
+  },
+  /**
+   * Copies a thread the caller may read into a new thread, which the
+   * threads:create handler stamps like any new thread.
+   *
+   * @generated from rpc gatehouse.store.v1.ThreadService.CopyThread
+   */
+  copyThread: {
+    methodKind: "unary";
+    input: typeof CopyThreadRequestSchema;
+    output: typeof CopyThreadResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_gatehouse_store_v1_thread_service, 0);
