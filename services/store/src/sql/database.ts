@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
+import { translateDatabaseError } from "./database-errors.js";
 
 /** The store's connection pool. */
 export type Database = pg.Pool;
@@ -32,8 +33,11 @@ export async function query<Row extends pg.QueryResultRow>(db: Database, text: s
     name = `gh_${createHash("sha1").update(text).digest("hex").slice(0, 20)}`;
     if (statementNames.size < 10_000) statementNames.set(text, name);
   }
-  const result = await db.query<Row>({ name, text, values });
-  return result.rows;
+  try {
+    return (await db.query<Row>({ name, text, values })).rows;
+  } catch (error) {
+    throw translateDatabaseError(error);
+  }
 }
 
 /**
@@ -41,7 +45,9 @@ export async function query<Row extends pg.QueryResultRow>(db: Database, text: s
  * rolled back if it throws, so a failed request writes nothing.
  */
 export async function withTransaction<T>(db: Database, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await db.connect();
+  const client = await db.connect().catch((error: unknown) => {
+    throw translateDatabaseError(error);
+  });
   try {
     await client.query("BEGIN");
     const result = await work(client);
@@ -49,7 +55,7 @@ export async function withTransaction<T>(db: Database, work: (client: pg.PoolCli
     return result;
   } catch (error) {
     await client.query("ROLLBACK").catch(() => {});
-    throw error;
+    throw translateDatabaseError(error);
   } finally {
     client.release();
   }
