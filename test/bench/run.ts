@@ -1,26 +1,47 @@
 /**
- * `npm run bench`: starts authn, authz and store as separate processes on
- * real Postgres (DATABASE_URL) and Redis (REDIS_URL), seeds threads, and
- * prints p50/p99 and throughput for GetThread and SearchThreads end to end,
- * one call at a time and with 32 in flight.
+ * `npm run bench`: Gatehouse end to end on real Postgres (DATABASE_URL) and
+ * Redis (REDIS_URL), with authn, authz and store as separate processes.
  *
- * BENCH_SECONDS (default 5) sets each scenario's duration; BENCH_THREADS
- * (default 10000) and BENCH_OWNERS (default 1000) the data set.
+ * Prints, in one run so figures compare as ratios:
+ * - the in-process decision (resolve, run the owner handler, validate the filter);
+ * - the authz hop alone (Authorize over gRPC), 1 and 32 in flight;
+ * - GetThread and SearchThreads (owner filter, limit 10), 1 and 32 in flight,
+ *   at each data size, against an in-memory full scan of the same data.
+ *
+ * BENCH_SIZES (default "10000,1000000") sets the thread counts, BENCH_OWNERS
+ * (default 10000) the owners they spread over, BENCH_SECONDS (default 5) each
+ * scenario's duration.
  */
 import * as grpc from "@grpc/grpc-js";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { GetThreadRequestSchema, SearchThreadsRequestSchema } from "@gatehouse/contracts";
+import { AuthorizeRequestSchema, GetThreadRequestSchema, SearchThreadsRequestSchema } from "@gatehouse/contracts";
 import { startCluster } from "@gatehouse/launcher";
 import { createTestDatabase } from "../support/test-database.js";
 import { fromRoot } from "../support/test-gatehouse.js";
-import { formatResult, resultHeader, runLoad, type LoadTarget } from "./load.js";
+import { measureDecide } from "./decide-bench.js";
+import { buildMemoryThreads, measureMemoryScan } from "./in-memory-scan.js";
+import { formatResult, resultHeader, runLoad, type LoadResult, type LoadTarget } from "./load.js";
 import { seedThreads } from "./seed.js";
 
 process.env.DATABASE_URL ??= "postgres://postgres@127.0.0.1:5432/test";
 process.env.REDIS_URL ??= "redis://127.0.0.1:6379";
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
-const threadCount = Number(process.env.BENCH_THREADS ?? 10_000);
-const ownerCount = Number(process.env.BENCH_OWNERS ?? 1_000);
+const sizes = (process.env.BENCH_SIZES ?? "10000,1000000").split(",").map(Number);
+const owners = Number(process.env.BENCH_OWNERS ?? 10_000);
+const durationMs = seconds * 1000;
+
+function metadataFor(token: string): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  metadata.set("authorization", token);
+  return metadata;
+}
+
+const decision = await measureDecide(200_000);
+console.log(`in-process decision: mean ${decision.meanUs.toFixed(2)} µs, p50 ${decision.p50Us.toFixed(2)} µs, p99 ${decision.p99Us.toFixed(2)} µs`);
+
+const memory = buildMemoryThreads(sizes[0]!, owners);
+const scan = measureMemoryScan(memory, owners, durationMs);
+console.log(`in-memory full scan of ${sizes[0]} threads: ${scan.meanMs.toFixed(3)} ms per search, ${Math.round(scan.callsPerSecond)} searches/s on one core`);
 
 const database = await createTestDatabase();
 const cluster = await startCluster({
@@ -29,47 +50,79 @@ const cluster = await startCluster({
   redisUrl: process.env.REDIS_URL,
   env: { LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" },
 });
+const storeClient = new grpc.Client(cluster.store.address, grpc.credentials.createInsecure());
+const authzClient = new grpc.Client(cluster.authz.address, grpc.credentials.createInsecure());
 try {
-  // The store migrates at start-up; seed once it is listening.
-  const seeded = await seedThreads(database.url, threadCount, ownerCount);
-  console.log(`seeded ${threadCount} threads over ${ownerCount} owners in ${seeded.seconds.toFixed(1)} s`);
-
-  const client = new grpc.Client(cluster.store.address, grpc.credentials.createInsecure());
-  const ownerZero = new grpc.Metadata();
-  ownerZero.set("authorization", "Bearer bench-0");
-  const getRequests = seeded.sampleIds.map((threadId) => Buffer.from(toBinary(GetThreadRequestSchema, create(GetThreadRequestSchema, { threadId }))));
-  const getThread: LoadTarget = {
-    path: "/gatehouse.store.v1.ThreadService/GetThread",
-    request: (i) => getRequests[i % getRequests.length]!,
-    metadata: () => ownerZero,
+  const authorizeRequest = Buffer.from(
+    toBinary(
+      AuthorizeRequestSchema,
+      create(AuthorizeRequestSchema, {
+        user: { identity: "owner-0", displayName: "owner-0", isAuthenticated: true },
+        resource: "threads",
+        action: "read",
+        value: { thread_id: "00000000-0000-4000-8000-000000000000" },
+      }),
+    ),
+  );
+  const authorize: LoadTarget = {
+    path: "/gatehouse.authz.v1.AuthzService/Authorize",
+    request: () => authorizeRequest,
+    metadata: () => new grpc.Metadata(),
   };
+  await runLoad(authzClient, authorize, 8, 1_000);
+  console.log(`\n${resultHeader}`);
+  for (const concurrency of [1, 32]) {
+    console.log(formatResult("authz hop (Authorize, unary)", concurrency, await runLoad(authzClient, authorize, concurrency, durationMs)));
+  }
+
+  const ownerMetadata = Array.from({ length: Math.min(owners, 1_000) }, (_, n) => metadataFor(`Bearer bench-${n}`));
   const searchRequest = Buffer.from(toBinary(SearchThreadsRequestSchema, create(SearchThreadsRequestSchema, { limit: 10 })));
-  const ownerMetadata = Array.from({ length: Math.min(ownerCount, 1000) }, (_, n) => {
-    const metadata = new grpc.Metadata();
-    metadata.set("authorization", `Bearer bench-${n}`);
-    return metadata;
-  });
   const searchThreads: LoadTarget = {
     path: "/gatehouse.store.v1.ThreadService/SearchThreads",
     request: () => searchRequest,
     metadata: (i) => ownerMetadata[i % ownerMetadata.length]!,
   };
-
-  // Warm up: connections, prepared statements, every owner's identity in the caches.
-  await runLoad(client, getThread, 8, 1_000);
-  await runLoad(client, searchThreads, 8, 1_000);
-
-  console.log(`\n${resultHeader}`);
-  for (const [name, target] of [
-    ["GetThread", getThread],
-    ["SearchThreads (owner filter, limit 10)", searchThreads],
-  ] as const) {
-    for (const concurrency of [1, 32]) {
-      console.log(formatResult(name, concurrency, await runLoad(client, target, concurrency, seconds * 1000)));
+  const searchAt32 = new Map<number, LoadResult>();
+  let seeded = 0;
+  for (const size of sizes) {
+    const seed = await seedThreads(database.url, seeded, size, owners);
+    seeded = size;
+    console.log(`\n${size} threads over ${owners} owners (seeded in ${seed.seconds.toFixed(1)} s)`);
+    const getRequests = seed.sampleIds.map((threadId) => Buffer.from(toBinary(GetThreadRequestSchema, create(GetThreadRequestSchema, { threadId }))));
+    const ownerZero = metadataFor("Bearer bench-0");
+    const getThread: LoadTarget = {
+      path: "/gatehouse.store.v1.ThreadService/GetThread",
+      request: (i) => getRequests[i % getRequests.length]!,
+      metadata: () => ownerZero,
+    };
+    // Warm up: connections, plans, and every owner's identity in the caches.
+    await runLoad(storeClient, getThread, 8, 1_000);
+    await runLoad(storeClient, searchThreads, 8, 2_000);
+    console.log(resultHeader);
+    for (const [name, target] of [
+      ["GetThread", getThread],
+      ["SearchThreads (owner, limit 10)", searchThreads],
+    ] as const) {
+      for (const concurrency of [1, 32]) {
+        const result = await runLoad(storeClient, target, concurrency, durationMs);
+        if (target === searchThreads && concurrency === 32) searchAt32.set(size, result);
+        console.log(formatResult(name, concurrency, result));
+      }
     }
   }
-  client.close();
+
+  const smallest = searchAt32.get(sizes[0]!);
+  const largest = searchAt32.get(sizes[sizes.length - 1]!);
+  console.log("");
+  if (smallest) {
+    console.log(`SearchThreads at ${sizes[0]} threads, 32 in flight: ${(smallest.callsPerSecond / scan.callsPerSecond).toFixed(1)}x the in-memory scan's throughput`);
+  }
+  if (smallest && largest && sizes.length > 1) {
+    console.log(`SearchThreads p99 at ${sizes[sizes.length - 1]} threads / at ${sizes[0]}: ${(largest.p99Ms / smallest.p99Ms).toFixed(2)}`);
+  }
 } finally {
+  storeClient.close();
+  authzClient.close();
   await cluster.stop();
   await database.drop();
 }
