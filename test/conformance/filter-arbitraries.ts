@@ -29,7 +29,7 @@ const numbers: fc.Arbitrary<number> = fc.oneof(
 export const scalarValue: fc.Arbitrary<JsonValue> = fc.oneof(strings, numbers, fc.boolean(), fc.constant(null));
 
 /** A JSON value: mostly scalars, sometimes small arrays and objects, nested up to `depth` levels. */
-export const jsonValue = fc.memo<JsonValue>((depth) =>
+export const jsonValue: fc.Memo<JsonValue> = fc.memo<JsonValue>((depth): fc.Arbitrary<JsonValue> =>
   depth <= 1
     ? scalarValue
     : fc.oneof(
@@ -52,15 +52,19 @@ export function handlerFilter(rows: readonly string[]): fc.Arbitrary<Record<stri
   const conditions = metadataKeys.map((key) => {
     const found = parsed.flatMap((row) => (Object.hasOwn(row, key) ? [row[key]!] : []));
     const pool = [...found, ...found.flatMap((value) => (Array.isArray(value) ? value : []))];
-    const operand = pool.length === 0 ? jsonValue(2) : fc.oneof({ arbitrary: fc.constantFrom(...pool), weight: 4 }, { arbitrary: jsonValue(2), weight: 1 });
+    const operand =
+      pool.length === 0 ? jsonValue(2) : fc.oneof({ arbitrary: fc.constantFrom(...pool), weight: 4 }, { arbitrary: jsonValue(2), weight: 1 });
     return fc.tuple(fc.constant(key), condition(operand));
   });
   const fields = fc
     .uniqueArray(fc.oneof(...conditions), { minLength: 1, maxLength: 2, selector: ([key]) => key })
     .map((pairs) => Object.fromEntries(pairs));
-  const filter = fc.memo<Record<string, unknown>>((depth) => {
+  const filter: fc.Memo<Record<string, unknown>> = fc.memo((depth): fc.Arbitrary<Record<string, unknown>> => {
     if (depth <= 1) return fields;
-    const children = fc.oneof({ arbitrary: fc.array(filter(depth - 1), { minLength: 1, maxLength: 3 }), weight: 6 }, { arbitrary: fc.constant([]), weight: 1 });
+    const children: fc.Arbitrary<readonly Record<string, unknown>[]> = fc.oneof(
+      { arbitrary: fc.array(filter(depth - 1), { minLength: 1, maxLength: 3 }), weight: 6 },
+      { arbitrary: fc.constant([]), weight: 1 },
+    );
     return fc.oneof(
       { arbitrary: fields, weight: 6 },
       { arbitrary: fc.constant({}), weight: 1 },

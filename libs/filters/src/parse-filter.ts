@@ -49,6 +49,11 @@ function parseObject(input: unknown, depth: number, limits: FilterLimits, budget
     const operand = input[key];
     if (key === "$and" || key === "$or") {
       if (!Array.isArray(operand)) throw new FilterError(`${key} takes a list of filters, got ${describeType(operand)}`, key);
+      // Every listed filter counts, so a long list of empty filters cannot grow the SQL unbounded.
+      budget.conditions += operand.length;
+      if (budget.conditions > limits.maxConditions) {
+        throw new FilterError(`the filter has more than ${limits.maxConditions} conditions`);
+      }
       const children = operand.map((child) => parseObject(child, depth + 1, limits, budget));
       filters.push({ op: key === "$and" ? "and" : "or", filters: children });
       continue;

@@ -1,9 +1,0 @@
-import * as grpc from "@grpc/grpc-js";
-const server = new grpc.Server();
-const id = (b) => b;
-server.addService({ Echo: { path: "/e.E/Echo", requestStream: false, responseStream: false, requestSerialize: id, requestDeserialize: id, responseSerialize: id, responseDeserialize: id } }, { Echo: (call, cb) => cb(null, call.request) });
-server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, port) => {
-  process.stdout.write(`gatehouse echo listening on 127.0.0.1:${port}
-`);
-});
-process.on("SIGTERM", () => process.exit(0));
