@@ -7,15 +7,19 @@ export type Database = pg.Pool;
 
 /** Opens a pool; `max` is 1 on the embedded database, whose socket serves one connection at a time. */
 export function openDatabase(url: string, max: number): Database {
-  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000 });
-  pool.on("error", () => {
-    // An idle client lost its connection; the pool replaces it on next use.
-  });
-  pool.on("connect", (client) => {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 5_000,
     // Plan every execution with its actual parameters. A generic plan cannot
     // see how selective a filter's `metadata @> $n` is, and picks a scan of
     // the created_at index that reads the whole table for one owner's page.
-    client.query("SET plan_cache_mode = force_custom_plan").catch(() => {});
+    // (The embedded database ignores startup options; it holds little data.)
+    options: "-c plan_cache_mode=force_custom_plan",
+  });
+  pool.on("error", () => {
+    // An idle client lost its connection; the pool replaces it on next use.
   });
   return pool;
 }
