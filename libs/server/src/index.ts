@@ -11,3 +11,6 @@ export { createLogger, type Logger } from "./logger.js";
 export { listen, shutdown, serverOptions } from "./listen.js";
 export { envString, envOptional, envInt, envList } from "./env.js";
 export { runService, type RunningService } from "./process.js";
+export { rateLimited } from "./rate-limited.js";
+export { addOperations, type HealthReporter } from "./operations.js";
+export { watchDependency, type DependencyWatch } from "./dependency-watch.js";

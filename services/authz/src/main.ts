@@ -17,5 +17,6 @@ await runService("authz", logger, async () => {
   const handlerTimeoutMs = envInt("GATEHOUSE_HANDLER_TIMEOUT_MS", 2_000, { min: 1 });
   const server = await startAuthzServer({ table, handlerTimeoutMs, logger }, host, envInt("AUTHZ_PORT", 50053, { max: 65535 }));
   logger.info({ handlers: [...handlers.keys()] }, "handlers loaded");
-  return { address: `${host}:${server.port}`, stop: server.stop };
+  const graceMs = envInt("GATEHOUSE_SHUTDOWN_GRACE_MS", 10_000, { min: 0 });
+  return { address: `${host}:${server.port}`, stop: () => server.stop(graceMs) };
 });

@@ -1,12 +1,21 @@
 import * as grpc from "@grpc/grpc-js";
 import { AuthzService } from "@gatehouse/contracts";
-import { listen, registerService, serverOptions, shutdown } from "@gatehouse/server";
+import { addOperations, listen, registerService, serverOptions, shutdown } from "@gatehouse/server";
 import { createAuthzService, type AuthzServiceDeps } from "./authz-service.js";
 
 /** Starts the authz gRPC server on host:port (0 for a free port). */
 export async function startAuthzServer(deps: AuthzServiceDeps, host: string, port: number) {
   const server = new grpc.Server(serverOptions);
   registerService(server, AuthzService, createAuthzService(deps), { logger: deps.logger });
+  const health = addOperations(server, [AuthzService]);
   const boundPort = await listen(server, host, port);
-  return { port: boundPort, stop: () => shutdown(server, 10_000) };
+  // authz depends on nothing but its loaded handlers: it serves as soon as it listens.
+  health.setServing(true);
+  return {
+    port: boundPort,
+    async stop(graceMs: number) {
+      health.setServing(false);
+      await shutdown(server, graceMs);
+    },
+  };
 }

@@ -7,7 +7,7 @@ import { createClient } from "@connectrpc/connect";
 import { loadConfig } from "@gatehouse/auth";
 import { AuthnService, AuthzService } from "@gatehouse/contracts";
 import { createIdentityCache, identityConfigFromEnv, sharedIdentityStoreFromEnv } from "@gatehouse/identity";
-import { createGrpcTransport, createLogger, envInt, envString, runService } from "@gatehouse/server";
+import { createGrpcTransport, createLogger, envInt, envString, runService, watchDependency } from "@gatehouse/server";
 import { createAccessGuard } from "./access-guard.js";
 import { createBatchingAuthorizer } from "./authz-batcher.js";
 import { createAssistantRepo } from "./repo/assistant-repo.js";
@@ -69,10 +69,23 @@ await runService("store", logger, async () => {
     host,
     envInt("STORE_PORT", 50051, { max: 65535 }),
   );
+  // Serving while Postgres answers; NOT_SERVING (and UNAVAILABLE on calls) while it does not.
+  const databaseWatch = watchDependency({
+    name: "postgres",
+    probe: async () => {
+      await db.query("SELECT 1");
+    },
+    intervalMs: envInt("GATEHOUSE_HEALTH_INTERVAL_MS", 2_000, { min: 100 }),
+    logger,
+    onChange: (up) => server.health.setServing(up),
+  });
   return {
     address: `${host}:${server.port}`,
     async stop() {
-      await server.stop();
+      // Health flips first, so balancers stop sending; then in-flight calls finish.
+      databaseWatch.stop();
+      server.health.setServing(false);
+      await server.stop(envInt("GATEHOUSE_SHUTDOWN_GRACE_MS", 10_000, { min: 0 }));
       authnTransport.close();
       authzTransport.close();
       await cache.close();

@@ -1,11 +1,21 @@
 import * as grpc from "@grpc/grpc-js";
-import { listen, registerService, serverOptions, shutdown, type Logger } from "@gatehouse/server";
+import { addOperations, listen, registerService, serverOptions, shutdown, type HealthReporter, type Logger } from "@gatehouse/server";
 import { routes, type StoreDeps } from "./routes.js";
 
-/** Starts the store gRPC server on host:port (0 for a free port). */
-export async function startStoreServer(deps: StoreDeps, logger: Logger, host: string, port: number) {
+/** A running store server. */
+export interface StoreServer {
+  port: number;
+  health: HealthReporter;
+  /** Finishes in-flight calls within graceMs, refusing new ones. */
+  stop(graceMs: number): Promise<void>;
+}
+
+/** Starts the store gRPC server on host:port (0 for a free port), NOT_SERVING until told otherwise. */
+export async function startStoreServer(deps: StoreDeps, logger: Logger, host: string, port: number): Promise<StoreServer> {
   const server = new grpc.Server(serverOptions);
-  for (const { service, impl } of routes(deps)) registerService(server, service, impl, { logger });
+  const served = routes(deps);
+  for (const { service, impl } of served) registerService(server, service, impl, { logger });
+  const health = addOperations(server, served.map(({ service }) => service));
   const boundPort = await listen(server, host, port);
-  return { port: boundPort, stop: () => shutdown(server, 10_000) };
+  return { port: boundPort, health, stop: (graceMs) => shutdown(server, graceMs) };
 }

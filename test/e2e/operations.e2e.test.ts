@@ -1,0 +1,116 @@
+/** Operating Gatehouse: health, reflection, a database outage, and SIGTERM under load. */
+import { PGlite } from "@electric-sql/pglite";
+import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startCluster, type Cluster } from "@gatehouse/launcher";
+import { checkHealth, waitForHealth } from "../support/health-client.js";
+import { expectError, expectOk, grpc, storeClient } from "../support/proto-client.js";
+import { fromRoot, startTestGatehouse, type TestGatehouse } from "../support/test-gatehouse.js";
+
+describe("health and reflection", () => {
+  let gatehouse: TestGatehouse;
+
+  beforeAll(async () => {
+    gatehouse = await startTestGatehouse(fromRoot("gatehouse.json"));
+  });
+  afterAll(async () => gatehouse?.stop());
+
+  it("store and authz report SERVING, for the server and for each service", async () => {
+    await waitForHealth(gatehouse.storeAddress, "SERVING");
+    expect(await checkHealth(gatehouse.storeAddress, "gatehouse.store.v1.ThreadService")).toBe("SERVING");
+    expect(await checkHealth(gatehouse.cluster.authz.address, "gatehouse.authz.v1.AuthzService")).toBe("SERVING");
+  });
+
+  it("an unknown service name is NOT_FOUND", async () => {
+    await expect(checkHealth(gatehouse.storeAddress, "no.such.Service")).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+  });
+});
+
+describe("a database outage", () => {
+  let db: PGlite;
+  let socket: PGLiteSocketServer;
+  let port: number;
+  let cluster: Cluster;
+
+  beforeAll(async () => {
+    db = new PGlite();
+    socket = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0 });
+    await socket.start();
+    port = Number(socket.getServerConn().split(":")[1]);
+    cluster = await startCluster({
+      configPath: fromRoot("gatehouse.json"),
+      databaseUrl: `postgres://postgres@127.0.0.1:${port}/postgres?sslmode=disable`,
+      databasePoolMax: 1,
+      env: { LOG_LEVEL: "silent", GATEHOUSE_HEALTH_INTERVAL_MS: "200" },
+    });
+  });
+
+  afterAll(async () => {
+    await cluster?.stop();
+    await socket?.stop();
+    await db?.close();
+  });
+
+  it("turns the store NOT_SERVING and its calls UNAVAILABLE, then recovers by itself", async () => {
+    const alice = storeClient(cluster.store.address, { authorization: "Bearer user1-token" });
+    await waitForHealth(cluster.store.address, "SERVING");
+    const { thread } = expectOk(await alice.call("ThreadService", "CreateThread", {}));
+
+    await socket.stop();
+    await waitForHealth(cluster.store.address, "NOT_SERVING");
+    const during = expectError(await alice.call("ThreadService", "GetThread", { thread_id: thread.thread_id }));
+    expect(during.code).toBe(grpc.status.UNAVAILABLE);
+    expect(during.details).toBe("the database is unavailable");
+
+    socket = new PGLiteSocketServer({ db, host: "127.0.0.1", port });
+    await socket.start();
+    await waitForHealth(cluster.store.address, "SERVING");
+    expect(expectOk(await alice.call("ThreadService", "GetThread", { thread_id: thread.thread_id })).thread.thread_id).toBe(thread.thread_id);
+    alice.close();
+  });
+});
+
+describe("SIGTERM under load", () => {
+  let gatehouse: TestGatehouse;
+
+  beforeAll(async () => {
+    gatehouse = await startTestGatehouse(fromRoot("gatehouse.json"));
+  });
+  afterAll(async () => gatehouse?.stop());
+
+  it("flips health, finishes in-flight calls, exits 0, and loses no accepted write", async () => {
+    const alice = storeClient(gatehouse.storeAddress, { authorization: "Bearer user1-token" });
+    await waitForHealth(gatehouse.storeAddress, "SERVING");
+    const tag = randomUUID();
+    const accepted: string[] = [];
+    const failures = new Set<number>();
+    let running = true;
+    const writer = async () => {
+      while (running) {
+        const result = await alice.call("ThreadService", "CreateThread", { metadata: { fields: { tag: { stringValue: tag } } } });
+        if (result.ok) accepted.push(result.value.thread.thread_id);
+        else failures.add(result.error.code);
+      }
+    };
+    const writers = Array.from({ length: 8 }, writer);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const exited = new Promise<number | null>((resolve) => gatehouse.cluster.store.child.once("exit", (code) => resolve(code)));
+    gatehouse.cluster.store.child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    running = false;
+    await Promise.all(writers);
+    alice.close();
+
+    // Calls after the shutdown began fail with a retryable code; every write that was answered OK is stored.
+    expect([...failures].every((code) => code === grpc.status.UNAVAILABLE || code === grpc.status.CANCELLED)).toBe(true);
+    expect(accepted.length).toBeGreaterThan(0);
+    if (!gatehouse.database.real) return;
+    const client = new pg.Client({ connectionString: gatehouse.database.url });
+    await client.connect();
+    const { rows } = await client.query<{ thread_id: string }>("SELECT thread_id FROM threads WHERE metadata @> $1::jsonb", [JSON.stringify({ tag })]);
+    await client.end();
+    expect(new Set(rows.map((row) => row.thread_id))).toEqual(new Set(accepted));
+  });
+});
