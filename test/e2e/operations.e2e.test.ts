@@ -9,11 +9,11 @@ import { checkHealth, waitForHealth } from "../support/health-client.js";
 import { expectError, expectOk, grpc, storeClient } from "../support/proto-client.js";
 import { fromRoot, startTestGatehouse, type TestGatehouse } from "../support/test-gatehouse.js";
 
-describe("health and reflection", () => {
+describe("health, reflection and metrics", () => {
   let gatehouse: TestGatehouse;
 
   beforeAll(async () => {
-    gatehouse = await startTestGatehouse(fromRoot("gatehouse.json"));
+    gatehouse = await startTestGatehouse(fromRoot("gatehouse.json"), { METRICS_PORT: "0" });
   });
   afterAll(async () => gatehouse?.stop());
 
@@ -21,6 +21,33 @@ describe("health and reflection", () => {
     await waitForHealth(gatehouse.storeAddress, "SERVING");
     expect(await checkHealth(gatehouse.storeAddress, "gatehouse.store.v1.ThreadService")).toBe("SERVING");
     expect(await checkHealth(gatehouse.cluster.authz.address, "gatehouse.authz.v1.AuthzService")).toBe("SERVING");
+  });
+
+  it("/metrics shows the counters moving: RPCs by method and code, identity lookups, decisions, pool use", async () => {
+    const scrape = async (address: string | undefined) => (await fetch(`http://${address}/metrics`)).text();
+    const sample = (text: string, pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
+    const getOk = /gatehouse_rpcs_total\{method="\/gatehouse.store.v1.ThreadService\/GetThread",code="OK",service="store"\} (\d+)/;
+    const getNotFound = /gatehouse_rpcs_total\{method="\/gatehouse.store.v1.ThreadService\/GetThread",code="NOT_FOUND",service="store"\} (\d+)/;
+    const l1Hits = /gatehouse_identity_lookups_total\{source="l1",service="store"\} (\d+)/;
+    const readAllowed = /gatehouse_authz_decisions_total\{event="threads:read",outcome="allow:filter",service="authz"\} (\d+)/;
+    const storeBefore = await scrape(gatehouse.cluster.store.metricsAddress);
+    const authzBefore = await scrape(gatehouse.cluster.authz.metricsAddress);
+
+    const alice = storeClient(gatehouse.storeAddress, { authorization: "Bearer user1-token" });
+    const { thread } = expectOk(await alice.call("ThreadService", "CreateThread", {}));
+    expectOk(await alice.call("ThreadService", "GetThread", { thread_id: thread.thread_id }));
+    expectOk(await alice.call("ThreadService", "GetThread", { thread_id: thread.thread_id }));
+    expectError(await alice.call("ThreadService", "GetThread", { thread_id: randomUUID() }));
+    alice.close();
+
+    const storeAfter = await scrape(gatehouse.cluster.store.metricsAddress);
+    const authzAfter = await scrape(gatehouse.cluster.authz.metricsAddress);
+    expect(sample(storeAfter, getOk) - sample(storeBefore, getOk)).toBe(2);
+    expect(sample(storeAfter, getNotFound) - sample(storeBefore, getNotFound)).toBe(1);
+    expect(sample(storeAfter, l1Hits)).toBeGreaterThan(sample(storeBefore, l1Hits));
+    expect(sample(authzAfter, readAllowed) - sample(authzBefore, readAllowed)).toBe(3);
+    expect(storeAfter).toMatch(/gatehouse_db_pool_connections\{state="total",service="store"\} [1-9]/);
+    expect(storeAfter).toContain("gatehouse_rpc_seconds_bucket");
   });
 
   it("an unknown service name is NOT_FOUND", async () => {

@@ -7,7 +7,15 @@ export interface TestGatehouse {
   cluster: Cluster;
   database: TestDatabase;
   storeAddress: string;
+  /** The LangGraph HTTP gateway's base URL (`http://host:port`), when started with `{ gateway: true }`. */
+  gatewayUrl?: string;
   stop(): Promise<void>;
+}
+
+/** Extra parts of a test Gatehouse. */
+export interface TestGatehouseOptions {
+  /** Also start the LangGraph HTTP gateway, on a free port. */
+  gateway?: boolean;
 }
 
 /** Resolves a path relative to the repository root. */
@@ -16,13 +24,15 @@ export function fromRoot(path: string): string {
 }
 
 /**
- * Starts authn, authz and store as separate processes on loopback ports,
- * on a fresh database and on Redis when REDIS_URL is set.
+ * Starts authn, authz and store (and the gateway if asked) as separate
+ * processes on loopback ports, on a fresh database and on Redis when
+ * REDIS_URL is set.
  */
 export async function startTestGatehouse(
   configPath: string,
   env: Record<string, string> = {},
   onLog?: (service: string, line: string) => void,
+  options: TestGatehouseOptions = {},
 ): Promise<TestGatehouse> {
   const database = await createTestDatabase();
   try {
@@ -31,6 +41,7 @@ export async function startTestGatehouse(
       databaseUrl: database.url,
       databasePoolMax: database.poolMax,
       redisUrl: process.env.REDIS_URL,
+      ...(options.gateway && { gatewayPort: 0 }),
       env: { LOG_LEVEL: process.env.LOG_LEVEL ?? "silent", ...env },
       onLog: onLog ?? (process.env.GATEHOUSE_TEST_LOGS ? (service, line) => console.log(`[${service}] ${line}`) : undefined),
     });
@@ -38,6 +49,7 @@ export async function startTestGatehouse(
       cluster,
       database,
       storeAddress: cluster.store.address,
+      ...(cluster.gateway && { gatewayUrl: `http://${cluster.gateway.address}` }),
       async stop() {
         await cluster.stop();
         await database.drop();

@@ -16,3 +16,15 @@ export interface UserRecord {
 export type CachedIdentity =
   | { kind: "user"; user: UserRecord; cacheUntil: number }
   | { kind: "rejected"; status: number; message: string; headers: Record<string, string>; cacheUntil: number };
+
+/** Whether a value read back from the shared store has the shape of a CachedIdentity. */
+export function isCachedIdentity(value: unknown): value is CachedIdentity {
+  if (value === null || typeof value !== "object") return false;
+  const entry = value as Record<string, unknown>;
+  if (typeof entry.cacheUntil !== "number") return false;
+  if (entry.kind === "user") {
+    const user = entry.user as Record<string, unknown> | null;
+    return typeof user === "object" && user !== null && typeof user.identity === "string" && Array.isArray(user.permissions);
+  }
+  return entry.kind === "rejected" && typeof entry.status === "number" && typeof entry.message === "string";
+}

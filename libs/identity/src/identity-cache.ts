@@ -1,3 +1,4 @@
+import { rateLimited } from "@gatehouse/server";
 import type { CachedIdentity } from "./cached-identity.js";
 import { L1Cache } from "./l1-cache.js";
 import type { SharedIdentityStore } from "./shared-identity-store.js";
@@ -8,8 +9,29 @@ export interface IdentityCacheOptions {
   /** How long an entry may live in this process's L1. */
   l1TtlMs: number;
   l1MaxEntries: number;
-  /** Told when the shared store fails; the lookup then counts as a miss. */
-  onSharedError?: (error: unknown) => void;
+  /**
+   * Told when the shared store fails; the lookup then counts as a miss. Called
+   * at most once per `sharedErrorIntervalMs`, with an IdentityCacheUnavailable
+   * that counts the failures in between, so an outage does not log per request.
+   */
+  onSharedError?: (error: IdentityCacheUnavailable) => void;
+  /** Told once when the shared store answers again after failing. */
+  onSharedRecovered?: () => void;
+  /** Least time between two onSharedError calls; default 10 000 ms. */
+  sharedErrorIntervalMs?: number;
+  now?: () => number;
+}
+
+/** The shared identity store failed, `failures` times since the last report. */
+export class IdentityCacheUnavailable extends Error {
+  override readonly name = "IdentityCacheUnavailable";
+  constructor(
+    readonly failures: number,
+    cause: unknown,
+  ) {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    super(failures === 1 ? `the identity cache failed: ${detail}` : `the identity cache failed ${failures} times; the last: ${detail}`, { cause });
+  }
 }
 
 /** The identity cache a service reads: in-process L1, then the shared store. */
@@ -18,20 +40,57 @@ export interface IdentityCache {
   lookupLocal(key: string): CachedIdentity | undefined;
   /** L1, then the shared store. A shared-store failure is a miss, never a hit. */
   lookup(key: string): Promise<CachedIdentity | undefined>;
-  /** Keeps an entry in L1 only. */
+  /** Keeps an entry in L1 only (unless the key is held after a revocation). */
   rememberLocal(key: string, entry: CachedIdentity): void;
   /** Keeps an entry in L1 and the shared store; a shared-store failure is reported, not thrown. */
   remember(key: string, entry: CachedIdentity): Promise<void>;
-  /** Removes the entry everywhere: the shared store and, through pub/sub, every L1. */
+  /**
+   * Removes the entry everywhere: the shared store and, through pub/sub,
+   * every L1. Rejects when the shared store cannot be reached, so the caller
+   * learns that the revocation did not happen (other L1s still drop the
+   * entry within their TTL).
+   */
   revoke(key: string): Promise<boolean>;
-  /** Subscribes this L1 to revocations. */
+  /** Connects to the shared store and subscribes this L1 to revocations, waiting a bounded time for both. */
   start(): Promise<void>;
   close(): Promise<void>;
 }
 
+/**
+ * The two-tier identity cache of DESIGN.md. Reads never extend a lifetime:
+ * L1 keeps an entry for min(L1 TTL, the entry's cacheUntil) from when it was
+ * stored. A revocation drops the key from this L1 and holds it for the
+ * shared store's revocationHoldMs, so a lookup or verification already in
+ * flight cannot store the revoked identity again; a revocation subscription
+ * that reconnects clears the L1, since messages may have been missed.
+ */
 export function createIdentityCache(options: IdentityCacheOptions): IdentityCache {
-  const l1 = new L1Cache(options.l1TtlMs, options.l1MaxEntries);
-  const report = options.onSharedError ?? (() => {});
+  const now = options.now ?? Date.now;
+  const l1 = new L1Cache(options.l1TtlMs, options.l1MaxEntries, now);
+  const holdMs = options.shared.revocationHoldMs;
+  const onSharedError = options.onSharedError;
+  let failures = 0;
+  let failing = false;
+  const reportLimited = rateLimited<unknown>(
+    options.sharedErrorIntervalMs ?? 10_000,
+    (error) => {
+      const count = failures;
+      failures = 0;
+      onSharedError?.(new IdentityCacheUnavailable(count, error));
+    },
+    now,
+  );
+  const report = (error: unknown) => {
+    failing = true;
+    failures += 1;
+    reportLimited(error);
+  };
+  const answered = () => {
+    if (!failing) return;
+    failing = false;
+    options.onSharedRecovered?.();
+  };
+
   return {
     lookupLocal: (key) => l1.get(key),
     async lookup(key) {
@@ -44,6 +103,7 @@ export function createIdentityCache(options: IdentityCacheOptions): IdentityCach
         report(error);
         return undefined;
       }
+      answered();
       if (entry !== undefined) l1.set(key, entry);
       return entry;
     },
@@ -54,14 +114,22 @@ export function createIdentityCache(options: IdentityCacheOptions): IdentityCach
         await options.shared.set(key, entry);
       } catch (error) {
         report(error);
+        return;
       }
+      answered();
     },
     async revoke(key) {
-      l1.delete(key);
+      l1.revoke(key, holdMs);
       return options.shared.revoke(key);
     },
     async start() {
-      await options.shared.subscribeRevocations((key) => l1.delete(key));
+      await Promise.all([
+        options.shared.connect(),
+        options.shared.subscribeRevocations(
+          (key) => l1.revoke(key, holdMs),
+          () => l1.clear(),
+        ),
+      ]);
     },
     close: () => options.shared.close(),
   };

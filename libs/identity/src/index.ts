@@ -3,12 +3,12 @@
  * the raw token), the shared store (Redis or in-process), the bounded L1 in
  * front of it, revocation, and the wire form of a user.
  */
-export type { CachedIdentity, UserRecord } from "./cached-identity.js";
+export { isCachedIdentity, type CachedIdentity, type UserRecord } from "./cached-identity.js";
 export { credentialKey, defaultCredentialHeaders } from "./credential-key.js";
 export type { SharedIdentityStore } from "./shared-identity-store.js";
 export { createMemoryIdentityStore } from "./memory-identity-store.js";
-export { createRedisIdentityStore, type RedisIdentityStoreOptions } from "./redis-identity-store.js";
+export { createRedisIdentityStore, identityKey, type RedisIdentityStoreOptions } from "./redis-identity-store.js";
 export { L1Cache } from "./l1-cache.js";
-export { createIdentityCache, type IdentityCache, type IdentityCacheOptions } from "./identity-cache.js";
+export { createIdentityCache, IdentityCacheUnavailable, type IdentityCache, type IdentityCacheOptions } from "./identity-cache.js";
 export { userToProto, userFromProto } from "./user-proto.js";
 export { identityConfigFromEnv, sharedIdentityStoreFromEnv, type IdentityConfig } from "./identity-config.js";

@@ -1,62 +1,131 @@
 import { Redis } from "ioredis";
-import type { CachedIdentity } from "./cached-identity.js";
+import { isCachedIdentity, type CachedIdentity } from "./cached-identity.js";
 import type { SharedIdentityStore } from "./shared-identity-store.js";
 
-const keyPrefix = "gatehouse:identity:v1:";
 const revocationChannel = "gatehouse:identity:revoked:v1";
+
+/**
+ * Where an identity lives: the HMAC in braces is a Redis Cluster hash tag,
+ * so an entry and its revocation hold share a slot and one script can check
+ * both. Only HMACs appear in keys, never a credential.
+ */
+export const identityKey = (key: string) => `gatehouse:identity:v2:{${key}}`;
+const holdKey = (key: string) => `gatehouse:identity:v2:{${key}}:revoked`;
+
+/**
+ * Stores an entry, unless it is a user and its key is held after a
+ * revocation: one atomic step. (A rejection may always be stored: it grants
+ * nothing, and it spares the provider while a revoked token keeps knocking.)
+ * The expiry is absolute (PXAT, Redis 6.2+), so a command delayed in transit
+ * cannot make an entry outlive its cacheUntil, as a relative PX would.
+ */
+const setUnlessHeld = `
+if ARGV[3] == 'user' and redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2])
+return 1`;
+
+type ScriptedRedis = Redis & {
+  setUnlessHeld(entryKey: string, holdKey: string, value: string, expiresAtMs: number, kind: CachedIdentity["kind"]): Promise<number>;
+};
 
 /** Options of the Redis identity store. */
 export interface RedisIdentityStoreOptions {
   url: string;
   /** How long one Redis command may take before it counts as a miss. */
   commandTimeoutMs: number;
+  /** After a revocation, how long the credential may not be cached again; default 10 000 ms. */
+  revocationHoldMs?: number;
+  /** How long start-up waits for Redis (commands and the revocation subscription) before serving without it; default 2 000 ms. */
+  startupWaitMs?: number;
 }
 
 /**
  * The identity cache in Redis. Commands fail fast when Redis is down or slow
  * (no offline queue, a command timeout), so callers fall back to verifying
- * the credential directly instead of waiting; a failure is never a hit.
+ * the credential directly instead of waiting; a failure is never a hit. Expiries
+ * are set once, at write time, and reads never touch them.
+ * Revocation deletes the entry, holds the key (see revocationHoldMs) and
+ * publishes the key so every process drops it from its L1; when the
+ * subscription reconnects, the subscriber is told that it may have missed
+ * revocations. Needs Redis 6.2 or later (SET ... PXAT).
  */
 export function createRedisIdentityStore(options: RedisIdentityStoreOptions): SharedIdentityStore {
-  const connection = {
+  const failFast = {
     enableOfflineQueue: false,
-    commandTimeout: options.commandTimeoutMs,
     maxRetriesPerRequest: 0,
     retryStrategy: (attempt: number) => Math.min(attempt * 100, 2_000),
   };
-  const redis = new Redis(options.url, connection);
+  const redis = new Redis(options.url, { ...failFast, commandTimeout: options.commandTimeoutMs }) as ScriptedRedis;
+  redis.defineCommand("setUnlessHeld", { numberOfKeys: 2, lua: setUnlessHeld });
   redis.on("error", () => {
     // Reported per command as a rejected promise; reconnection is automatic.
   });
+  const revocationHoldMs = options.revocationHoldMs ?? 10_000;
   let subscriber: Redis | undefined;
+  const startWaitMs = options.startupWaitMs ?? 2_000;
   return {
+    revocationHoldMs,
+    connect: () => (redis.status === "ready" ? Promise.resolve() : withinWait(new Promise((resolve) => redis.once("ready", resolve)), startWaitMs)),
     async get(key) {
-      const text = await redis.get(keyPrefix + key);
+      const text = await redis.get(identityKey(key));
       if (text === null) return undefined;
-      const entry = JSON.parse(text) as CachedIdentity;
+      const entry: unknown = JSON.parse(text);
+      if (!isCachedIdentity(entry)) throw new Error("the identity cache holds an entry of an unknown shape");
       return entry.cacheUntil > Date.now() ? entry : undefined;
     },
     async set(key, entry) {
-      const ttlMs = entry.cacheUntil - Date.now();
-      if (ttlMs <= 0) return;
-      await redis.set(keyPrefix + key, JSON.stringify(entry), "PX", ttlMs);
+      // PXAT takes whole milliseconds; rounding down keeps the entry within the credential's expiry.
+      const expiresAtMs = Math.floor(entry.cacheUntil);
+      if (expiresAtMs <= Date.now()) return;
+      await redis.setUnlessHeld(identityKey(key), holdKey(key), JSON.stringify(entry), expiresAtMs, entry.kind);
     },
     async revoke(key) {
-      const removed = await redis.del(keyPrefix + key);
-      await redis.publish(revocationChannel, key);
-      return removed > 0;
+      const results = await redis
+        .multi()
+        .del(identityKey(key))
+        .set(holdKey(key), "1", "PX", Math.max(1, revocationHoldMs))
+        .publish(revocationChannel, key)
+        .exec();
+      const failed = results?.find(([error]) => error !== null)?.[0];
+      if (results === null || failed) throw failed ?? new Error("the revocation transaction was discarded");
+      return results[0]![1] === 1;
     },
-    async subscribeRevocations(onRevoked) {
-      subscriber ??= new Redis(options.url, { ...connection, enableOfflineQueue: true, commandTimeout: undefined });
-      subscriber.on("error", () => {});
-      subscriber.on("message", (channel: string, key: string) => {
+    async subscribeRevocations(onRevoked, onMissed) {
+      const connection = new Redis(options.url, { ...failFast, lazyConnect: true, autoResubscribe: false });
+      subscriber = connection;
+      connection.on("error", () => {});
+      connection.on("message", (channel: string, key: string) => {
         if (channel === revocationChannel) onRevoked(key);
       });
-      await subscriber.subscribe(revocationChannel);
+      let started = false;
+      let firstSubscribed: () => void = () => {};
+      const subscribed = new Promise<void>((resolve) => (firstSubscribed = resolve));
+      connection.on("ready", () => {
+        connection.subscribe(revocationChannel).then(
+          () => {
+            // A subscription made after start-up, or after a reconnection, may have missed revocations.
+            if (started) onMissed?.();
+            firstSubscribed();
+          },
+          () => {
+            // The next "ready" tries again.
+          },
+        );
+      });
+      connection.connect().catch(() => {});
+      await withinWait(subscribed, startWaitMs);
+      started = true;
     },
     async close() {
       redis.disconnect();
       subscriber?.disconnect();
     },
   };
+}
+
+/** Waits for a promise, but no longer than waitMs. */
+async function withinWait(promise: Promise<unknown>, waitMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+  clearTimeout(timer);
 }

@@ -12,6 +12,11 @@ export interface ClusterOptions {
   databasePoolMax?: number;
   /** The store's port; 0 picks a free one. authn and authz always take free ports. */
   storePort?: number;
+  /**
+   * Also start the LangGraph HTTP gateway in front of the store, on this port
+   * (0 picks a free one). Unset: no gateway.
+   */
+  gatewayPort?: number;
   host?: string;
   /** Extra environment for every service. */
   env?: Record<string, string | undefined>;
@@ -23,12 +28,15 @@ export interface Cluster {
   authn: ServiceProcess;
   authz: ServiceProcess;
   store: ServiceProcess;
+  /** The LangGraph HTTP gateway, when `gatewayPort` was given. */
+  gateway?: ServiceProcess;
   stop(): Promise<void>;
 }
 
 /**
- * Starts authn and authz, then the store pointed at them, each in its own
- * process on loopback, sharing one identity-cache secret.
+ * Starts authn and authz, then the store pointed at them, then (when asked)
+ * the gateway pointed at the store, each in its own process on loopback,
+ * sharing one identity-cache secret.
  */
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const host = options.host ?? "127.0.0.1";
@@ -60,7 +68,17 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         onLog: log("store"),
       }),
     );
-    return { authn, authz, store, stop: () => stopAll(started) };
+    const gateway =
+      options.gatewayPort === undefined
+        ? undefined
+        : track(
+            await startServiceProcess({
+              name: "gateway",
+              env: { ...env, GATEWAY_HOST: host, GATEWAY_PORT: String(options.gatewayPort), STORE_TARGET: store.address },
+              onLog: log("gateway"),
+            }),
+          );
+    return { authn, authz, store, ...(gateway && { gateway }), stop: () => stopAll(started) };
   } catch (error) {
     await stopAll(started);
     throw error;
@@ -73,8 +91,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 }
 
 async function stopAll(services: ServiceProcess[]): Promise<void> {
-  // The store first, so no request reaches a stopped authn or authz.
-  const store = services.filter((service) => service.name === "store");
-  await Promise.all(store.map((service) => service.stop()));
-  await Promise.all(services.filter((service) => service.name !== "store").map((service) => service.stop()));
+  // Front to back (gateway, store, then authn and authz), so no request reaches a stopped dependency.
+  for (const front of ["gateway", "store"]) {
+    await Promise.all(services.filter((service) => service.name === front).map((service) => service.stop()));
+  }
+  await Promise.all(services.filter((service) => service.name !== "gateway" && service.name !== "store").map((service) => service.stop()));
 }

@@ -10,6 +10,8 @@ export interface ServiceProcess {
   name: string;
   /** host:port it listens on. */
   address: string;
+  /** host:port of its /metrics endpoint, when METRICS_PORT was set. */
+  metricsAddress: string | undefined;
   child: ChildProcess;
   /** Sends SIGTERM and waits for the exit; SIGKILL after graceMs. */
   stop(graceMs?: number): Promise<void>;
@@ -51,19 +53,21 @@ export function startServiceProcess(options: ServiceProcessOptions): Promise<Ser
       clearTimeout(timer);
       reject(new Error(`${options.name} exited with code ${code} before listening:\n${stderr.join("\n")}`));
     });
+    let metricsAddress: string | undefined;
     createInterface({ input: child.stdout! }).on("line", (line) => {
       options.onLog?.(line);
-      const address = listeningAddress(line, options.name);
+      metricsAddress ??= announced(line, `gatehouse ${options.name} metrics on `);
+      const address = announced(line, `gatehouse ${options.name} listening on `);
       if (address === undefined) return;
       clearTimeout(timer);
       child.removeAllListeners("exit");
-      resolvePromise({ name: options.name, address, child, stop: (graceMs) => stopProcess(child, graceMs ?? 15_000) });
+      resolvePromise({ name: options.name, address, metricsAddress, child, stop: (graceMs) => stopProcess(child, graceMs ?? 15_000) });
     });
   });
 }
 
-function listeningAddress(line: string, name: string): string | undefined {
-  const prefix = `gatehouse ${name} listening on `;
+/** The address a service announced on a line starting with `prefix`, if it is such a line. */
+function announced(line: string, prefix: string): string | undefined {
   return line.startsWith(prefix) ? line.slice(prefix.length) : undefined;
 }
 

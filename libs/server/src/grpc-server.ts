@@ -3,6 +3,7 @@ import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type D
 import { ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import { internalError } from "@gatehouse/errors";
 import type { Logger } from "./logger.js";
+import type { Metrics } from "./metrics.js";
 import { GrpcHandlerContext } from "./grpc-handler-context.js";
 import { statusFromConnectError } from "./status-details.js";
 
@@ -12,6 +13,8 @@ type AnyUnaryImpl = (request: unknown, context: HandlerContext) => Promise<unkno
 export interface RegisterServiceOptions {
   /** Where unexpected errors are logged; the client only sees INTERNAL. */
   logger: Logger;
+  /** Where every call's method, code and latency are counted, when given. */
+  metrics?: Metrics;
 }
 
 /**
@@ -67,10 +70,16 @@ function unaryHandler(
   service: DescService,
   method: DescMethod,
   impl: AnyUnaryImpl,
-  { logger }: RegisterServiceOptions,
+  { logger, metrics }: RegisterServiceOptions,
 ): grpc.handleUnaryCall<unknown, unknown> {
   const path = `/${service.typeName}/${method.name}`;
+  const record = (started: number, code: number) => {
+    const labels = { method: path, code: grpc.status[code] ?? String(code) };
+    metrics?.rpcs.inc(labels);
+    metrics?.rpcSeconds.observe(labels, (performance.now() - started) / 1000);
+  };
   return (call, callback) => {
+    const started = performance.now();
     const context = new GrpcHandlerContext(service, method, path, call);
     Promise.resolve()
       .then(() => impl(call.request, context))
@@ -79,12 +88,15 @@ function unaryHandler(
           const trailer = new grpc.Metadata();
           context.responseTrailerIfSet?.forEach((value, key) => trailer.set(key, value));
           callback(null, response, trailer);
+          record(started, grpc.status.OK);
         },
         (error: unknown) => {
           if (!(error instanceof ConnectError)) {
             logger.error({ err: error, method: path }, "unexpected error");
           }
-          callback(statusFromConnectError(error instanceof ConnectError ? error : internalError()));
+          const connectError = error instanceof ConnectError ? error : internalError();
+          callback(statusFromConnectError(connectError));
+          record(started, connectError.code);
         },
       );
   };

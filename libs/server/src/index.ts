@@ -14,3 +14,4 @@ export { runService, type RunningService } from "./process.js";
 export { rateLimited } from "./rate-limited.js";
 export { addOperations, type HealthReporter } from "./operations.js";
 export { watchDependency, type DependencyWatch } from "./dependency-watch.js";
+export { createMetrics, serveMetrics, metricsFromEnv, type Metrics } from "./metrics.js";

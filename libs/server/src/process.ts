@@ -4,6 +4,8 @@ import type { Logger } from "./logger.js";
 export interface RunningService {
   /** host:port. */
   address: string;
+  /** host:port of the /metrics endpoint, when metrics are served. */
+  metricsAddress?: string;
   stop(): Promise<void>;
 }
 
@@ -29,6 +31,7 @@ export async function runService(name: string, logger: Logger, start: () => Prom
     // over, so stack traces in logs point at the transpiled lines from here on.
     process.setSourceMapsEnabled(false);
   }
+  if (running.metricsAddress !== undefined) process.stdout.write(`gatehouse ${name} metrics on ${running.metricsAddress}\n`);
   process.stdout.write(`gatehouse ${name} listening on ${running.address}\n`);
   let stopping = false;
   const stop = async (signal: string) => {

@@ -30,15 +30,18 @@ export function statusFromConnectError(error: ConnectError): Partial<StatusObjec
 /** Rebuilds the ConnectError a grpc-js client received, details included. */
 export function connectErrorFromStatus(status: { code: number; details: string; metadata?: Metadata }): ConnectError {
   const headers = new Headers();
-  const error = new ConnectError(status.details, status.code as Code, headers);
+  const details: { type: string; value: Uint8Array }[] = [];
   for (const [key, value] of Object.entries(status.metadata?.getMap() ?? {})) {
     if (key === detailsKey && Buffer.isBuffer(value)) {
       for (const any of fromBinary(StatusSchema, value).details) {
-        error.details.push({ type: any.typeUrl.slice(any.typeUrl.lastIndexOf("/") + 1), value: any.value });
+        details.push({ type: any.typeUrl.slice(any.typeUrl.lastIndexOf("/") + 1), value: any.value });
       }
     } else if (typeof value === "string") {
       headers.set(key, value);
     }
   }
+  // ConnectError copies its headers when constructed: fill them first.
+  const error = new ConnectError(status.details, status.code as Code, headers);
+  error.details.push(...details);
   return error;
 }

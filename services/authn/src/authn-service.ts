@@ -2,10 +2,12 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, type ServiceImpl } from "@connectrpc/connect";
 import type { AuthenticateCallback } from "@gatehouse/auth";
 import type { AuthnService } from "@gatehouse/contracts";
-import { gatehouseError, internalError } from "@gatehouse/errors";
+import { codeForHttpStatus, gatehouseError, internalError, unavailable } from "@gatehouse/errors";
 import { credentialKey, userToProto, type CachedIdentity, type IdentityCache, type IdentityConfig } from "@gatehouse/identity";
-import type { Logger } from "@gatehouse/server";
-import { CallbackFailure, verifyCredential } from "./verify-credential.js";
+import { rateLimited, type Logger } from "@gatehouse/server";
+import { requestLine, toHeaders } from "./request-headers.js";
+import { SingleFlight } from "./single-flight.js";
+import { CallbackFailure, CallbackServerError, CallbackTimeout, verifyCredential, type CredentialRequest } from "./verify-credential.js";
 
 /** What the authn service needs. */
 export interface AuthnServiceDeps {
@@ -13,43 +15,63 @@ export interface AuthnServiceDeps {
   cache: IdentityCache;
   identity: IdentityConfig;
   logger: Logger;
+  /** The authenticate callback's time budget (GATEHOUSE_AUTHENTICATE_TIMEOUT_MS); default 2 000 ms. */
+  authenticateTimeoutMs?: number;
 }
 
 /**
  * AuthnService: verifies a credential once per cache lifetime. Concurrent
  * requests for one credential share one verification (single flight); the
- * verdict is written to the shared cache for every service and replica.
+ * verdict is written to the shared cache for every service and replica, and
+ * never cached past the credential's own expiry. When the cache cannot
+ * answer, the credential is verified directly: a cache failure costs a
+ * verification, never access.
  */
 export function createAuthnService(deps: AuthnServiceDeps): ServiceImpl<typeof AuthnService> {
-  const inFlight = new Map<string, Promise<CachedIdentity>>();
+  const flights = new SingleFlight<string, CachedIdentity>();
+  const verifyOptions = {
+    ttlMs: deps.identity.ttlMs,
+    rejectionTtlMs: deps.identity.rejectionTtlMs,
+    timeoutMs: deps.authenticateTimeoutMs ?? 2_000,
+  };
+  // An identity-provider outage fails every request for a while: one warning per interval, not one per request.
+  const warnNoVerdict = rateLimited<{ error: Error; path: string }>(10_000, ({ error, path }, suppressed) =>
+    deps.logger.warn({ err: error, path, suppressed }, "authenticate gave no verdict"),
+  );
 
-  function verifyOnce(key: string, headers: Headers, method: string, path: string): Promise<CachedIdentity> {
-    let pending = inFlight.get(key);
-    if (pending === undefined) {
-      pending = verifyCredential(deps.authenticate, { headers, method, path }, deps.identity)
-        .then(async (entry) => {
-          await deps.cache.remember(key, entry);
-          return entry;
-        })
-        .finally(() => inFlight.delete(key));
-      inFlight.set(key, pending);
-    }
-    return pending;
+  function verifyOnce(key: string, request: CredentialRequest): Promise<CachedIdentity> {
+    return flights.run(key, async () => {
+      // A verification of this key may have finished between our cache miss and now.
+      const fresh = deps.cache.lookupLocal(key);
+      if (fresh !== undefined) return fresh;
+      let entry: CachedIdentity;
+      try {
+        entry = await verifyCredential(deps.authenticate, request, verifyOptions);
+      } catch (error) {
+        logNoVerdict(error, request.path);
+        throw error;
+      }
+      await deps.cache.remember(key, entry);
+      return entry;
+    });
+  }
+
+  /** Logs once per verification, not once per request that waited on it. */
+  function logNoVerdict(error: unknown, path: string): void {
+    if (error instanceof CallbackServerError || error instanceof CallbackTimeout) warnNoVerdict({ error, path });
+    else deps.logger.error({ err: error, path }, "authenticate callback failed");
   }
 
   return {
     async authenticate(request) {
       const headers = toHeaders(request.headers, deps.identity.maxCredentialBytes);
+      const { method, path } = requestLine(request.method, request.path);
       const key = credentialKey(deps.identity.secret, headers, deps.identity.credentialHeaders);
       let entry: CachedIdentity;
       try {
-        entry = (await deps.cache.lookup(key)) ?? (await verifyOnce(key, headers, request.method || "POST", request.path || "/"));
+        entry = deps.cache.lookupLocal(key) ?? (await deps.cache.lookup(key)) ?? (await verifyOnce(key, { headers, method, path }));
       } catch (error) {
-        if (error instanceof CallbackFailure) {
-          deps.logger.error({ err: error, path: request.path }, "authenticate callback failed");
-          throw internalError();
-        }
-        throw error;
+        throw noVerdict(error);
       }
       if (entry.kind === "rejected") {
         return {
@@ -62,23 +84,25 @@ export function createAuthnService(deps: AuthnServiceDeps): ServiceImpl<typeof A
     async revokeCredential(request) {
       const headers = toHeaders(request.headers, deps.identity.maxCredentialBytes);
       const key = credentialKey(deps.identity.secret, headers, deps.identity.credentialHeaders);
-      return { removed: await deps.cache.revoke(key) };
+      try {
+        return { removed: await deps.cache.revoke(key) };
+      } catch (error) {
+        deps.logger.error({ err: error }, "revocation failed: the identity cache is unavailable");
+        throw unavailable("IDENTITY_CACHE_UNAVAILABLE", "the identity cache is unavailable; the credential was not revoked, retry");
+      }
     },
   };
-}
 
-/** Builds Fetch headers, refusing oversized or malformed ones before any parsing or crypto. */
-function toHeaders(raw: Record<string, string>, maxBytes: number): Headers {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(raw)) {
-    if (value.length > maxBytes) {
-      throw gatehouseError(Code.Unauthenticated, "CREDENTIAL_TOO_LARGE", `header ${name} is longer than ${maxBytes} bytes`);
+  /** Maps a callback that gave no verdict to the caller's error, never caching it (SPEC §4, DESIGN.md Errors). */
+  function noVerdict(error: unknown): unknown {
+    if (error instanceof CallbackServerError) {
+      const reason = error.status === 503 ? "IDENTITY_PROVIDER_UNAVAILABLE" : "AUTHENTICATE_FAILED";
+      return gatehouseError(codeForHttpStatus(error.status), reason, error.message, {}, error.headers);
     }
-    try {
-      headers.set(name, value);
-    } catch {
-      throw gatehouseError(Code.Unauthenticated, "MALFORMED_HEADER", `header ${name} is malformed`);
+    if (error instanceof CallbackTimeout) {
+      return gatehouseError(Code.DeadlineExceeded, "AUTHENTICATE_TIMED_OUT", error.message);
     }
+    if (error instanceof CallbackFailure) return internalError();
+    return error;
   }
-  return headers;
 }

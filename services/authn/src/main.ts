@@ -1,6 +1,8 @@
 /**
  * The authn process: loads the auth module named by gatehouse.json
  * (GATEHOUSE_CONFIG), then serves AuthnService on AUTHN_HOST:AUTHN_PORT.
+ * GATEHOUSE_AUTHENTICATE_TIMEOUT_MS (default 2000) bounds the authenticate
+ * callback.
  */
 import { loadAuthModule, loadConfig } from "@gatehouse/auth";
 import { createIdentityCache, identityConfigFromEnv, sharedIdentityStoreFromEnv } from "@gatehouse/identity";
@@ -17,9 +19,14 @@ await runService("authn", logger, async () => {
     shared: sharedIdentityStoreFromEnv(logger),
     l1TtlMs: identity.l1TtlMs,
     l1MaxEntries: identity.l1MaxEntries,
-    onSharedError: (error) => logger.warn({ err: error }, "identity cache unavailable; verifying directly"),
+    onSharedError: (error) => logger.warn({ err: error, failures: error.failures }, "identity cache unavailable; verifying directly"),
+    onSharedRecovered: () => logger.info("identity cache available again"),
   });
   const host = envString("AUTHN_HOST", "127.0.0.1");
-  const server = await startAuthnServer({ authenticate, cache, identity, logger }, host, envInt("AUTHN_PORT", 50052, { max: 65535 }));
+  const server = await startAuthnServer(
+    { authenticate, cache, identity, logger, authenticateTimeoutMs: envInt("GATEHOUSE_AUTHENTICATE_TIMEOUT_MS", 2_000, { min: 1 }) },
+    host,
+    envInt("AUTHN_PORT", 50052, { max: 65535 }),
+  );
   return { address: `${host}:${server.port}`, stop: server.stop };
 });

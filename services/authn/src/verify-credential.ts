@@ -1,5 +1,6 @@
 import { exceptionHeaders, InvalidUserError, isHttpException, normalizeUser, type AuthenticateCallback } from "@gatehouse/auth";
 import type { CachedIdentity } from "@gatehouse/identity";
+import { InvalidExpiryError, readExpiry } from "./credential-expiry.js";
 
 /** What the authenticate callback is told about the client request (SPEC §2). */
 export interface CredentialRequest {
@@ -8,10 +9,12 @@ export interface CredentialRequest {
   path: string;
 }
 
-/** Cache lifetimes applied to the callback's verdicts. */
+/** Cache lifetimes and the time budget applied to the callback. */
 export interface VerifyOptions {
   ttlMs: number;
   rejectionTtlMs: number;
+  /** How long the callback may run; its Request's signal aborts then. */
+  timeoutMs: number;
   now?: () => number;
 }
 
@@ -20,41 +23,94 @@ export class CallbackFailure extends Error {
   override readonly name = "CallbackFailure";
 }
 
+/** The callback ran past its time budget: no verdict. */
+export class CallbackTimeout extends Error {
+  override readonly name = "CallbackTimeout";
+}
+
+/**
+ * The callback threw an HTTPException with a 5xx status, such as a verifier's
+ * 503 when the identity provider is down: no verdict on the credential, so
+ * nothing is cached, and the status reaches the caller (SPEC §4).
+ */
+export class CallbackServerError extends Error {
+  override readonly name = "CallbackServerError";
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string>,
+    options: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 /**
  * Runs the authenticate callback on one request and turns its outcome into a
- * cache entry: a user, or a rejection for an HTTPException with a 4xx status.
- * Anything else (a 5xx, another error, a malformed user) throws
- * CallbackFailure and is not cached.
+ * cache entry: a user, cached until the configured TTL or the credential's
+ * own `expires_at`, whichever comes first; or a rejection for an
+ * HTTPException with a 4xx status, cached for the rejection TTL. A 5xx
+ * HTTPException throws CallbackServerError, running past the time budget
+ * CallbackTimeout, and anything else (another error, a malformed user or
+ * expiry) CallbackFailure; none of them is cached.
  */
 export async function verifyCredential(
   callback: AuthenticateCallback | undefined,
   request: CredentialRequest,
   options: VerifyOptions,
 ): Promise<CachedIdentity> {
-  const now = (options.now ?? Date.now)();
+  const clock = options.now ?? Date.now;
   if (callback === undefined) {
     // No authenticate callback configured: every caller is the same anonymous user, and the handlers decide.
-    return { kind: "user", user: normalizeUser({ identity: "anonymous", is_authenticated: false }), cacheUntil: now + options.ttlMs };
+    return { kind: "user", user: normalizeUser({ identity: "anonymous", is_authenticated: false }), cacheUntil: clock() + options.ttlMs };
   }
   let result: unknown;
   try {
-    result = await callback(new Request(`http://gatehouse${request.path}`, { method: request.method, headers: request.headers }));
+    result = await withinBudget(callback, request, options.timeoutMs);
   } catch (error) {
+    if (error instanceof CallbackTimeout) throw error;
     if (isHttpException(error) && error.status < 500) {
       return {
         kind: "rejected",
         status: error.status,
         message: error.message,
         headers: exceptionHeaders(error),
-        cacheUntil: now + options.rejectionTtlMs,
+        cacheUntil: clock() + options.rejectionTtlMs,
       };
     }
+    if (isHttpException(error)) throw new CallbackServerError(error.status, error.message, exceptionHeaders(error), { cause: error });
     throw new CallbackFailure(`authenticate threw: ${String(error)}`, { cause: error });
   }
   try {
-    return { kind: "user", user: normalizeUser(result), cacheUntil: now + options.ttlMs };
+    const { result: user, expiresAtMs } = readExpiry(result);
+    const now = clock();
+    const cacheUntil = Math.floor(Math.min(now + options.ttlMs, expiresAtMs ?? Number.POSITIVE_INFINITY));
+    return { kind: "user", user: normalizeUser(user), cacheUntil };
   } catch (error) {
-    if (error instanceof InvalidUserError) throw new CallbackFailure(error.message);
+    if (error instanceof InvalidUserError || error instanceof InvalidExpiryError) throw new CallbackFailure(error.message);
     throw error;
+  }
+}
+
+/** Calls the callback with a Fetch Request whose signal aborts when the budget runs out. */
+async function withinBudget(callback: AuthenticateCallback, request: CredentialRequest, timeoutMs: number): Promise<unknown> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new CallbackTimeout(`authenticate did not finish within ${timeoutMs} ms`);
+      controller.abort(error);
+      reject(error);
+    }, timeoutMs);
+  });
+  try {
+    const fetchRequest = new Request(`http://gatehouse${request.path}`, {
+      method: request.method,
+      headers: request.headers,
+      signal: controller.signal,
+    });
+    return await Promise.race([Promise.resolve().then(() => callback(fetchRequest)), expired]);
+  } finally {
+    clearTimeout(timer);
   }
 }

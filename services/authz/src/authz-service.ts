@@ -14,6 +14,8 @@ export interface AuthzServiceDeps {
   /** A handler's time budget. */
   handlerTimeoutMs: number;
   logger: Logger;
+  /** Told the outcome of every decision ("allow", "allow:filter", "deny:403", "error"), for metrics. */
+  onDecision?: (event: string, outcome: string) => void;
 }
 
 /** The most events one AuthorizeBatch call may carry. */
@@ -36,11 +38,13 @@ export function createAuthzService(deps: AuthzServiceDeps): ServiceImpl<typeof A
     try {
       const decision = await decide(deps.table, { event: parsed.event, user, value: request.value ?? {} }, { timeoutMs: deps.handlerTimeoutMs });
       const encoded = decisionToProto(parsed.event, decision);
+      const outcome = decision.effect === "deny" ? `deny:${decision.status}` : decision.filter ? "allow:filter" : "allow";
+      deps.onDecision?.(parsed.event, outcome);
       deps.logger.info(
         {
           ...audit,
           handler: decision.handlerKey ?? null,
-          outcome: decision.effect === "deny" ? `deny:${decision.status}` : decision.filter ? "allow:filter" : "allow",
+          outcome,
           filter: decision.effect === "allow" && decision.filter ? describeFilterShape(decision.filter) : undefined,
         },
         "decision",
@@ -49,6 +53,7 @@ export function createAuthzService(deps: AuthzServiceDeps): ServiceImpl<typeof A
     } catch (error) {
       if (!(error instanceof HandlerFailure || error instanceof InvalidMutation)) throw error;
       const handler = error instanceof HandlerFailure ? error.handlerKey : deps.table.get(parsed.event)?.key;
+      deps.onDecision?.(parsed.event, "error");
       deps.logger.error({ ...audit, handler, outcome: "error", reason: error.message }, "decision");
       if (error instanceof HandlerFailure && error.kind === "timed_out") {
         throw gatehouseError(Code.DeadlineExceeded, "HANDLER_TIMED_OUT", "the authorization handler did not decide in time");

@@ -4,7 +4,8 @@
  * AuthzService on AUTHZ_HOST:AUTHZ_PORT.
  */
 import { buildHandlerTable, loadAuthModule, loadConfig } from "@gatehouse/auth";
-import { createLogger, envInt, envString, runService } from "@gatehouse/server";
+import { Counter } from "prom-client";
+import { createLogger, envInt, envString, metricsFromEnv, runService } from "@gatehouse/server";
 import { startAuthzServer } from "./server.js";
 
 const logger = createLogger("authz");
@@ -15,8 +16,29 @@ await runService("authz", logger, async () => {
   const table = buildHandlerTable(handlers);
   const host = envString("AUTHZ_HOST", "127.0.0.1");
   const handlerTimeoutMs = envInt("GATEHOUSE_HANDLER_TIMEOUT_MS", 2_000, { min: 1 });
-  const server = await startAuthzServer({ table, handlerTimeoutMs, logger }, host, envInt("AUTHZ_PORT", 50053, { max: 65535 }));
+  const observed = await metricsFromEnv("authz");
+  const decisions =
+    observed &&
+    new Counter({
+      name: "gatehouse_authz_decisions_total",
+      help: "Authorization decisions, by event and outcome",
+      labelNames: ["event", "outcome"],
+      registers: [observed.metrics.registry],
+    });
+  const server = await startAuthzServer(
+    { table, handlerTimeoutMs, logger, onDecision: decisions && ((event, outcome) => decisions.inc({ event, outcome })) },
+    host,
+    envInt("AUTHZ_PORT", 50053, { max: 65535 }),
+    observed?.metrics,
+  );
   logger.info({ handlers: [...handlers.keys()] }, "handlers loaded");
   const graceMs = envInt("GATEHOUSE_SHUTDOWN_GRACE_MS", 10_000, { min: 0 });
-  return { address: `${host}:${server.port}`, stop: () => server.stop(graceMs) };
+  return {
+    address: `${host}:${server.port}`,
+    metricsAddress: observed?.address,
+    async stop() {
+      await server.stop(graceMs);
+      await observed?.close();
+    },
+  };
 });

@@ -1,12 +1,12 @@
 import * as grpc from "@grpc/grpc-js";
 import { AuthzService } from "@gatehouse/contracts";
-import { addOperations, listen, registerService, serverOptions, shutdown } from "@gatehouse/server";
+import { addOperations, listen, registerService, serverOptions, shutdown, type Metrics } from "@gatehouse/server";
 import { createAuthzService, type AuthzServiceDeps } from "./authz-service.js";
 
 /** Starts the authz gRPC server on host:port (0 for a free port). */
-export async function startAuthzServer(deps: AuthzServiceDeps, host: string, port: number) {
+export async function startAuthzServer(deps: AuthzServiceDeps, host: string, port: number, metrics?: Metrics) {
   const server = new grpc.Server(serverOptions);
-  registerService(server, AuthzService, createAuthzService(deps), { logger: deps.logger });
+  registerService(server, AuthzService, createAuthzService(deps), { logger: deps.logger, metrics });
   const health = addOperations(server, [AuthzService]);
   const boundPort = await listen(server, host, port);
   // authz depends on nothing but its loaded handlers: it serves as soon as it listens.

@@ -3,7 +3,8 @@
  * Without DATABASE_URL it runs Postgres embedded (PGlite, data in
  * GATEHOUSE_DATA_DIR, default .gatehouse/pglite); without REDIS_URL each
  * process caches identities in memory. STORE_PORT (default 50051) is the
- * client-facing port.
+ * client-facing gRPC port, GATEWAY_PORT (default 8123, the LangGraph SDK's
+ * default URL) the LangGraph HTTP API's.
  */
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
@@ -27,6 +28,7 @@ try {
     redisUrl: envOptional("REDIS_URL"),
     databasePoolMax: embedded === undefined ? undefined : 1,
     storePort: envInt("STORE_PORT", 50051, { max: 65535 }),
+    gatewayPort: envInt("GATEWAY_PORT", 8123, { max: 65535 }),
     onLog: (_service, line) => process.stdout.write(`${line}\n`),
   });
   process.stdout.write(
@@ -34,6 +36,7 @@ try {
       "",
       "Gatehouse is running:",
       `  store  ${cluster.store.address}   (client-facing: ThreadService, AssistantService, RunService, ItemService)`,
+      `  gateway  http://${cluster.gateway!.address}   (client-facing LangGraph HTTP API for @langchain/langgraph-sdk's Client)`,
       `  authn  ${cluster.authn.address}   (internal)`,
       `  authz  ${cluster.authz.address}   (internal)`,
       `  auth module from ${configPath}`,

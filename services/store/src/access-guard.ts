@@ -14,6 +14,7 @@ import {
 } from "@gatehouse/identity";
 import type { Logger } from "@gatehouse/server";
 import type { Authorizer } from "./authz-batcher.js";
+import type { IdentitySource } from "./store-metrics.js";
 
 /** What a caller may do on this request, as decided by the handler that matched. */
 export interface Access {
@@ -35,6 +36,8 @@ export interface AccessGuardDeps {
   logger: Logger;
   /** The deadline of one authn or authz call, shortened to the caller's when that is sooner. */
   callTimeoutMs: number;
+  /** Told where each identity was found, for metrics. */
+  onIdentity?: (source: IdentitySource) => void;
 }
 
 /** Authenticates and authorizes every store RPC. */
@@ -100,8 +103,15 @@ export function createAccessGuard(deps: AccessGuardDeps): AccessGuard {
       }
     }
     const key = credentialKey(deps.identity.secret, context.requestHeader, deps.identity.credentialHeaders);
-    let entry = deps.cache.lookupLocal(key) ?? (await deps.cache.lookup(key));
+    let entry = deps.cache.lookupLocal(key);
+    if (entry !== undefined) {
+      deps.onIdentity?.("l1");
+    } else {
+      entry = await deps.cache.lookup(key);
+      if (entry !== undefined) deps.onIdentity?.("shared");
+    }
     if (entry === undefined) {
+      deps.onIdentity?.("authn");
       let pending = pendingIdentities.get(key);
       if (pending === undefined) {
         pending = askAuthn(context).finally(() => pendingIdentities.delete(key));

@@ -7,7 +7,7 @@ import { createClient } from "@connectrpc/connect";
 import { loadConfig } from "@gatehouse/auth";
 import { AuthnService, AuthzService } from "@gatehouse/contracts";
 import { createIdentityCache, identityConfigFromEnv, sharedIdentityStoreFromEnv } from "@gatehouse/identity";
-import { createGrpcTransport, createLogger, envInt, envString, runService, watchDependency } from "@gatehouse/server";
+import { createGrpcTransport, createLogger, envInt, envString, metricsFromEnv, runService, watchDependency } from "@gatehouse/server";
 import { createAccessGuard } from "./access-guard.js";
 import { createBatchingAuthorizer } from "./authz-batcher.js";
 import { createAssistantRepo } from "./repo/assistant-repo.js";
@@ -16,6 +16,7 @@ import { createItemRepo } from "./repo/item-repo.js";
 import { createRunRepo } from "./repo/run-repo.js";
 import { createThreadRepo } from "./repo/thread-repo.js";
 import { startStoreServer } from "./server.js";
+import { createStoreMetrics } from "./store-metrics.js";
 import { openDatabase } from "./sql/database.js";
 import { migrate } from "./sql/migrate.js";
 
@@ -24,6 +25,8 @@ const logger = createLogger("store");
 await runService("store", logger, async () => {
   const config = await loadConfig(envString("GATEHOUSE_CONFIG", "gatehouse.json"));
   const db = openDatabase(envString("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"), envInt("DATABASE_POOL_MAX", 10, { min: 1 }));
+  const observed = await metricsFromEnv("store");
+  const storeMetrics = observed && createStoreMetrics(observed.metrics, db);
   const applied = await migrate(db);
   logger.info({ applied }, "schema up to date");
 
@@ -53,6 +56,7 @@ await runService("store", logger, async () => {
     authz: createBatchingAuthorizer(createClient(AuthzService, authzTransport)),
     logger,
     callTimeoutMs,
+    onIdentity: storeMetrics && ((source) => storeMetrics.identityLookups.inc({ source })),
   });
   const host = envString("STORE_HOST", "127.0.0.1");
   const server = await startStoreServer(
@@ -65,7 +69,7 @@ await runService("store", logger, async () => {
       crons: createCronRepo(db),
       graphs: new Set(Object.keys(config.graphs)),
     },
-    logger,
+    { logger, metrics: observed?.metrics },
     host,
     envInt("STORE_PORT", 50051, { max: 65535 }),
   );
@@ -81,6 +85,7 @@ await runService("store", logger, async () => {
   });
   return {
     address: `${host}:${server.port}`,
+    metricsAddress: observed?.address,
     async stop() {
       // Health flips first, so balancers stop sending; then in-flight calls finish.
       databaseWatch.stop();
@@ -90,6 +95,7 @@ await runService("store", logger, async () => {
       authzTransport.close();
       await cache.close();
       await db.end();
+      await observed?.close();
     },
   };
 });

@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { toJson } from "@bufbuild/protobuf";
+import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import { Code, type ServiceImpl } from "@connectrpc/connect";
 import type { RunService } from "@gatehouse/contracts";
 import { gatehouseError, notFound } from "@gatehouse/errors";
@@ -45,7 +47,7 @@ export function createRunService(guard: AccessGuard, runs: RunRepo, threads: Thr
       const multitaskStrategy = oneOf("multitask_strategy", request.multitaskStrategy, multitaskStrategies, "reject");
       jsonObjectText("metadata", request.metadata);
       const runId = randomUUID();
-      const clientKwargs = compact({ input: request.input, config: request.config ?? {}, stream_mode: request.streamMode });
+      const clientKwargs = compact({ input: request.input && toJson(ValueSchema, request.input), config: request.config ?? {}, stream_mode: request.streamMode });
       jsonObjectText("input/config", clientKwargs, limits.maxValueBytes);
       // A run without a thread raises only threads:create_run, as in LangGraph; its new thread takes the run's metadata.
       const access = await guard.authorize(

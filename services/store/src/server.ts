@@ -1,5 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
-import { addOperations, listen, registerService, serverOptions, shutdown, type HealthReporter, type Logger } from "@gatehouse/server";
+import { addOperations, listen, registerService, serverOptions, shutdown, type HealthReporter, type RegisterServiceOptions } from "@gatehouse/server";
 import { routes, type StoreDeps } from "./routes.js";
 
 /** A running store server. */
@@ -11,10 +11,10 @@ export interface StoreServer {
 }
 
 /** Starts the store gRPC server on host:port (0 for a free port), NOT_SERVING until told otherwise. */
-export async function startStoreServer(deps: StoreDeps, logger: Logger, host: string, port: number): Promise<StoreServer> {
+export async function startStoreServer(deps: StoreDeps, options: RegisterServiceOptions, host: string, port: number): Promise<StoreServer> {
   const server = new grpc.Server(serverOptions);
   const served = routes(deps);
-  for (const { service, impl } of served) registerService(server, service, impl, { logger });
+  for (const { service, impl } of served) registerService(server, service, impl, options);
   const health = addOperations(server, served.map(({ service }) => service));
   const boundPort = await listen(server, host, port);
   return { port: boundPort, health, stop: (graceMs) => shutdown(server, graceMs) };

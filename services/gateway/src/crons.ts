@@ -1,0 +1,135 @@
+import type { JsonObject } from "@bufbuild/protobuf";
+import type { Cron } from "@gatehouse/contracts";
+import { nextRunDate } from "./cron-next-run.js";
+import { unprocessable } from "./errors.js";
+import { bodyObject, optionalBoolean, optionalInt, optionalObject, optionalString, optionalStringList, pick, rejectFields, type Body } from "./fields.js";
+import { json, noContent, route, type Route, type RouteRequest } from "./route.js";
+import type { TranslatorDeps } from "./store-clients.js";
+import { isoTime, object, present, requiredIsoTime, timestampFromIso } from "./wire.js";
+
+/**
+ * A cron as LangGraph's `Cron` / `CronCreateResponse` types describe it.
+ * Gatehouse stores crons without running them: schedules are read in UTC,
+ * every cron is enabled, `next_run_date` is the next minute the schedule
+ * selects (null past `end_time`), and `user_id` is null because the store
+ * does not record who created a cron.
+ */
+export function cronJson(cron: Cron, now: Date = new Date()) {
+  const endTime = isoTime(cron.endTime);
+  const next = nextRunDate(cron.schedule, now);
+  return {
+    cron_id: cron.cronId,
+    assistant_id: cron.assistantId,
+    thread_id: cron.threadId === "" ? null : cron.threadId,
+    schedule: cron.schedule,
+    timezone: null,
+    end_time: endTime,
+    next_run_date: next === undefined || (endTime !== null && next.toISOString() > endTime) ? null : next.toISOString(),
+    payload: object(cron.payload),
+    metadata: object(cron.metadata),
+    user_id: null,
+    enabled: true,
+    created_at: requiredIsoTime(cron.createdAt),
+    updated_at: requiredIsoTime(cron.updatedAt),
+  };
+}
+
+// Fields of a cron request that describe the cron itself; every other field is
+// part of the run each execution would make, and is stored verbatim as the payload.
+const cronFields = new Set(["assistant_id", "thread_id", "schedule", "end_time", "metadata", "timezone", "enabled"]);
+
+function runPayload(fields: Body): JsonObject {
+  const payload: JsonObject = {};
+  for (const [key, value] of Object.entries(fields)) {
+    if (!cronFields.has(key) && value !== undefined && value !== null) payload[key] = value as JsonObject[string];
+  }
+  return payload;
+}
+
+// Gatehouse reads schedules in UTC and keeps every cron enabled; asking otherwise is refused, not ignored.
+function rejectScheduling(fields: Body): void {
+  rejectFields(fields, ["timezone"], "Gatehouse reads schedules in UTC only", ["UTC", "Etc/UTC"]);
+  if (optionalBoolean(fields, "enabled") === false) throw unprocessable("enabled", "disabled crons are not supported by Gatehouse");
+}
+
+/** The crons endpoints: create (for a thread or none), get, patch, delete, search and count. */
+export function cronRoutes({ store }: TranslatorDeps): Route[] {
+  async function create(threadId: string, { body, call }: RouteRequest) {
+    const fields = bodyObject(body);
+    rejectScheduling(fields);
+    const { cron } = await store.crons.createCron(
+      {
+        threadId,
+        assistantId: optionalString(fields, "assistant_id") ?? "",
+        schedule: optionalString(fields, "schedule") ?? "",
+        payload: runPayload(fields),
+        metadata: optionalObject(fields, "metadata"),
+        endTime: timestampFromIso("end_time", optionalString(fields, "end_time")),
+      },
+      call,
+    );
+    return json(cronJson(present(cron, "a cron")));
+  }
+
+  return [
+    route("POST", "/threads/:thread_id/runs/crons", (request) => create(request.params.thread_id!, request)),
+
+    route("POST", "/runs/crons", (request) => create("", request)),
+
+    route("GET", "/runs/crons/:cron_id", async ({ params, call }) => {
+      const { cron } = await store.crons.getCron({ cronId: params.cron_id! }, call);
+      return json(cronJson(present(cron, "a cron")));
+    }),
+
+    // The store replaces a cron's payload; the SDK sends only the run fields that change, so they are merged into the stored payload.
+    route("PATCH", "/runs/crons/:cron_id", async ({ params, body, call }) => {
+      const fields = bodyObject(body);
+      rejectScheduling(fields);
+      rejectFields(fields, ["end_time"], "a cron's end_time cannot be changed in Gatehouse");
+      rejectFields(fields, ["metadata"], "a cron's metadata cannot be changed in Gatehouse");
+      const changes = runPayload(fields);
+      const payload =
+        Object.keys(changes).length === 0
+          ? undefined
+          : { ...object(present((await store.crons.getCron({ cronId: params.cron_id! }, call)).cron, "a cron").payload), ...changes };
+      const { cron } = await store.crons.updateCron({ cronId: params.cron_id!, schedule: optionalString(fields, "schedule") ?? "", payload }, call);
+      return json(cronJson(present(cron, "a cron")));
+    }),
+
+    route("DELETE", "/runs/crons/:cron_id", async ({ params, call }) => {
+      await store.crons.deleteCron({ cronId: params.cron_id! }, call);
+      return noContent;
+    }),
+
+    route("POST", "/runs/crons/search", async ({ body, call }) => {
+      const fields = bodyObject(body);
+      rejectFields(fields, ["metadata"], "filtering crons by metadata is not supported by Gatehouse");
+      rejectFields(fields, ["sort_by"], "Gatehouse lists crons by created_at only", ["created_at"]);
+      rejectFields(fields, ["sort_order"], "Gatehouse lists crons newest first only", ["desc"]);
+      // Every stored cron is enabled, so asking for disabled ones finds none.
+      if (optionalBoolean(fields, "enabled") === false) return json([]);
+      const { crons } = await store.crons.searchCrons(
+        {
+          assistantId: optionalString(fields, "assistant_id") ?? "",
+          threadId: optionalString(fields, "thread_id") ?? "",
+          limit: optionalInt(fields, "limit") ?? 0,
+          offset: optionalInt(fields, "offset") ?? 0,
+        },
+        call,
+      );
+      const select = optionalStringList(fields, "select");
+      const now = new Date();
+      return json(crons.map((cron) => pick(cronJson(cron, now), select)));
+    }),
+
+    route("POST", "/runs/crons/count", async ({ body, call }) => {
+      const fields = bodyObject(body);
+      rejectFields(fields, ["metadata"], "filtering crons by metadata is not supported by Gatehouse");
+      const { count } = await store.crons.countCrons(
+        { assistantId: optionalString(fields, "assistant_id") ?? "", threadId: optionalString(fields, "thread_id") ?? "" },
+        call,
+      );
+      return json(Number(count));
+    }),
+  ];
+}

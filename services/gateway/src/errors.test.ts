@@ -1,0 +1,41 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { gatehouseError, notFound } from "@gatehouse/errors";
+import { describe, expect, it } from "vitest";
+import { HttpError, httpErrorFrom } from "./errors.js";
+
+describe("store errors as HTTP errors", () => {
+  it.each([
+    [Code.NotFound, 404],
+    [Code.PermissionDenied, 403],
+    [Code.Unauthenticated, 401],
+    [Code.AlreadyExists, 409],
+    [Code.InvalidArgument, 422],
+    [Code.FailedPrecondition, 400],
+    [Code.ResourceExhausted, 429],
+    [Code.Unimplemented, 501],
+    [Code.Unavailable, 503],
+    [Code.DeadlineExceeded, 504],
+    [Code.Internal, 500],
+  ])("gRPC code %s is HTTP %s, with the store's message as the detail", (code, status) => {
+    expect(httpErrorFrom(gatehouseError(code, "REASON", "what happened"))).toMatchObject({ status, detail: "what happened" });
+  });
+
+  it("a 401's www-authenticate challenge becomes a response header", () => {
+    const error = gatehouseError(Code.Unauthenticated, "CREDENTIAL_REJECTED", "Invalid token", {}, { "www-authenticate": "Bearer", "x-internal": "1" });
+    expect(httpErrorFrom(error).headers).toEqual({ "www-authenticate": "Bearer" });
+  });
+
+  it("a transport error's message, which can name internal addresses, is replaced", () => {
+    const error = new ConnectError("No connection established. Last error: connect ECONNREFUSED 10.0.0.7:50051", Code.Unavailable);
+    expect(httpErrorFrom(error)).toMatchObject({ status: 503, detail: "the store is unavailable; retry later" });
+  });
+
+  it("an unexpected error is a 500 that says nothing about its cause", () => {
+    expect(httpErrorFrom(new TypeError("cannot read x of undefined"))).toMatchObject({ status: 500, detail: "internal error" });
+  });
+
+  it("a hidden row and a missing row answer with the same status and detail", () => {
+    expect(httpErrorFrom(notFound("thread"))).toEqual(httpErrorFrom(notFound("thread")));
+    expect(httpErrorFrom(new HttpError(422, "limit: must be a 32-bit integer")).detail).toBe("limit: must be a 32-bit integer");
+  });
+});

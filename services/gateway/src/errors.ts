@@ -1,0 +1,67 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { errorInfoOf, httpStatusForCode } from "@gatehouse/errors";
+
+/**
+ * An HTTP error answered as `{ "detail": ... }`, the body LangGraph servers
+ * send and the SDK surfaces in its thrown error's text.
+ */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail);
+    this.name = "HttpError";
+  }
+}
+
+/**
+ * 422 naming the request field and what is wrong with it, worded like the
+ * store's INVALID_ARGUMENT (`thread_id: must be a UUID`), so a client sees
+ * one style whichever layer rejected its input.
+ */
+export function unprocessable(field: string, problem: string): HttpError {
+  return new HttpError(422, `${field}: ${problem}`);
+}
+
+/** 501 for an endpoint or option Gatehouse does not implement, saying why. */
+export function notImplemented(detail: string): HttpError {
+  return new HttpError(501, detail);
+}
+
+// Trailers of a store error that an HTTP client needs as response headers: the
+// challenge of a 401 (SPEC §4) and the back-off of a 429/503.
+const passedThroughHeaders = ["www-authenticate", "retry-after"] as const;
+
+// Said in place of the message of an error that did not come from the store's
+// own code (a transport failure, a deadline): those messages can name internal
+// addresses, and a downstream error is translated, not forwarded.
+const genericDetail: Partial<Record<Code, string>> = {
+  [Code.Unavailable]: "the store is unavailable; retry later",
+  [Code.DeadlineExceeded]: "the store did not answer in time",
+  [Code.Canceled]: "the request was cancelled",
+};
+
+/**
+ * Translates what a store call threw into the HTTP error a LangGraph client
+ * expects: the status from the gRPC code (NOT_FOUND → 404, PERMISSION_DENIED
+ * → 403, UNAUTHENTICATED → 401, ALREADY_EXISTS → 409, INVALID_ARGUMENT → 422,
+ * UNAVAILABLE → 503, …, as libs/errors maps them) and the store's message as
+ * the detail. Only errors the store built on purpose (they carry an ErrorInfo
+ * detail) keep their message; anything else gets a generic one, and an
+ * unexpected non-gRPC error is a 500 whose cause the caller logs.
+ */
+export function httpErrorFrom(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  if (!(error instanceof ConnectError)) return new HttpError(500, "internal error");
+  const status = httpStatusForCode(error.code);
+  const fromStore = errorInfoOf(error) !== undefined;
+  const detail = fromStore ? error.rawMessage : (genericDetail[error.code] ?? (status === 500 ? "internal error" : error.rawMessage));
+  const headers: Record<string, string> = {};
+  for (const name of passedThroughHeaders) {
+    const value = error.metadata.get(name);
+    if (value !== null) headers[name] = value;
+  }
+  return new HttpError(status, detail, headers);
+}

@@ -1,0 +1,32 @@
+import type { IncomingMessage } from "node:http";
+import { HttpError } from "./errors.js";
+
+/**
+ * Reads a request body as JSON, at most `maxBytes` of it: 413 as soon as the
+ * declared or received length passes the limit (without buffering the rest),
+ * 422 for text that is not JSON, and undefined for an empty body, which the
+ * LangGraph API treats like `{}`.
+ */
+export async function readJsonBody(request: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const declared = Number(request.headers["content-length"] ?? Number.NaN);
+  if (declared > maxBytes) throw tooLarge(maxBytes);
+  const chunks: Buffer[] = [];
+  let received = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    received += chunk.length;
+    if (received > maxBytes) throw tooLarge(maxBytes);
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  if (text.trim() === "") return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new HttpError(422, "body: not valid JSON");
+  }
+}
+
+function tooLarge(maxBytes: number): HttpError {
+  // The rest of the body is never read, so the connection cannot be reused.
+  return new HttpError(413, `body: larger than ${maxBytes} bytes`, { connection: "close" });
+}

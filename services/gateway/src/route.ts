@@ -1,0 +1,44 @@
+import type { IncomingHttpHeaders } from "node:http";
+import type { CallOptions } from "@connectrpc/connect";
+
+/** What a route handler gets from one HTTP request. */
+export interface RouteRequest {
+  /** Path parameters by name, percent-decoded. */
+  params: Readonly<Record<string, string>>;
+  query: URLSearchParams;
+  /** The parsed JSON body; undefined when empty or for GET. */
+  body: unknown;
+  headers: IncomingHttpHeaders;
+  /** Options for every store call this request makes: the caller's headers as metadata, and a signal that fires if the caller goes away. */
+  call: CallOptions;
+}
+
+/** What a route handler answers; `body` undefined means no body. */
+export interface RouteResponse {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** Answers one request; throws HttpError (or a store ConnectError) for an error answer. */
+export type RouteHandler = (request: RouteRequest) => Promise<RouteResponse>;
+
+/** One endpoint of the LangGraph API: a method, a path pattern with `:name` segments, and its handler. */
+export interface Route {
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  path: string;
+  handle: RouteHandler;
+}
+
+/** Builds a route; handlers that answer JSON with 200 return `json(...)`. */
+export function route(method: Route["method"], path: string, handle: RouteHandler): Route {
+  return { method, path, handle };
+}
+
+/** A 200 JSON answer. */
+export function json(body: unknown, headers?: Record<string, string>): RouteResponse {
+  return headers === undefined ? { status: 200, body } : { status: 200, body, headers };
+}
+
+/** A 204 answer, what LangGraph servers send for deletes and for puts that return nothing. */
+export const noContent: RouteResponse = { status: 204 };

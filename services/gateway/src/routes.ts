@@ -1,0 +1,27 @@
+import { assistantRoutes } from "./assistants.js";
+import { cronRoutes } from "./crons.js";
+import { json, route, type Route } from "./route.js";
+import { runRoutes } from "./runs.js";
+import type { TranslatorDeps } from "./store-clients.js";
+import { storeItemRoutes } from "./store-items.js";
+import { threadRoutes } from "./threads.js";
+import { unsupportedRoutes } from "./unsupported.js";
+
+/**
+ * The one place the gateway's endpoints are listed: the LangGraph Platform
+ * HTTP API for everything the store serves, each endpoint translated to one
+ * store RPC (two for a cron patch that changes the run payload), and 501 for
+ * the endpoints that need graph execution or state.
+ */
+export function routes(deps: TranslatorDeps): Route[] {
+  return [
+    // LangGraph servers answer this for health checks; it says nothing about the store.
+    route("GET", "/ok", async () => json({ ok: true })),
+    ...assistantRoutes(deps),
+    ...threadRoutes(deps),
+    ...runRoutes(deps),
+    ...cronRoutes(deps),
+    ...storeItemRoutes(deps),
+    ...unsupportedRoutes(),
+  ];
+}

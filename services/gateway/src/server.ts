@@ -1,0 +1,109 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Logger } from "@gatehouse/server";
+import { HttpError, httpErrorFrom } from "./errors.js";
+import { forwardedHeaders } from "./forward-headers.js";
+import { readJsonBody } from "./http-body.js";
+import type { RouteResponse } from "./route.js";
+import { createRouter } from "./router.js";
+import { routes } from "./routes.js";
+import type { TranslatorDeps } from "./store-clients.js";
+
+/** What the gateway needs: the store's clients, the configured graphs, a logger and the body limit. */
+export interface GatewayDeps extends TranslatorDeps {
+  logger: Logger;
+  /** The largest request body read, in bytes; larger is 413. */
+  maxBodyBytes: number;
+}
+
+/**
+ * The gateway's request handler: route, read the JSON body, translate to the
+ * store's RPCs with the caller's headers as metadata, and answer JSON, or
+ * `{ "detail": ... }` with the status a LangGraph client expects. No globals,
+ * so tests and main build it from their own deps.
+ */
+export function createGatewayHandler(deps: GatewayDeps): (request: IncomingMessage, response: ServerResponse) => void {
+  const match = createRouter(routes(deps));
+  const { logger } = deps;
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const method = request.method ?? "GET";
+    const target = request.url ?? "/";
+    const queryStart = target.indexOf("?");
+    const path = queryStart === -1 ? target : target.slice(0, queryStart);
+    let routePath = "(none)";
+    let answer: RouteResponse;
+    try {
+      const found = match(method, path);
+      if (found.kind === "not-found") throw new HttpError(404, "Not Found");
+      if (found.kind === "method-not-allowed") throw new HttpError(405, "Method Not Allowed", { allow: found.allowed.join(", ") });
+      routePath = found.route.path;
+      const headers = forwardedHeaders(request.headers);
+      const body = method === "GET" ? undefined : await readJsonBody(request, deps.maxBodyBytes);
+      // A caller that goes away cancels its store call.
+      const abort = new AbortController();
+      response.once("close", () => {
+        if (!response.writableFinished) abort.abort();
+      });
+      answer = await found.route.handle({
+        params: found.params,
+        query: new URLSearchParams(queryStart === -1 ? "" : target.slice(queryStart + 1)),
+        body,
+        headers: request.headers,
+        call: { headers, signal: abort.signal },
+      });
+    } catch (error) {
+      const failure = httpErrorFrom(error);
+      if (failure.status === 500) logger.error({ err: error, method, route: routePath }, "request failed");
+      answer = { status: failure.status, body: { detail: failure.detail }, headers: failure.headers };
+    }
+    send(response, answer);
+    // Route patterns only: paths carry ids, and headers are never logged.
+    logger.debug({ method, route: routePath, status: answer.status, ms: Math.round((performance.now() - started) * 10) / 10 }, "request");
+  }
+
+  return (request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      logger.error({ err: error }, "cannot answer a request");
+      if (!response.headersSent) send(response, { status: 500, body: { detail: "internal error" } });
+    });
+  };
+}
+
+function send(response: ServerResponse, { status, body, headers = {} }: RouteResponse): void {
+  if (response.destroyed) return;
+  if (body === undefined) {
+    response.writeHead(status, headers).end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  response
+    .writeHead(status, { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(text) })
+    .end(text);
+}
+
+/** Starts the gateway's HTTP server on host:port (0 for a free port). */
+export async function startGatewayServer(deps: GatewayDeps, host: string, port: number): Promise<{ port: number; stop(): Promise<void> }> {
+  const server = createServer({ keepAliveTimeout: 65_000 }, createGatewayHandler(deps));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        // Stop accepting, let in-flight requests finish for up to 10 s, then drop what is left.
+        const timer = setTimeout(() => server.closeAllConnections(), 10_000);
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        server.closeIdleConnections();
+      }),
+  };
+}
