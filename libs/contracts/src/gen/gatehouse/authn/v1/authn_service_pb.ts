@@ -81,8 +81,8 @@ export type AuthenticateResponse = Message<"gatehouse.authn.v1.AuthenticateRespo
   } | { case: undefined; value?: undefined };
 
   /**
-   * When the identity stops being valid, such as a JWT's exp; unset when the
-   * callback gave no expiry.
+   * Until when callers may cache this answer: the earlier of the configured
+   * identity TTL and the credential's own expiry (such as a JWT's exp).
    *
    * @generated from field: google.protobuf.Timestamp expires_at = 3;
    */
