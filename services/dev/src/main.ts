@@ -35,7 +35,7 @@ try {
     [
       "",
       "Gatehouse is running:",
-      `  store  ${cluster.store.address}   (client-facing: ThreadService, AssistantService, RunService, ItemService)`,
+      `  store  ${cluster.store.address}   (client-facing gRPC: ThreadService, AssistantService, RunService, CronService, ItemService)`,
       `  gateway  http://${cluster.gateway!.address}   (client-facing LangGraph HTTP API for @langchain/langgraph-sdk's Client)`,
       `  authn  ${cluster.authn.address}   (internal)`,
       `  authz  ${cluster.authz.address}   (internal)`,
