@@ -12,3 +12,4 @@ export { L1Cache } from "./l1-cache.js";
 export { createIdentityCache, IdentityCacheUnavailable, type IdentityCache, type IdentityCacheOptions } from "./identity-cache.js";
 export { userToProto, userFromProto } from "./user-proto.js";
 export { identityConfigFromEnv, sharedIdentityStoreFromEnv, type IdentityConfig } from "./identity-config.js";
+export { SingleFlight } from "./single-flight.js";

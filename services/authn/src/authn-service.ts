@@ -3,10 +3,9 @@ import { Code, type ServiceImpl } from "@connectrpc/connect";
 import type { AuthenticateCallback } from "@gatehouse/auth";
 import type { AuthnService } from "@gatehouse/contracts";
 import { codeForHttpStatus, gatehouseError, internalError, unavailable } from "@gatehouse/errors";
-import { credentialKey, userToProto, type CachedIdentity, type IdentityCache, type IdentityConfig } from "@gatehouse/identity";
+import { credentialKey, SingleFlight, userToProto, type CachedIdentity, type IdentityCache, type IdentityConfig } from "@gatehouse/identity";
 import { rateLimited, type Logger } from "@gatehouse/server";
 import { requestLine, toHeaders } from "./request-headers.js";
-import { SingleFlight } from "./single-flight.js";
 import { CallbackFailure, CallbackServerError, CallbackTimeout, verifyCredential, type CredentialRequest } from "./verify-credential.js";
 
 /** What the authn service needs. */

@@ -1,10 +1,12 @@
 import { getOption, type DescMethod } from "@bufbuild/protobuf";
+import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type Client, type HandlerContext } from "@connectrpc/connect";
 import { auth_event, Effect, type AuthnService, type Decision } from "@gatehouse/contracts";
 import { codeForHttpStatus, gatehouseError, internalError, unavailable } from "@gatehouse/errors";
 import { FilterError, filterFromProto, matchAll, type FilterExpr, type JsonObject } from "@gatehouse/filters";
 import {
   credentialKey,
+  SingleFlight,
   userFromProto,
   userToProto,
   type CachedIdentity,
@@ -67,7 +69,7 @@ export function authEventOf(method: DescMethod): { resource: string; action: str
 
 export function createAccessGuard(deps: AccessGuardDeps): AccessGuard {
   const events = new Map<DescMethod, { resource: string; action: string }>();
-  const pendingIdentities = new Map<string, Promise<CachedIdentity>>();
+  const verifications = new SingleFlight<string, CachedIdentity>();
 
   function timeoutFor(context: HandlerContext): number {
     return Math.max(1, Math.min(deps.callTimeoutMs, context.timeoutMs() ?? deps.callTimeoutMs));
@@ -86,7 +88,8 @@ export function createAccessGuard(deps: AccessGuardDeps): AccessGuard {
     }
     const { outcome } = response;
     if (outcome.case === "user") {
-      const cacheUntil = response.expiresAt ? Number(response.expiresAt.seconds) * 1000 + response.expiresAt.nanos / 1e6 : 0;
+      // authn always sets expires_at; without it the entry is not cached.
+      const cacheUntil = response.expiresAt ? timestampMs(response.expiresAt) : 0;
       return { kind: "user", user: userFromProto(outcome.value), cacheUntil };
     }
     if (outcome.case === "rejection") {
@@ -112,12 +115,7 @@ export function createAccessGuard(deps: AccessGuardDeps): AccessGuard {
     }
     if (entry === undefined) {
       deps.onIdentity?.("authn");
-      let pending = pendingIdentities.get(key);
-      if (pending === undefined) {
-        pending = askAuthn(context).finally(() => pendingIdentities.delete(key));
-        pendingIdentities.set(key, pending);
-      }
-      entry = await pending;
+      entry = await verifications.run(key, () => askAuthn(context));
       deps.cache.rememberLocal(key, entry);
     }
     if (entry.kind === "rejected") {
