@@ -1,6 +1,7 @@
 import { compileFilter, type FilterExpr, type JsonObject } from "@gatehouse/filters";
 import { query, withTransaction, type Database } from "../sql/database.js";
 import { limitOffset } from "../sql/paging.js";
+import { countWhere, deleteVisible, selectVisible, type GuardedTable } from "../sql/visible-rows.js";
 
 /** An assistant (or one of its versions) as Postgres returns it. */
 export interface AssistantRow {
@@ -17,6 +18,7 @@ export interface AssistantRow {
 }
 
 const columns = "assistant_id, graph_id, config, context, metadata, name, description, version, created_at, updated_at";
+const table: GuardedTable = { name: "assistants", idColumn: "assistant_id", columns };
 const versionColumns = "v.assistant_id, v.graph_id, v.config, v.context, v.metadata, v.name, v.description, v.version, v.created_at, v.created_at AS updated_at";
 
 /** A new assistant; JSON fields as JSON text. */
@@ -87,12 +89,8 @@ export function createAssistantRepo(db: Database) {
 
     /** The assistant (or one version of it), if it exists and the filter lets the caller see it. */
     async get(assistantId: string, filter: FilterExpr, version?: number): Promise<AssistantRow | undefined> {
-      const params: unknown[] = [assistantId];
-      if (version === undefined) {
-        const visible = compileFilter(filter, { column: "metadata", params });
-        return (await query<AssistantRow>(db, `SELECT ${columns} FROM assistants WHERE assistant_id = $1 AND ${visible}`, params))[0];
-      }
-      params.push(version);
+      if (version === undefined) return selectVisible<AssistantRow>(db, table, assistantId, filter);
+      const params: unknown[] = [assistantId, version];
       const visible = compileFilter(filter, { column: "a.metadata", params });
       const rows = await query<AssistantRow>(
         db,
@@ -167,10 +165,8 @@ export function createAssistantRepo(db: Database) {
     },
 
     /** Deletes a visible assistant and its versions; false when it is missing or hidden. */
-    async delete(assistantId: string, filter: FilterExpr): Promise<boolean> {
-      const params: unknown[] = [assistantId];
-      const visible = compileFilter(filter, { column: "metadata", params });
-      return (await query(db, `DELETE FROM assistants WHERE assistant_id = $1 AND ${visible} RETURNING assistant_id`, params)).length > 0;
+    delete(assistantId: string, filter: FilterExpr): Promise<boolean> {
+      return deleteVisible(db, table, assistantId, filter);
     },
 
     /** One page of the visible assistants that match, newest first. */
@@ -185,10 +181,8 @@ export function createAssistantRepo(db: Database) {
     },
 
     /** How many visible assistants match. */
-    async count(criteria: AssistantCriteria, filter: FilterExpr): Promise<number> {
-      const params: unknown[] = [];
-      const rows = await query<{ count: string }>(db, `SELECT count(*) AS count FROM assistants WHERE ${where(criteria, filter, params)}`, params);
-      return Number(rows[0]?.count ?? 0);
+    count(criteria: AssistantCriteria, filter: FilterExpr): Promise<number> {
+      return countWhere(db, table, (params) => where(criteria, filter, params));
     },
   };
 }

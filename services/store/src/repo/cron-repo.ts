@@ -1,6 +1,7 @@
 import { compileFilter, type FilterExpr, type JsonObject } from "@gatehouse/filters";
 import { query, type Database } from "../sql/database.js";
 import { limitOffset } from "../sql/paging.js";
+import { countWhere, deleteVisible, selectVisible, type GuardedTable } from "../sql/visible-rows.js";
 
 /** A crons row as Postgres returns it. */
 export interface CronRow {
@@ -16,6 +17,7 @@ export interface CronRow {
 }
 
 const columns = "cron_id, thread_id, assistant_id, schedule, payload, metadata, end_time, created_at, updated_at";
+const table: GuardedTable = { name: "crons", idColumn: "cron_id", columns };
 
 /** A new cron; JSON fields as JSON text. */
 export interface NewCron {
@@ -65,10 +67,8 @@ export function createCronRepo(db: Database) {
     },
 
     /** The cron, if it exists and the filter lets the caller see it. */
-    async get(cronId: string, filter: FilterExpr): Promise<CronRow | undefined> {
-      const params: unknown[] = [cronId];
-      const visible = compileFilter(filter, { column: "metadata", params });
-      return (await query<CronRow>(db, `SELECT ${columns} FROM crons WHERE cron_id = $1 AND ${visible}`, params))[0];
+    get(cronId: string, filter: FilterExpr): Promise<CronRow | undefined> {
+      return selectVisible<CronRow>(db, table, cronId, filter);
     },
 
     /** Changes a visible cron's schedule and payload; undefined when it is missing or hidden. */
@@ -85,10 +85,8 @@ export function createCronRepo(db: Database) {
     },
 
     /** Deletes a visible cron; false when it is missing or hidden. */
-    async delete(cronId: string, filter: FilterExpr): Promise<boolean> {
-      const params: unknown[] = [cronId];
-      const visible = compileFilter(filter, { column: "metadata", params });
-      return (await query(db, `DELETE FROM crons WHERE cron_id = $1 AND ${visible} RETURNING cron_id`, params)).length > 0;
+    delete(cronId: string, filter: FilterExpr): Promise<boolean> {
+      return deleteVisible(db, table, cronId, filter);
     },
 
     /** One page of the visible crons that match, newest first. */
@@ -103,10 +101,8 @@ export function createCronRepo(db: Database) {
     },
 
     /** How many visible crons match. */
-    async count(criteria: CronCriteria, filter: FilterExpr): Promise<number> {
-      const params: unknown[] = [];
-      const rows = await query<{ count: string }>(db, `SELECT count(*) AS count FROM crons WHERE ${where(criteria, filter, params)}`, params);
-      return Number(rows[0]?.count ?? 0);
+    count(criteria: CronCriteria, filter: FilterExpr): Promise<number> {
+      return countWhere(db, table, (params) => where(criteria, filter, params));
     },
   };
 }

@@ -1,6 +1,7 @@
 import { compileFilter, type FilterExpr, type JsonObject } from "@gatehouse/filters";
 import { query, type Database } from "../sql/database.js";
 import { limitOffset, orderBy, type SortField, type SortOrder } from "../sql/paging.js";
+import { countWhere, deleteVisible, selectVisible, type GuardedTable } from "../sql/visible-rows.js";
 
 /** A threads row as Postgres returns it. */
 export interface ThreadRow {
@@ -13,6 +14,7 @@ export interface ThreadRow {
 }
 
 const columns = `thread_id, metadata, status, "values", created_at, updated_at`;
+const table: GuardedTable = { name: "threads", idColumn: "thread_id", columns };
 
 /** What a thread search or count narrows by, besides the caller's filter. */
 export interface ThreadCriteria {
@@ -56,11 +58,8 @@ export function createThreadRepo(db: Database) {
     },
 
     /** The thread, if it exists and the filter lets the caller see it. */
-    async get(threadId: string, filter: FilterExpr): Promise<ThreadRow | undefined> {
-      const params: unknown[] = [threadId];
-      const visible = compileFilter(filter, { column: "metadata", params });
-      const rows = await query<ThreadRow>(db, `SELECT ${columns} FROM threads WHERE thread_id = $1 AND ${visible}`, params);
-      return rows[0];
+    get(threadId: string, filter: FilterExpr): Promise<ThreadRow | undefined> {
+      return selectVisible<ThreadRow>(db, table, threadId, filter);
     },
 
     /** Shallow-merges metadata into a visible thread; undefined when it is missing or hidden. */
@@ -76,11 +75,8 @@ export function createThreadRepo(db: Database) {
     },
 
     /** Deletes a visible thread and its runs; false when it is missing or hidden. */
-    async delete(threadId: string, filter: FilterExpr): Promise<boolean> {
-      const params: unknown[] = [threadId];
-      const visible = compileFilter(filter, { column: "metadata", params });
-      const rows = await query(db, `DELETE FROM threads WHERE thread_id = $1 AND ${visible} RETURNING thread_id`, params);
-      return rows.length > 0;
+    delete(threadId: string, filter: FilterExpr): Promise<boolean> {
+      return deleteVisible(db, table, threadId, filter);
     },
 
     /** One page of the visible threads that match. */
@@ -95,10 +91,8 @@ export function createThreadRepo(db: Database) {
     },
 
     /** How many visible threads match. */
-    async count(criteria: ThreadCriteria, filter: FilterExpr): Promise<number> {
-      const params: unknown[] = [];
-      const rows = await query<{ count: string }>(db, `SELECT count(*) AS count FROM threads WHERE ${where(criteria, filter, params)}`, params);
-      return Number(rows[0]?.count ?? 0);
+    count(criteria: ThreadCriteria, filter: FilterExpr): Promise<number> {
+      return countWhere(db, table, (params) => where(criteria, filter, params));
     },
   };
 }
