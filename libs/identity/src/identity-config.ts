@@ -23,10 +23,20 @@ export interface IdentityConfig {
   maxCredentialBytes: number;
 }
 
+/** The shortest cache secret accepted: shorter ones make cache keys open to offline guessing of tokens. */
+const minSecretBytes = 32;
+
 export function identityConfigFromEnv(logger: Logger): IdentityConfig {
   const secretText = envOptional("GATEHOUSE_CACHE_SECRET");
   if (secretText === undefined) {
+    // With a shared Redis, replicas keyed under different secrets would each
+    // cache their own entry, and a revocation through one would miss the others.
+    if (envOptional("REDIS_URL") !== undefined) {
+      throw new Error("GATEHOUSE_CACHE_SECRET must be set when REDIS_URL is: every service and replica keys the shared cache with it");
+    }
     logger.warn("GATEHOUSE_CACHE_SECRET is unset: using a random secret, so cached identities are not shared with other processes");
+  } else if (Buffer.byteLength(secretText) < minSecretBytes) {
+    throw new Error(`GATEHOUSE_CACHE_SECRET must be at least ${minSecretBytes} bytes`);
   }
   return {
     secret: secretText === undefined ? randomBytes(32) : Buffer.from(secretText, "utf8"),

@@ -1,6 +1,6 @@
 import { checkRealm, invalidToken, providerUnavailable, type ChallengeOptions } from "./challenge.js";
 import { readToken, type TokenOptions } from "./bearer-token.js";
-import { callProvider } from "./provider-fetch.js";
+import { callProvider, providerUrl } from "./provider-fetch.js";
 import { defaultClaimsToUser, toVerifiedUser, type Claims, type ClaimsToUser, type VerifiedUser } from "./verified-user.js";
 
 /** Options of introspectionVerifier. */
@@ -46,7 +46,7 @@ export interface IntrospectionVerifierOptions extends TokenOptions {
  */
 export function introspectionVerifier(options: IntrospectionVerifierOptions): (request: Request) => Promise<VerifiedUser> {
   checkRealm(options.realm);
-  const url = new URL(options.url);
+  const url = providerUrl(options.url, "introspectionVerifier: url");
   if (!options.clientId) throw new TypeError("introspectionVerifier: clientId is required");
   const toUser = options.toUser ?? defaultClaimsToUser;
   const basic = `Basic ${Buffer.from(`${formEncode(options.clientId)}:${formEncode(options.clientSecret)}`).toString("base64")}`;

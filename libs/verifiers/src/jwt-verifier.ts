@@ -11,7 +11,7 @@ import {
 import { checkRealm } from "./challenge.js";
 import { readToken, type TokenOptions } from "./bearer-token.js";
 import { JwksUnavailable, jwtFailure } from "./jwt-failure.js";
-import { readBounded } from "./provider-fetch.js";
+import { providerUrl, readBounded } from "./provider-fetch.js";
 import { defaultClaimsToUser, toVerifiedUser, type ClaimsToUser, type VerifiedUser } from "./verified-user.js";
 
 /** Signature algorithms a key set can verify; symmetric ones need a shared secret, not a JWKS. */
@@ -117,10 +117,7 @@ function keyResolver(options: JwtVerifierOptions): JWTVerifyGetKey {
     throw new TypeError("jwtVerifier: give exactly one of jwksUrl and keySet");
   }
   if (options.keySet !== undefined) return createLocalJWKSet(options.keySet);
-  const url = new URL(options.jwksUrl!);
-  if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new TypeError(`jwtVerifier: jwksUrl must be an https URL, got ${url.protocol}`);
-  }
+  const url = providerUrl(options.jwksUrl!, "jwtVerifier: jwksUrl");
   return createRemoteJWKSet(url, {
     cooldownDuration: options.jwksCooldownMs ?? 30_000,
     cacheMaxAge: options.jwksCacheMaxAgeMs ?? 600_000,

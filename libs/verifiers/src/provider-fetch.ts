@@ -72,3 +72,17 @@ export async function readBounded(response: Response, what: string, maxBodyBytes
   }
   return Buffer.concat(chunks).toString("utf8");
 }
+
+const loopbackHosts = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/**
+ * Parses an identity-provider URL and refuses cleartext to anything but
+ * loopback: over plain http a network attacker could read the tokens sent
+ * or serve their own signing keys.
+ */
+export function providerUrl(url: string | URL, what: string): URL {
+  const parsed = new URL(url);
+  if (parsed.protocol === "https:") return parsed;
+  if (parsed.protocol === "http:" && loopbackHosts.has(parsed.hostname)) return parsed;
+  throw new TypeError(`${what} must be an https URL (http only on loopback), got ${parsed.protocol}//${parsed.host}`);
+}

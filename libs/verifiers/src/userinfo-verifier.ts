@@ -1,6 +1,6 @@
 import { checkRealm, invalidToken, providerUnavailable } from "./challenge.js";
 import { readToken, type TokenOptions } from "./bearer-token.js";
-import { callProvider } from "./provider-fetch.js";
+import { callProvider, providerUrl } from "./provider-fetch.js";
 import { defaultClaimsToUser, toVerifiedUser, type Claims, type ClaimsToUser, type VerifiedUser } from "./verified-user.js";
 
 /** Options of userinfoVerifier. */
@@ -32,7 +32,7 @@ export interface UserinfoVerifierOptions extends TokenOptions {
  */
 export function userinfoVerifier(options: UserinfoVerifierOptions): (request: Request) => Promise<VerifiedUser> {
   checkRealm(options.realm);
-  const url = new URL(options.url);
+  const url = providerUrl(options.url, "userinfoVerifier: url");
   const toUser = options.toUser ?? userinfoClaimsToUser;
   return async (request) => {
     const token = readToken(request, options);
