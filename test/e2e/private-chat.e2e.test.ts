@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectError, expectOk, fromStruct, grpc, storeClient, toStruct, type StoreClient } from "../support/proto-client.js";
+import { expectSameAnswer } from "../support/same-answer.js";
 import { fromRoot, startTestGatehouse, type TestGatehouse } from "../support/test-gatehouse.js";
 
 /** The tutorial's auth file in both forms: written against Gatehouse and against LangGraph.js. */
@@ -74,7 +75,7 @@ describe.each(forms)("private conversations with $library: one owner handler", (
     const missing = expectError(await bob.call("ThreadService", "GetThread", { thread_id: randomUUID() }));
     expect(hidden.code).toBe(grpc.status.NOT_FOUND);
     expect(hidden.details).toBe(missing.details);
-    expect(hidden.metadata.toJSON()).toEqual(missing.metadata.toJSON());
+    expectSameAnswer(hidden, missing);
     const details = (error: grpc.ServiceError) => error.metadata.get("grpc-status-details-bin")[0] as Buffer;
     expect(details(hidden).equals(details(missing))).toBe(true);
   });
