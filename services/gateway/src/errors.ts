@@ -57,7 +57,7 @@ export function httpErrorFrom(error: unknown): HttpError {
   if (!(error instanceof ConnectError)) return new HttpError(500, "internal error");
   const status = httpStatusForCode(error.code);
   const fromStore = errorInfoOf(error) !== undefined;
-  const detail = fromStore ? error.rawMessage : (genericDetail[error.code] ?? (status === 500 ? "internal error" : error.rawMessage));
+  const detail = fromStore ? error.rawMessage : (genericDetail[error.code] ?? (status === 500 ? "internal error" : "the store rejected the request"));
   const headers: Record<string, string> = {};
   for (const name of passedThroughHeaders) {
     const value = error.metadata.get(name);
