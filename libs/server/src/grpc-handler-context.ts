@@ -1,6 +1,7 @@
 import type * as grpc from "@grpc/grpc-js";
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { createContextValues, type ContextValues, type HandlerContext } from "@connectrpc/connect";
+import { traceFromHeaders, type RequestTrace } from "./request-trace.js";
 
 /**
  * A Connect HandlerContext over one grpc-js call, built lazily: headers, the
@@ -18,6 +19,7 @@ export class GrpcHandlerContext implements HandlerContext {
   #responseTrailer: Headers | undefined;
   #signal: AbortSignal | undefined;
   #values: ContextValues | undefined;
+  #trace: RequestTrace | undefined;
 
   constructor(
     readonly service: DescService,
@@ -63,6 +65,31 @@ export class GrpcHandlerContext implements HandlerContext {
   get values(): ContextValues {
     return (this.#values ??= createContextValues());
   }
+
+  /** This call's request id and trace context, read from the metadata without building Fetch headers. */
+  get trace(): RequestTrace {
+    return (this.#trace ??= traceFromHeaders((name) => {
+      const [value] = this.#call.metadata.get(name);
+      return typeof value === "string" ? value : undefined;
+    }));
+  }
+}
+
+const tracesOfOtherContexts = new WeakMap<HandlerContext, RequestTrace>();
+
+/**
+ * The request trace of any handler context: served calls carry theirs, and
+ * contexts made elsewhere (Connect's in-memory router in tests) get one from
+ * their headers, once.
+ */
+export function requestTraceOf(context: HandlerContext): RequestTrace {
+  if (context instanceof GrpcHandlerContext) return context.trace;
+  let trace = tracesOfOtherContexts.get(context);
+  if (trace === undefined) {
+    trace = traceFromHeaders((name) => context.requestHeader.get(name) ?? undefined);
+    tracesOfOtherContexts.set(context, trace);
+  }
+  return trace;
 }
 
 /** Copies the text entries of gRPC metadata into Fetch headers. */

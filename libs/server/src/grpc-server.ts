@@ -5,6 +5,7 @@ import { internalError } from "@gatehouse/errors";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 import { GrpcHandlerContext } from "./grpc-handler-context.js";
+import { traceLogFields } from "./request-trace.js";
 import { statusFromConnectError } from "./status-details.js";
 
 type AnyUnaryImpl = (request: unknown, context: HandlerContext) => Promise<unknown> | unknown;
@@ -73,10 +74,13 @@ function unaryHandler(
   { logger, metrics }: RegisterServiceOptions,
 ): grpc.handleUnaryCall<unknown, unknown> {
   const path = `/${service.typeName}/${method.name}`;
-  const record = (started: number, code: number) => {
+  const accessLog = logger.isLevelEnabled("debug");
+  const record = (context: GrpcHandlerContext, started: number, code: number) => {
     const labels = { method: path, code: grpc.status[code] ?? String(code) };
+    const seconds = (performance.now() - started) / 1000;
     metrics?.rpcs.inc(labels);
-    metrics?.rpcSeconds.observe(labels, (performance.now() - started) / 1000);
+    metrics?.rpcSeconds.observe(labels, seconds);
+    if (accessLog) logger.debug({ ...labels, ms: Math.round(seconds * 10_000) / 10, ...traceLogFields(context.trace) }, "rpc");
   };
   return (call, callback) => {
     const started = performance.now();
@@ -87,17 +91,29 @@ function unaryHandler(
         (response) => {
           const trailer = new grpc.Metadata();
           context.responseTrailerIfSet?.forEach((value, key) => trailer.set(key, value));
+          echoRequestId(context, trailer);
           callback(null, response, trailer);
-          record(started, grpc.status.OK);
+          record(context, started, grpc.status.OK);
         },
         (error: unknown) => {
           if (!(error instanceof ConnectError)) {
-            logger.error({ err: error, method: path }, "unexpected error");
+            logger.error({ err: error, method: path, ...traceLogFields(context.trace) }, "unexpected error");
           }
           const connectError = error instanceof ConnectError ? error : internalError();
-          callback(statusFromConnectError(connectError));
-          record(started, connectError.code);
+          const status = statusFromConnectError(connectError);
+          echoRequestId(context, status.metadata!);
+          callback(status);
+          record(context, started, connectError.code);
         },
       );
   };
+}
+
+/**
+ * Hands the caller's own request id back in the trailers. An id Gatehouse
+ * made up is only logged: echoing it would make two answers that must be
+ * byte-identical (a hidden row and a missing one) differ.
+ */
+function echoRequestId(context: GrpcHandlerContext, trailer: grpc.Metadata): void {
+  if (context.trace.callerSentRequestId) trailer.set("x-request-id", context.trace.requestId);
 }

@@ -4,7 +4,8 @@
  * start-up/shutdown helpers shared by every service.
  */
 export { registerService, type RegisterServiceOptions } from "./grpc-server.js";
-export { GrpcHandlerContext, headersFromMetadata } from "./grpc-handler-context.js";
+export { GrpcHandlerContext, headersFromMetadata, requestTraceOf } from "./grpc-handler-context.js";
+export { traceFromHeaders, traceHeaders, traceLogFields, type RequestTrace } from "./request-trace.js";
 export { createGrpcTransport, type GrpcTransportOptions, type ClosableTransport } from "./grpc-transport.js";
 export { statusFromConnectError, connectErrorFromStatus } from "./status-details.js";
 export { createLogger, type Logger } from "./logger.js";

@@ -4,7 +4,7 @@ import type { AuthenticateCallback } from "@gatehouse/auth";
 import type { AuthnService } from "@gatehouse/contracts";
 import { codeForHttpStatus, gatehouseError, internalError, unavailable } from "@gatehouse/errors";
 import { credentialKey, SingleFlight, userToProto, type CachedIdentity, type IdentityCache, type IdentityConfig } from "@gatehouse/identity";
-import { rateLimited, type Logger } from "@gatehouse/server";
+import { rateLimited, requestTraceOf, traceLogFields, type Logger, type RequestTrace } from "@gatehouse/server";
 import { requestLine, toHeaders } from "./request-headers.js";
 import { CallbackFailure, CallbackServerError, CallbackTimeout, verifyCredential, type CredentialRequest } from "./verify-credential.js";
 
@@ -34,11 +34,11 @@ export function createAuthnService(deps: AuthnServiceDeps): ServiceImpl<typeof A
     timeoutMs: deps.authenticateTimeoutMs ?? 2_000,
   };
   // An identity-provider outage fails every request for a while: one warning per interval, not one per request.
-  const warnNoVerdict = rateLimited<{ error: Error; path: string }>(10_000, ({ error, path }, suppressed) =>
-    deps.logger.warn({ err: error, path, suppressed }, "authenticate gave no verdict"),
+  const warnNoVerdict = rateLimited<{ error: Error; path: string; trace: RequestTrace }>(10_000, ({ error, path, trace }, suppressed) =>
+    deps.logger.warn({ err: error, path, suppressed, ...traceLogFields(trace) }, "authenticate gave no verdict"),
   );
 
-  function verifyOnce(key: string, request: CredentialRequest): Promise<CachedIdentity> {
+  function verifyOnce(key: string, request: CredentialRequest, trace: RequestTrace): Promise<CachedIdentity> {
     return flights.run(key, async () => {
       // A verification of this key may have finished between our cache miss and now.
       const fresh = deps.cache.lookupLocal(key);
@@ -47,28 +47,29 @@ export function createAuthnService(deps: AuthnServiceDeps): ServiceImpl<typeof A
       try {
         entry = await verifyCredential(deps.authenticate, request, verifyOptions);
       } catch (error) {
-        logNoVerdict(error, request.path);
+        logNoVerdict(error, request.path, trace);
         throw error;
       }
       await deps.cache.remember(key, entry);
+      deps.logger.debug({ path: request.path, outcome: entry.kind, ...traceLogFields(trace) }, "credential verified");
       return entry;
     });
   }
 
   /** Logs once per verification, not once per request that waited on it. */
-  function logNoVerdict(error: unknown, path: string): void {
-    if (error instanceof CallbackServerError || error instanceof CallbackTimeout) warnNoVerdict({ error, path });
-    else deps.logger.error({ err: error, path }, "authenticate callback failed");
+  function logNoVerdict(error: unknown, path: string, trace: RequestTrace): void {
+    if (error instanceof CallbackServerError || error instanceof CallbackTimeout) warnNoVerdict({ error, path, trace });
+    else deps.logger.error({ err: error, path, ...traceLogFields(trace) }, "authenticate callback failed");
   }
 
   return {
-    async authenticate(request) {
+    async authenticate(request, context) {
       const headers = toHeaders(request.headers, deps.identity.maxCredentialBytes);
       const { method, path } = requestLine(request.method, request.path);
       const key = credentialKey(deps.identity.secret, headers, deps.identity.credentialHeaders);
       let entry: CachedIdentity;
       try {
-        entry = deps.cache.lookupLocal(key) ?? (await deps.cache.lookup(key)) ?? (await verifyOnce(key, { headers, method, path }));
+        entry = deps.cache.lookupLocal(key) ?? (await deps.cache.lookup(key)) ?? (await verifyOnce(key, { headers, method, path }, requestTraceOf(context)));
       } catch (error) {
         throw noVerdict(error);
       }
@@ -80,13 +81,13 @@ export function createAuthnService(deps: AuthnServiceDeps): ServiceImpl<typeof A
       return { outcome: { case: "user", value: userToProto(entry.user) }, expiresAt: timestampFromMs(entry.cacheUntil) };
     },
 
-    async revokeCredential(request) {
+    async revokeCredential(request, context) {
       const headers = toHeaders(request.headers, deps.identity.maxCredentialBytes);
       const key = credentialKey(deps.identity.secret, headers, deps.identity.credentialHeaders);
       try {
         return { removed: await deps.cache.revoke(key) };
       } catch (error) {
-        deps.logger.error({ err: error }, "revocation failed: the identity cache is unavailable");
+        deps.logger.error({ err: error, ...traceLogFields(requestTraceOf(context)) }, "revocation failed: the identity cache is unavailable");
         throw unavailable("IDENTITY_CACHE_UNAVAILABLE", "the identity cache is unavailable; the credential was not revoked, retry");
       }
     },

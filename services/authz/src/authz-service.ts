@@ -1,11 +1,11 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import { decide, HandlerFailure, parseEvent, type HandlerTable } from "@gatehouse/auth";
 import type { AuthorizeRequest, AuthzService, DecisionSchema } from "@gatehouse/contracts";
 import { gatehouseError, internalError, invalidArgument } from "@gatehouse/errors";
 import { describeFilterShape } from "@gatehouse/filters";
 import { userFromProto } from "@gatehouse/identity";
-import type { Logger } from "@gatehouse/server";
+import { requestTraceOf, traceFromHeaders, traceLogFields, type Logger } from "@gatehouse/server";
 import { decisionToProto, InvalidMutation } from "./decision-proto.js";
 
 /** What the authz service needs. */
@@ -28,13 +28,19 @@ export const maxBatchSize = 256;
  * never a credential.
  */
 export function createAuthzService(deps: AuthzServiceDeps): ServiceImpl<typeof AuthzService> {
-  async function decideEvent(request: AuthorizeRequest): Promise<MessageInitShape<typeof DecisionSchema>> {
+  /** The trace an event carries itself (batched events each have their own), else the call's. */
+  function traceOf(request: AuthorizeRequest, context: HandlerContext) {
+    if (request.traceparent === "" && request.requestId === "") return requestTraceOf(context);
+    return traceFromHeaders((name) => (name === "traceparent" ? request.traceparent : name === "x-request-id" ? request.requestId : undefined));
+  }
+
+  async function decideEvent(request: AuthorizeRequest, context: HandlerContext): Promise<MessageInitShape<typeof DecisionSchema>> {
     const event = `${request.resource}:${request.action}`;
     const parsed = parseEvent(event);
     if (parsed === undefined) throw invalidArgument("resource/action", `"${event}" is not an event`);
     if (request.user === undefined || request.user.identity === "") throw invalidArgument("user", "required");
     const user = userFromProto(request.user);
-    const audit = { identity: user.identity, event };
+    const audit = { identity: user.identity, event, ...traceLogFields(traceOf(request, context)) };
     try {
       const decision = await decide(deps.table, { event: parsed.event, user, value: request.value ?? {} }, { timeoutMs: deps.handlerTimeoutMs });
       const encoded = decisionToProto(parsed.event, decision);
@@ -63,17 +69,17 @@ export function createAuthzService(deps: AuthzServiceDeps): ServiceImpl<typeof A
   }
 
   return {
-    async authorize(request) {
-      return { decision: await decideEvent(request) };
+    async authorize(request, context) {
+      return { decision: await decideEvent(request, context) };
     },
 
-    async authorizeBatch(request) {
+    async authorizeBatch(request, context) {
       if (request.requests.length > maxBatchSize) {
         throw invalidArgument("requests", `at most ${maxBatchSize} per batch`);
       }
       const results = await Promise.all(
         request.requests.map((one) =>
-          decideEvent(one).then(
+          decideEvent(one, context).then(
             (decision) => ({ result: { case: "decision" as const, value: decision } }),
             (error: unknown) => {
               if (!(error instanceof ConnectError)) deps.logger.error({ err: error }, "unexpected error in a batch");

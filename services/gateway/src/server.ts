@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Logger } from "@gatehouse/server";
+import { traceFromHeaders, traceHeaders, traceLogFields, type Logger } from "@gatehouse/server";
 import { HttpError, httpErrorFrom } from "./errors.js";
 import { forwardedHeaders } from "./forward-headers.js";
 import { readJsonBody } from "./http-body.js";
@@ -33,13 +33,18 @@ export function createGatewayHandler(deps: GatewayDeps): (request: IncomingMessa
     const queryStart = target.indexOf("?");
     const path = queryStart === -1 ? target : target.slice(0, queryStart);
     let routePath = "(none)";
+    const trace = traceFromHeaders((name) => {
+      const value = request.headers[name];
+      return typeof value === "string" ? value : undefined;
+    });
     let answer: RouteResponse;
     try {
       const found = match(method, path);
       if (found.kind === "not-found") throw new HttpError(404, "Not Found");
       if (found.kind === "method-not-allowed") throw new HttpError(405, "Method Not Allowed", { allow: found.allowed.join(", ") });
       routePath = found.route.path;
-      const headers = forwardedHeaders(request.headers);
+      // The store sees this hop as the parent span, and the same request id.
+      const headers = { ...forwardedHeaders(request.headers), ...traceHeaders(trace) };
       const body = method === "GET" ? undefined : await readJsonBody(request, deps.maxBodyBytes);
       // A caller that goes away cancels its store call.
       const abort = new AbortController();
@@ -55,12 +60,17 @@ export function createGatewayHandler(deps: GatewayDeps): (request: IncomingMessa
       });
     } catch (error) {
       const failure = httpErrorFrom(error);
-      if (failure.status === 500) logger.error({ err: error, method, route: routePath }, "request failed");
+      if (failure.status === 500) logger.error({ err: error, method, route: routePath, ...traceLogFields(trace) }, "request failed");
       answer = { status: failure.status, body: { detail: failure.detail }, headers: failure.headers };
     }
+    // Only the caller's own id is echoed: a made-up one would make a hidden row's 404 differ from a missing one's.
+    if (trace.callerSentRequestId) answer = { ...answer, headers: { ...answer.headers, "x-request-id": trace.requestId } };
     send(response, answer);
     // Route patterns only: paths carry ids, and headers are never logged.
-    logger.debug({ method, route: routePath, status: answer.status, ms: Math.round((performance.now() - started) * 10) / 10 }, "request");
+    logger.debug(
+      { method, route: routePath, status: answer.status, ms: Math.round((performance.now() - started) * 10) / 10, ...traceLogFields(trace) },
+      "request",
+    );
   }
 
   return (request, response) => {

@@ -14,7 +14,7 @@ import {
   type IdentityConfig,
   type UserRecord,
 } from "@gatehouse/identity";
-import type { Logger } from "@gatehouse/server";
+import { requestTraceOf, traceHeaders, traceLogFields, type Logger } from "@gatehouse/server";
 import type { Authorizer } from "./authz-batcher.js";
 import type { IdentitySource } from "./store-metrics.js";
 
@@ -82,9 +82,12 @@ export function createAccessGuard(deps: AccessGuardDeps): AccessGuard {
     });
     let response;
     try {
-      response = await deps.authn.authenticate({ headers, method: "POST", path: context.url }, { timeoutMs: timeoutFor(context) });
+      response = await deps.authn.authenticate(
+        { headers, method: "POST", path: context.url },
+        { timeoutMs: timeoutFor(context), headers: traceHeaders(requestTraceOf(context)) },
+      );
     } catch (error) {
-      throw translateDependencyError(error, "authentication", deps.logger);
+      throw translateDependencyError(error, "authentication", deps.logger, context);
     }
     const { outcome } = response;
     if (outcome.case === "user") {
@@ -126,14 +129,22 @@ export function createAccessGuard(deps: AccessGuardDeps): AccessGuard {
 
   async function decideFor(context: HandlerContext, event: { resource: string; action: string }, value: JsonObject): Promise<Access> {
     const user = await authenticate(context);
+    const trace = traceHeaders(requestTraceOf(context));
     let decision: Decision;
     try {
       decision = await deps.authz.authorize(
-        { user: userToProto(user), resource: event.resource, action: event.action, value },
+        {
+          user: userToProto(user),
+          resource: event.resource,
+          action: event.action,
+          value,
+          requestId: trace["x-request-id"],
+          traceparent: trace.traceparent,
+        },
         timeoutFor(context),
       );
     } catch (error) {
-      throw translateDependencyError(error, "authorization", deps.logger);
+      throw translateDependencyError(error, "authorization", deps.logger, context);
     }
     if (decision.effect !== Effect.ALLOW) {
       const denial = decision.denial;
@@ -150,7 +161,10 @@ export function createAccessGuard(deps: AccessGuardDeps): AccessGuard {
       filter = decision.filter ? filterFromProto(decision.filter) : matchAll;
     } catch (error) {
       if (error instanceof FilterError) {
-        deps.logger.error({ err: error, handler: decision.handlerKey }, "authz sent a filter this server cannot apply");
+        deps.logger.error(
+          { err: error, handler: decision.handlerKey, ...traceLogFields(requestTraceOf(context)) },
+          "authz sent a filter this server cannot apply",
+        );
         throw internalError();
       }
       throw error;
@@ -185,7 +199,12 @@ export function createAccessGuard(deps: AccessGuardDeps): AccessGuard {
  * unreachable or slow means UNAVAILABLE / DEADLINE_EXCEEDED (retryable), and
  * anything else INTERNAL. Either way the request fails closed.
  */
-function translateDependencyError(error: unknown, what: "authentication" | "authorization", logger: Logger): ConnectError {
+function translateDependencyError(
+  error: unknown,
+  what: "authentication" | "authorization",
+  logger: Logger,
+  context: HandlerContext,
+): ConnectError {
   const code = error instanceof ConnectError ? error.code : Code.Internal;
   if (code === Code.Unauthenticated && what === "authentication" && error instanceof ConnectError) {
     return gatehouseError(Code.Unauthenticated, "CREDENTIAL_REJECTED", error.rawMessage);
@@ -194,6 +213,6 @@ function translateDependencyError(error: unknown, what: "authentication" | "auth
   if (code === Code.DeadlineExceeded) {
     return gatehouseError(Code.DeadlineExceeded, `${what.toUpperCase()}_TIMED_OUT`, `${what} did not finish in time`);
   }
-  logger.error({ err: error }, `${what} failed`);
+  logger.error({ err: error, ...traceLogFields(requestTraceOf(context)) }, `${what} failed`);
   return gatehouseError(Code.Internal, `${what.toUpperCase()}_FAILED`, `${what} failed`);
 }

@@ -17,7 +17,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file gatehouse/authz/v1/authz_service.proto.
  */
 export const file_gatehouse_authz_v1_authz_service: GenFile = /*@__PURE__*/
-  fileDesc("CiZnYXRlaG91c2UvYXV0aHovdjEvYXV0aHpfc2VydmljZS5wcm90bxISZ2F0ZWhvdXNlLmF1dGh6LnYxIoMBChBBdXRob3JpemVSZXF1ZXN0EiUKBHVzZXIYASABKAsyFy5nYXRlaG91c2UudHlwZS52MS5Vc2VyEhAKCHJlc291cmNlGAIgASgJEg4KBmFjdGlvbhgDIAEoCRImCgV2YWx1ZRgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiQwoRQXV0aG9yaXplUmVzcG9uc2USLgoIZGVjaXNpb24YASABKAsyHC5nYXRlaG91c2UuYXV0aHoudjEuRGVjaXNpb24iTwoVQXV0aG9yaXplQmF0Y2hSZXF1ZXN0EjYKCHJlcXVlc3RzGAEgAygLMiQuZ2F0ZWhvdXNlLmF1dGh6LnYxLkF1dGhvcml6ZVJlcXVlc3QiTgoWQXV0aG9yaXplQmF0Y2hSZXNwb25zZRI0CgdyZXN1bHRzGAEgAygLMiMuZ2F0ZWhvdXNlLmF1dGh6LnYxLkF1dGhvcml6ZVJlc3VsdCJyCg9BdXRob3JpemVSZXN1bHQSMAoIZGVjaXNpb24YASABKAsyHC5nYXRlaG91c2UuYXV0aHoudjEuRGVjaXNpb25IABIjCgVlcnJvchgCIAEoCzISLmdvb2dsZS5ycGMuU3RhdHVzSABCCAoGcmVzdWx0MtEBCgxBdXRoelNlcnZpY2USWAoJQXV0aG9yaXplEiQuZ2F0ZWhvdXNlLmF1dGh6LnYxLkF1dGhvcml6ZVJlcXVlc3QaJS5nYXRlaG91c2UuYXV0aHoudjEuQXV0aG9yaXplUmVzcG9uc2USZwoOQXV0aG9yaXplQmF0Y2gSKS5nYXRlaG91c2UuYXV0aHoudjEuQXV0aG9yaXplQmF0Y2hSZXF1ZXN0GiouZ2F0ZWhvdXNlLmF1dGh6LnYxLkF1dGhvcml6ZUJhdGNoUmVzcG9uc2ViBnByb3RvMw", [file_gatehouse_authz_v1_decision, file_gatehouse_type_v1_user, file_google_protobuf_struct, file_google_rpc_status]);
+  fileDesc("CiZnYXRlaG91c2UvYXV0aHovdjEvYXV0aHpfc2VydmljZS5wcm90bxISZ2F0ZWhvdXNlLmF1dGh6LnYxIqwBChBBdXRob3JpemVSZXF1ZXN0EiUKBHVzZXIYASABKAsyFy5nYXRlaG91c2UudHlwZS52MS5Vc2VyEhAKCHJlc291cmNlGAIgASgJEg4KBmFjdGlvbhgDIAEoCRImCgV2YWx1ZRgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEgoKcmVxdWVzdF9pZBgFIAEoCRITCgt0cmFjZXBhcmVudBgGIAEoCSJDChFBdXRob3JpemVSZXNwb25zZRIuCghkZWNpc2lvbhgBIAEoCzIcLmdhdGVob3VzZS5hdXRoei52MS5EZWNpc2lvbiJPChVBdXRob3JpemVCYXRjaFJlcXVlc3QSNgoIcmVxdWVzdHMYASADKAsyJC5nYXRlaG91c2UuYXV0aHoudjEuQXV0aG9yaXplUmVxdWVzdCJOChZBdXRob3JpemVCYXRjaFJlc3BvbnNlEjQKB3Jlc3VsdHMYASADKAsyIy5nYXRlaG91c2UuYXV0aHoudjEuQXV0aG9yaXplUmVzdWx0InIKD0F1dGhvcml6ZVJlc3VsdBIwCghkZWNpc2lvbhgBIAEoCzIcLmdhdGVob3VzZS5hdXRoei52MS5EZWNpc2lvbkgAEiMKBWVycm9yGAIgASgLMhIuZ29vZ2xlLnJwYy5TdGF0dXNIAEIICgZyZXN1bHQy0QEKDEF1dGh6U2VydmljZRJYCglBdXRob3JpemUSJC5nYXRlaG91c2UuYXV0aHoudjEuQXV0aG9yaXplUmVxdWVzdBolLmdhdGVob3VzZS5hdXRoei52MS5BdXRob3JpemVSZXNwb25zZRJnCg5BdXRob3JpemVCYXRjaBIpLmdhdGVob3VzZS5hdXRoei52MS5BdXRob3JpemVCYXRjaFJlcXVlc3QaKi5nYXRlaG91c2UuYXV0aHoudjEuQXV0aG9yaXplQmF0Y2hSZXNwb25zZWIGcHJvdG8z", [file_gatehouse_authz_v1_decision, file_gatehouse_type_v1_user, file_google_protobuf_struct, file_google_rpc_status]);
 
 /**
  * AuthorizeRequest is one event to decide.
@@ -52,6 +52,23 @@ export type AuthorizeRequest = Message<"gatehouse.authz.v1.AuthorizeRequest"> & 
    * @generated from field: google.protobuf.Struct value = 4;
    */
   value?: JsonObject | undefined;
+
+  /**
+   * The id of the client request this event belongs to, written on the
+   * decision's audit line. Several requests share one AuthorizeBatch call,
+   * so each event carries its own. Optional; at most 128 characters.
+   *
+   * @generated from field: string request_id = 5;
+   */
+  requestId: string;
+
+  /**
+   * The W3C traceparent of the calling hop, so the audit line joins the
+   * request's trace. Optional; a malformed value is ignored.
+   *
+   * @generated from field: string traceparent = 6;
+   */
+  traceparent: string;
 };
 
 /**
