@@ -4,7 +4,8 @@
  * ids Postgres returns for the compiled filter must be exactly the rows the
  * in-memory matcher accepts. Each run loads a batch of rows once and checks
  * many filters against it, half of the runs with sequential scans switched
- * off so the GIN index answers.
+ * off so the GIN index answers, and half with keys "a" and "b" given btree
+ * expression indexes, so their equality compiles to `metadata -> 'key'`.
  */
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { FilterSchema } from "@gatehouse/contracts";
@@ -24,12 +25,15 @@ describe("random filters over random rows", () => {
   let database: TestDatabase;
   let client: pg.Client;
   let table: MetadataTable;
+  // The same rows with keys "a" and "b" indexed, so their equality compiles to `metadata -> 'key' = …`.
+  let keyedTable: MetadataTable;
 
   beforeAll(async () => {
     database = await createTestDatabase();
     client = new pg.Client({ connectionString: database.url });
     await client.connect();
     table = await createMetadataTable(client, "random_rows");
+    keyedTable = await createMetadataTable(client, "keyed_random_rows", new Set(["a", "b"]));
   });
 
   afterAll(async () => {
@@ -41,16 +45,19 @@ describe("random filters over random rows", () => {
     const tally = { filters: 0, selective: 0 };
     const batch = fc
       .array(metadataRow, { minLength: rowsPerRun, maxLength: rowsPerRun })
-      .chain((rows) => fc.tuple(fc.constant(rows), fc.array(handlerFilter(rows), { minLength: filtersPerRun, maxLength: filtersPerRun }), fc.boolean()));
+      .chain((rows) =>
+        fc.tuple(fc.constant(rows), fc.array(handlerFilter(rows), { minLength: filtersPerRun, maxLength: filtersPerRun }), fc.boolean(), fc.boolean()),
+      );
 
     await fc.assert(
-      fc.asyncProperty(batch, async ([rows, filters, throughIndex]) => {
-        await table.load(rows);
+      fc.asyncProperty(batch, async ([rows, filters, throughIndex, keysIndexed]) => {
+        const target = keysIndexed ? keyedTable : table;
+        await target.load(rows);
         const metadata = rows.map((text) => JSON.parse(text) as JsonObject);
         for (const handlerResult of filters) {
           const filter = parseFilter(handlerResult);
           const accepted = metadata.flatMap((row, index) => (matchesFilter(filter, row) ? [index + 1] : []));
-          const selected = await table.select(filter, throughIndex ? "index" : "default");
+          const selected = await target.select(filter, throughIndex ? "index" : "default");
           if (!sameIds(accepted, selected)) throw new Error(disagreement(handlerResult, filter, rows, accepted, selected));
           tally.filters += 1;
           if (accepted.length > 0 && accepted.length < rows.length) tally.selective += 1;

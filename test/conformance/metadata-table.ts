@@ -15,7 +15,7 @@ export interface MetadataTable {
   /**
    * Ids of the rows that `SELECT id FROM table WHERE <compileFilter(filter)>`
    * returns, ascending. In "index" mode sequential scans are switched off for
-   * that one statement, so every indexable term goes through the GIN index.
+   * that one statement, so every indexable term goes through an index.
    */
   select(filter: FilterExpr, mode?: PlannerMode): Promise<number[]>;
   /**
@@ -27,12 +27,18 @@ export interface MetadataTable {
 
 /**
  * Creates the table `name` (an identifier written in test code, never data)
- * with its GIN index, on a client the caller owns.
+ * with its GIN index, on a client the caller owns. With `indexedKeys`, each
+ * key also gets a btree index on `metadata -> 'key'` and filters compile
+ * with those keys indexed, as the store's resource tables do.
  */
-export async function createMetadataTable(client: pg.ClientBase, name: string): Promise<MetadataTable> {
+export async function createMetadataTable(client: pg.ClientBase, name: string, indexedKeys: ReadonlySet<string> = new Set()): Promise<MetadataTable> {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain table name: ${name}`);
   await client.query(`CREATE TABLE ${name} (id int PRIMARY KEY, metadata jsonb NOT NULL)`);
   await client.query(`CREATE INDEX ${name}_metadata_idx ON ${name} USING gin (metadata jsonb_path_ops)`);
+  for (const key of indexedKeys) {
+    if (!/^[a-z_][a-z0-9_]*$/.test(key)) throw new Error(`not a plain key: ${key}`);
+    await client.query(`CREATE INDEX ${name}_${key}_idx ON ${name} ((metadata -> '${key}'))`);
+  }
   const ids = (result: pg.QueryResult<{ id: number }>) => result.rows.map((row) => row.id);
   return {
     async load(rows) {
@@ -44,7 +50,7 @@ export async function createMetadataTable(client: pg.ClientBase, name: string): 
     },
     async select(filter, mode = "default") {
       const params: unknown[] = [];
-      const sql = `SELECT id FROM ${name} WHERE ${compileFilter(filter, { column: "metadata", params })} ORDER BY id`;
+      const sql = `SELECT id FROM ${name} WHERE ${compileFilter(filter, { column: "metadata", params, indexedKeys })} ORDER BY id`;
       if (mode === "default") return ids(await client.query(sql, params));
       await client.query("BEGIN");
       try {

@@ -8,6 +8,13 @@ import { isScalar, type FilterExpr, type JsonValue } from "./filter-expr.js";
 export interface SqlTarget {
   readonly column: string;
   readonly params: unknown[];
+  /**
+   * Top-level keys with a btree expression index on `column -> 'key'`
+   * (written in code, lower-case identifiers). Scalar equality on these
+   * compiles to `(column -> 'key') = $n::jsonb`, which that index serves
+   * together with the sort order of a search, instead of containment.
+   */
+  readonly indexedKeys?: ReadonlySet<string>;
 }
 
 /**
@@ -57,7 +64,7 @@ function compileAnd(children: readonly FilterExpr[], target: SqlTarget): string 
     document.set(key, value);
   };
   for (const child of children) {
-    if (child.op === "eq" && isScalar(child.value)) {
+    if (child.op === "eq" && isScalar(child.value) && !target.indexedKeys?.has(child.key)) {
       addToDocument(child.key, child.value);
     } else if (child.op === "contains" && child.values.length > 0 && child.values.every(isScalar)) {
       addToDocument(child.key, [...child.values]);
@@ -71,6 +78,10 @@ function compileAnd(children: readonly FilterExpr[], target: SqlTarget): string 
 }
 
 function compileEq(key: string, value: JsonValue, target: SqlTarget): string {
+  if (isScalar(value) && target.indexedKeys?.has(key)) {
+    // For a scalar, containment and equality agree: {"k":["x"]} contains neither "x" nor equals it.
+    return `(${target.column} -> ${indexedKeyLiteral(key)}) = ${bind(target, JSON.stringify(value))}::jsonb`;
+  }
   const narrow = containment(target, new Map([[key, value]]));
   if (isScalar(value)) return narrow;
   return `(${narrow} AND ${target.column} -> ${bind(target, key)}::text = ${bind(target, JSON.stringify(value))}::jsonb)`;
@@ -100,6 +111,16 @@ function containment(target: SqlTarget, document: Map<string, JsonValue>): strin
  */
 function jsonObjectText(entries: Map<string, JsonValue>): string {
   return `{${[...entries].map(([key, value]) => `${JSON.stringify(key)}:${JSON.stringify(value)}`).join(",")}}`;
+}
+
+/**
+ * An indexed key as SQL text: an expression index only serves a query whose
+ * expression matches it exactly, so the key cannot be a bind parameter. Only
+ * keys written in code reach here, and only plain identifiers pass.
+ */
+function indexedKeyLiteral(key: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(key)) throw new Error(`indexed metadata key ${JSON.stringify(key)} must be a lower-case identifier`);
+  return `'${key}'`;
 }
 
 function bind(target: SqlTarget, value: unknown): string {

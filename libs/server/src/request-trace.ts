@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomFillSync } from "node:crypto";
 
 /**
  * Where one hop sits in a distributed request: the request id that every
@@ -40,7 +40,7 @@ const maxTraceStateLength = 512;
 export function traceFromHeaders(header: (name: string) => string | undefined): RequestTrace {
   const parent = traceparentPattern.exec(header("traceparent")?.trim().toLowerCase() ?? "");
   const continued = parent !== null && parent[1] !== zeroTraceId && parent[2] !== zeroSpanId;
-  const traceId = continued ? parent[1]! : randomBytes(16).toString("hex");
+  const traceId = continued ? parent[1]! : randomHex(16);
   const traceState = continued ? header("tracestate") : undefined;
   const requestId = header("x-request-id");
   const callerSentRequestId = requestId !== undefined && requestIdPattern.test(requestId);
@@ -48,7 +48,7 @@ export function traceFromHeaders(header: (name: string) => string | undefined): 
     requestId: callerSentRequestId ? requestId : traceId,
     callerSentRequestId,
     traceId,
-    spanId: randomBytes(8).toString("hex"),
+    spanId: randomHex(8),
     parentSpanId: continued ? parent[2] : undefined,
     // A new trace is not sampled: Gatehouse records no spans of its own.
     flags: continued ? parent[3]! : "00",
@@ -69,4 +69,20 @@ export function traceHeaders(trace: RequestTrace): Record<string, string> {
 /** The fields every log line about this call carries, so one request can be followed across services. */
 export function traceLogFields(trace: RequestTrace): { request_id: string; trace_id: string; span_id: string } {
   return { request_id: trace.requestId, trace_id: trace.traceId, span_id: trace.spanId };
+}
+
+// Random bytes drawn a page at a time: one system call per 256 span ids
+// instead of one per call, which showed in profiles of the store.
+const randomPool = Buffer.alloc(4096);
+let randomOffset = randomPool.length;
+
+/** `bytes` random bytes as lower-case hex. */
+function randomHex(bytes: number): string {
+  if (randomOffset + bytes > randomPool.length) {
+    randomFillSync(randomPool);
+    randomOffset = 0;
+  }
+  const hex = randomPool.toString("hex", randomOffset, randomOffset + bytes);
+  randomOffset += bytes;
+  return hex;
 }

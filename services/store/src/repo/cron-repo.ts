@@ -2,6 +2,7 @@ import { compileFilter, type FilterExpr, type JsonObject } from "@gatehouse/filt
 import { query, type Database } from "../sql/database.js";
 import { limitOffset } from "../sql/paging.js";
 import { countWhere, deleteVisible, selectVisible, type GuardedTable } from "../sql/visible-rows.js";
+import { indexedMetadataKeys } from "../sql/metadata-indexes.js";
 
 /** A crons row as Postgres returns it. */
 export interface CronRow {
@@ -37,7 +38,7 @@ export interface CronCriteria {
 }
 
 function where(criteria: CronCriteria, filter: FilterExpr, params: unknown[]): string {
-  const conditions = [compileFilter(filter, { column: "metadata", params })];
+  const conditions = [compileFilter(filter, { column: "metadata", params, indexedKeys: indexedMetadataKeys.crons })];
   if (criteria.assistantId !== undefined) conditions.push(`assistant_id = $${params.push(criteria.assistantId)}`);
   if (criteria.threadId !== undefined) conditions.push(`thread_id = $${params.push(criteria.threadId)}::uuid`);
   return conditions.join(" AND ");
@@ -55,7 +56,7 @@ export function createCronRepo(db: Database) {
       const threadVisible =
         cron.threadId === undefined
           ? "TRUE"
-          : `EXISTS (SELECT 1 FROM threads WHERE threads.thread_id = $2::uuid AND ${compileFilter(threadFilter, { column: "threads.metadata", params })})`;
+          : `EXISTS (SELECT 1 FROM threads WHERE threads.thread_id = $2::uuid AND ${compileFilter(threadFilter, { column: "threads.metadata", params, indexedKeys: indexedMetadataKeys.threads })})`;
       const rows = await query<CronRow>(
         db,
         `INSERT INTO crons (cron_id, thread_id, assistant_id, schedule, payload, metadata, end_time)
@@ -74,7 +75,7 @@ export function createCronRepo(db: Database) {
     /** Changes a visible cron's schedule and payload; undefined when it is missing or hidden. */
     async update(cronId: string, schedule: string | undefined, payloadJson: string | undefined, filter: FilterExpr): Promise<CronRow | undefined> {
       const params: unknown[] = [cronId, schedule ?? null, payloadJson ?? null];
-      const visible = compileFilter(filter, { column: "metadata", params });
+      const visible = compileFilter(filter, { column: "metadata", params, indexedKeys: indexedMetadataKeys.crons });
       const rows = await query<CronRow>(
         db,
         `UPDATE crons SET schedule = COALESCE($2, schedule), payload = COALESCE($3::jsonb, payload), updated_at = now()

@@ -1,31 +1,23 @@
-import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "./migrate.js";
 import { migrations } from "./migrations.js";
+import { createThrowawayDatabase, type ThrowawayDatabase } from "./throwaway-database.js";
 
 // Needs a real Postgres server: several pools migrating one database at once.
-const baseUrl = process.env.DATABASE_URL;
+const serverUrl = process.env.DATABASE_URL;
 
-describe.skipIf(!baseUrl)("migrations on real Postgres", () => {
-  const name = `gatehouse_migrate_${randomBytes(5).toString("hex")}`;
+describe.skipIf(!serverUrl)("migrations on real Postgres", () => {
+  let database: ThrowawayDatabase;
   let url: string;
 
   beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: baseUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const parsed = new URL(baseUrl!);
-    parsed.pathname = `/${name}`;
-    url = parsed.toString();
+    database = await createThrowawayDatabase(serverUrl!, "gatehouse_migrate");
+    url = database.url;
   });
 
   afterAll(async () => {
-    const admin = new pg.Client({ connectionString: baseUrl });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await database?.drop();
   });
 
   it("replicas starting at once apply every migration exactly once", async () => {

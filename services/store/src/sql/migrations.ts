@@ -97,4 +97,14 @@ export const migrations: readonly string[] = [
   CREATE INDEX items_namespace_path_idx ON items (namespace_path text_pattern_ops);
   CREATE INDEX items_updated_at_idx ON items (updated_at DESC);
   `,
+  `
+  -- Owner and organization filters (SPEC §8) compile to equality on these keys
+  -- (see metadata-indexes.ts), so one index serves both the filter and a
+  -- search's newest-first page: ten index entries instead of every row of the
+  -- owner fetched and sorted.
+  CREATE INDEX threads_owner_created_idx ON threads ((metadata -> 'owner'), created_at DESC, thread_id DESC);
+  CREATE INDEX threads_org_created_idx ON threads ((metadata -> 'org_id'), created_at DESC, thread_id DESC);
+  CREATE INDEX assistants_owner_created_idx ON assistants ((metadata -> 'owner'), created_at DESC, assistant_id DESC);
+  CREATE INDEX crons_owner_created_idx ON crons ((metadata -> 'owner'), created_at DESC, cron_id DESC);
+  `,
 ];

@@ -1,5 +1,6 @@
 import { compileFilter, type FilterExpr } from "@gatehouse/filters";
 import { query, type Database } from "./database.js";
+import { indexedMetadataKeys } from "./metadata-indexes.js";
 
 /**
  * A resource table whose rows the caller's metadata filter guards. Names are
@@ -14,7 +15,7 @@ export interface GuardedTable {
 /** The row with this id, if the filter lets the caller see it; hidden and missing look alike. */
 export async function selectVisible<Row extends object>(db: Database, table: GuardedTable, id: string, filter: FilterExpr): Promise<Row | undefined> {
   const params: unknown[] = [id];
-  const visible = compileFilter(filter, { column: "metadata", params });
+  const visible = compileFilter(filter, { column: "metadata", params, indexedKeys: indexedMetadataKeys[table.name] });
   const rows = await query<Row>(db, `SELECT ${table.columns} FROM ${table.name} WHERE ${table.idColumn} = $1 AND ${visible}`, params);
   return rows[0];
 }
@@ -22,7 +23,7 @@ export async function selectVisible<Row extends object>(db: Database, table: Gua
 /** Deletes the row with this id if the filter lets the caller see it; false when it is missing or hidden. */
 export async function deleteVisible(db: Database, table: GuardedTable, id: string, filter: FilterExpr): Promise<boolean> {
   const params: unknown[] = [id];
-  const visible = compileFilter(filter, { column: "metadata", params });
+  const visible = compileFilter(filter, { column: "metadata", params, indexedKeys: indexedMetadataKeys[table.name] });
   const rows = await query(db, `DELETE FROM ${table.name} WHERE ${table.idColumn} = $1 AND ${visible} RETURNING ${table.idColumn}`, params);
   return rows.length > 0;
 }

@@ -1,0 +1,113 @@
+/**
+ * How Postgres answers the store's thread statements at scale (issue: filters
+ * in SQL at a million rows). The statements are the repo's own, explained on
+ * the migrated schema: an owner's newest-first page walks the owner index and
+ * never sorts, a `$contains` filter goes through the GIN index, and a read by
+ * id goes through the primary key.
+ */
+import pg from "pg";
+import { parseFilter, type FilterExpr } from "@gatehouse/filters";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase, type Database } from "../sql/database.js";
+import { indexedMetadataKeys } from "../sql/metadata-indexes.js";
+import { migrate } from "../sql/migrate.js";
+import { createThrowawayDatabase, type ThrowawayDatabase } from "../sql/throwaway-database.js";
+import { createThreadRepo, type ThreadPage } from "./thread-repo.js";
+
+const serverUrl = process.env.DATABASE_URL;
+const threadCount = 100_000;
+const owners = 1_000;
+
+/** One node of an EXPLAIN (FORMAT JSON) plan. */
+interface PlanNode {
+  "Node Type": string;
+  "Index Name"?: string;
+  "Scan Direction"?: string;
+  Plans?: PlanNode[];
+}
+
+const planNodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(planNodes)];
+
+describe.skipIf(!serverUrl)("thread statements at scale on real Postgres", () => {
+  let database: ThrowawayDatabase;
+  let db: Database;
+
+  beforeAll(async () => {
+    database = await createThrowawayDatabase(serverUrl!, "gatehouse_plans");
+    db = openDatabase(database.url, 2);
+    await migrate(db);
+    // Thread n belongs to owner(n mod 1000) and is shared with owner((7n + 3) mod 1000); newer threads have larger n.
+    await db.query(
+      `INSERT INTO threads (thread_id, metadata, created_at, updated_at)
+       SELECT gen_random_uuid(),
+              jsonb_build_object('owner', 'owner-' || (n % $2), 'allowed_users', jsonb_build_array('owner-' || ((7 * n + 3) % $2))),
+              now() - make_interval(secs => $1 - n), now() - make_interval(secs => $1 - n)
+       FROM generate_series(1, $1::int) AS n`,
+      [threadCount, owners],
+    );
+    await db.query("VACUUM ANALYZE threads");
+  }, 120_000);
+
+  afterAll(async () => {
+    await db?.end();
+    await database?.drop();
+  });
+
+  /** The plan of the one statement `run` sends through the repo, explained instead of executed. */
+  async function planOf(run: (repo: ReturnType<typeof createThreadRepo>) => Promise<unknown>): Promise<PlanNode[]> {
+    const plans: PlanNode[] = [];
+    const explaining = {
+      async query(statement: pg.QueryConfig) {
+        const { rows } = await db.query<{ "QUERY PLAN": [{ Plan: PlanNode }] }>(`EXPLAIN (FORMAT JSON) ${statement.text}`, statement.values);
+        plans.push(rows[0]!["QUERY PLAN"][0].Plan);
+        return { rows: [] };
+      },
+    } as unknown as Database;
+    await run(createThreadRepo(explaining));
+    expect(plans).toHaveLength(1);
+    return planNodes(plans[0]!);
+  }
+
+  const ownerFilter: FilterExpr = parseFilter({ owner: "owner-42" });
+  const newestFirst: ThreadPage = { limit: 10, offset: 0, sortBy: "created_at", sortOrder: "desc" };
+  const noCriteria = { metadataJson: undefined, status: undefined };
+
+  it("an owner's newest-first page is read from the owner index in order, without a sort", async () => {
+    const nodes = await planOf((repo) => repo.search(noCriteria, newestFirst, ownerFilter));
+    expect(nodes.map((node) => node["Node Type"])).not.toContain("Sort");
+    expect(nodes.find((node) => node["Node Type"] === "Index Scan")).toMatchObject({ "Index Name": "threads_owner_created_idx", "Scan Direction": "Forward" });
+  });
+
+  it("an owner's oldest-first page walks the same index backwards", async () => {
+    const nodes = await planOf((repo) => repo.search(noCriteria, { ...newestFirst, sortOrder: "asc" }, ownerFilter));
+    expect(nodes.map((node) => node["Node Type"])).not.toContain("Sort");
+    expect(nodes.find((node) => node["Node Type"] === "Index Scan")).toMatchObject({ "Index Name": "threads_owner_created_idx", "Scan Direction": "Backward" });
+  });
+
+  it("a $contains filter on allowed_users goes through the GIN index", async () => {
+    const nodes = await planOf((repo) => repo.search(noCriteria, newestFirst, parseFilter({ allowed_users: { $contains: "owner-42" } })));
+    expect(nodes.find((node) => node["Node Type"] === "Bitmap Index Scan")).toMatchObject({ "Index Name": "threads_metadata_idx" });
+  });
+
+  it("a read by id goes through the primary key, the owner filter checked on that one row", async () => {
+    const nodes = await planOf((repo) => repo.get("00000000-0000-4000-8000-000000000000", ownerFilter));
+    expect(nodes.find((node) => node["Node Type"] === "Index Scan")).toMatchObject({ "Index Name": "threads_pkey" });
+  });
+
+  it("the page holds exactly the owner's ten newest threads", async () => {
+    const page = await createThreadRepo(db).search(noCriteria, newestFirst, ownerFilter);
+    const { rows } = await db.query<{ thread_id: string }>(
+      "SELECT thread_id FROM threads WHERE metadata->>'owner' = 'owner-42' ORDER BY created_at DESC, thread_id DESC LIMIT 10",
+    );
+    expect(page.map((thread) => thread.thread_id)).toEqual(rows.map((row) => row.thread_id));
+  });
+
+  it("every metadata key the compiler treats as indexed has its expression index", async () => {
+    const { rows } = await db.query<{ tablename: string; indexdef: string }>("SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = 'public'");
+    for (const [table, keys] of Object.entries(indexedMetadataKeys)) {
+      for (const key of keys) {
+        expect(rows.some((row) => row.tablename === table && row.indexdef.includes(`((metadata -> '${key}'::text)`)), `${table}.metadata -> '${key}'`).toBe(true);
+      }
+    }
+  });
+});
