@@ -5,6 +5,15 @@
  */
 export { isCachedIdentity, type CachedIdentity, type UserRecord } from "./cached-identity.js";
 export { credentialKey, defaultCredentialHeaders } from "./credential-key.js";
+export {
+  bindRequest,
+  bindingHolds,
+  bindingFromProto,
+  bindingToProto,
+  isRequestBinding,
+  type RequestBinding,
+  type RequestReads,
+} from "./request-binding.js";
 export type { SharedIdentityStore } from "./shared-identity-store.js";
 export { createMemoryIdentityStore } from "./memory-identity-store.js";
 export { createRedisIdentityStore, identityKey, type RedisIdentityStoreOptions } from "./redis-identity-store.js";

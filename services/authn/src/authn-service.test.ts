@@ -229,6 +229,79 @@ describe("AuthnService.Authenticate", () => {
   });
 });
 
+describe("verdicts that depend on more than the credential", () => {
+  const identityOf = (response: { outcome: { case?: string; value?: unknown } }) =>
+    response.outcome.case === "user" ? (response.outcome.value as { identity: string }).identity : response.outcome.case;
+  const withHeaders = (extra: Record<string, string>, requestPath = path) => ({
+    headers: { authorization: "Bearer t", ...extra },
+    method: "POST",
+    path: requestPath,
+  });
+
+  it("a verdict that read a tenant header answers only requests with that tenant, and says so in a binding", async () => {
+    const { client, calls } = await harness((request) => `user@${request.headers.get("x-tenant") ?? "none"}`);
+    const acme = await client.authenticate(withHeaders({ "x-tenant": "acme" }));
+    expect(identityOf(acme)).toBe("user@acme");
+    expect(acme.binding).toMatchObject({ headers: ["x-tenant"], allHeaders: false, path: false });
+    expect(identityOf(await client.authenticate(withHeaders({ "x-tenant": "acme", "x-other": "1" })))).toBe("user@acme");
+    expect(calls.callback).toBe(1);
+    expect(identityOf(await client.authenticate(withHeaders({ "x-tenant": "globex" })))).toBe("user@globex");
+    expect(identityOf(await client.authenticate(withHeaders({})))).toBe("user@none");
+    expect(identityOf(await client.authenticate(withHeaders({ "x-tenant": "acme" })))).toBe("user@acme");
+    expect(calls.callback).toBe(4);
+  });
+
+  it("concurrent requests with one credential and different tenants each get their own verdict", async () => {
+    const { client } = await harness(async (request) => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return `user@${request.headers.get("x-tenant")}`;
+    });
+    const tenants = ["a", "b", "a", "c", "b"];
+    const answers = await Promise.all(tenants.map((tenant) => client.authenticate(withHeaders({ "x-tenant": tenant }))));
+    expect(answers.map(identityOf)).toEqual(tenants.map((tenant) => `user@${tenant}`));
+  });
+
+  it("a rejection that read another header is bound to it too", async () => {
+    const { client } = await harness((request) => {
+      if (request.headers.get("x-forwarded-for") !== "10.0.0.1") throw new HTTPException(403, { message: "not from the office" });
+      return "user1";
+    });
+    expect(identityOf(await client.authenticate(withHeaders({ "x-forwarded-for": "10.9.9.9" })))).toBe("rejection");
+    expect(identityOf(await client.authenticate(withHeaders({ "x-forwarded-for": "10.0.0.1" })))).toBe("user1");
+    expect(identityOf(await client.authenticate(withHeaders({ "x-forwarded-for": "10.9.9.9" })))).toBe("rejection");
+  });
+
+  it("a callback that reads only the credential is verified once, whatever else the requests carry", async () => {
+    const { client, calls } = await harness((request) => `user-${request.headers.get("authorization")}`);
+    for (const tenant of ["a", "b", "c"]) {
+      const response = await client.authenticate(withHeaders({ "x-tenant": tenant }, `/gatehouse.store.v1.ThreadService/${tenant}`));
+      expect(response.binding).toBeUndefined();
+    }
+    expect(calls.callback).toBe(1);
+  });
+
+  it("a callback that walks every header is bound to all of them except the per-call trace headers", async () => {
+    const { client, calls } = await harness((request) => {
+      const names: string[] = [];
+      request.headers.forEach((_value, name) => names.push(name));
+      return `user-${names.length}`;
+    });
+    await client.authenticate(withHeaders({ "x-a": "1", "x-request-id": "r1" }));
+    await client.authenticate(withHeaders({ "x-a": "1", "x-request-id": "r2" }));
+    expect(calls.callback).toBe(1);
+    await client.authenticate(withHeaders({ "x-a": "2" }));
+    expect(calls.callback).toBe(2);
+  });
+
+  it("a callback that reads the URL is bound to the path", async () => {
+    const { client, calls } = await harness((request) => (new URL(request.url).pathname.endsWith("/GetThread") ? "reader" : "other"));
+    expect(identityOf(await client.authenticate(withHeaders({})))).toBe("reader");
+    expect(identityOf(await client.authenticate(withHeaders({}, "/gatehouse.store.v1.ThreadService/DeleteThread")))).toBe("other");
+    expect(identityOf(await client.authenticate(withHeaders({})))).toBe("reader");
+    expect(calls.callback).toBe(3);
+  });
+});
+
 describe("AuthnService.RevokeCredential", () => {
   it("drops the identity from the shared cache and L1, so the next call verifies again", async () => {
     let valid = true;

@@ -3,7 +3,16 @@ import { Code, type ServiceImpl } from "@connectrpc/connect";
 import type { AuthenticateCallback } from "@gatehouse/auth";
 import type { AuthnService } from "@gatehouse/contracts";
 import { codeForHttpStatus, gatehouseError, internalError, unavailable } from "@gatehouse/errors";
-import { credentialKey, SingleFlight, userToProto, type CachedIdentity, type IdentityCache, type IdentityConfig } from "@gatehouse/identity";
+import {
+  bindingHolds,
+  bindingToProto,
+  credentialKey,
+  SingleFlight,
+  userToProto,
+  type CachedIdentity,
+  type IdentityCache,
+  type IdentityConfig,
+} from "@gatehouse/identity";
 import { rateLimited, requestTraceOf, traceLogFields, type Logger, type RequestTrace } from "@gatehouse/server";
 import { requestLine, toHeaders } from "./request-headers.js";
 import { CallbackFailure, CallbackServerError, CallbackTimeout, verifyCredential, type CredentialRequest } from "./verify-credential.js";
@@ -28,32 +37,41 @@ export interface AuthnServiceDeps {
  */
 export function createAuthnService(deps: AuthnServiceDeps): ServiceImpl<typeof AuthnService> {
   const flights = new SingleFlight<string, CachedIdentity>();
+  const { secret, credentialHeaders } = deps.identity;
   const verifyOptions = {
     ttlMs: deps.identity.ttlMs,
     rejectionTtlMs: deps.identity.rejectionTtlMs,
     timeoutMs: deps.authenticateTimeoutMs ?? 2_000,
+    bind: { secret, credentialHeaders },
   };
+  /** The entry if it may answer this request: its binding, if any, holds for the request's headers and path. */
+  const reusable = (entry: CachedIdentity | undefined, request: CredentialRequest) =>
+    entry !== undefined && bindingHolds(secret, entry.binding, request.headers, request.path) ? entry : undefined;
   // An identity-provider outage fails every request for a while: one warning per interval, not one per request.
   const warnNoVerdict = rateLimited<{ error: Error; path: string; trace: RequestTrace }>(10_000, ({ error, path, trace }, suppressed) =>
     deps.logger.warn({ err: error, path, suppressed, ...traceLogFields(trace) }, "authenticate gave no verdict"),
   );
 
-  function verifyOnce(key: string, request: CredentialRequest, trace: RequestTrace): Promise<CachedIdentity> {
-    return flights.run(key, async () => {
+  async function verifyAndRemember(key: string, request: CredentialRequest, trace: RequestTrace): Promise<CachedIdentity> {
+    let entry: CachedIdentity;
+    try {
+      entry = await verifyCredential(deps.authenticate, request, verifyOptions);
+    } catch (error) {
+      logNoVerdict(error, request.path, trace);
+      throw error;
+    }
+    await deps.cache.remember(key, entry);
+    deps.logger.debug({ path: request.path, outcome: entry.kind, ...traceLogFields(trace) }, "credential verified");
+    return entry;
+  }
+
+  async function verifyOnce(key: string, request: CredentialRequest, trace: RequestTrace): Promise<CachedIdentity> {
+    const shared = await flights.run(key, async () => {
       // A verification of this key may have finished between our cache miss and now.
-      const fresh = deps.cache.lookupLocal(key);
-      if (fresh !== undefined) return fresh;
-      let entry: CachedIdentity;
-      try {
-        entry = await verifyCredential(deps.authenticate, request, verifyOptions);
-      } catch (error) {
-        logNoVerdict(error, request.path, trace);
-        throw error;
-      }
-      await deps.cache.remember(key, entry);
-      deps.logger.debug({ path: request.path, outcome: entry.kind, ...traceLogFields(trace) }, "credential verified");
-      return entry;
+      return reusable(deps.cache.lookupLocal(key), request) ?? verifyAndRemember(key, request, trace);
     });
+    // The flight may have verified a request the verdict is bound to and this one differs from (another tenant header, say).
+    return reusable(shared, request) ?? verifyAndRemember(key, request, trace);
   }
 
   /** Logs once per verification, not once per request that waited on it. */
@@ -69,16 +87,22 @@ export function createAuthnService(deps: AuthnServiceDeps): ServiceImpl<typeof A
       const key = credentialKey(deps.identity.secret, headers, deps.identity.credentialHeaders);
       let entry: CachedIdentity;
       try {
-        entry = deps.cache.lookupLocal(key) ?? (await deps.cache.lookup(key)) ?? (await verifyOnce(key, { headers, method, path }, requestTraceOf(context)));
+        const credential = { headers, method, path };
+        entry =
+          reusable(deps.cache.lookupLocal(key), credential) ??
+          reusable(await deps.cache.lookup(key), credential) ??
+          (await verifyOnce(key, credential, requestTraceOf(context)));
       } catch (error) {
         throw noVerdict(error);
       }
+      const binding = entry.binding && bindingToProto(entry.binding);
       if (entry.kind === "rejected") {
         return {
           outcome: { case: "rejection", value: { httpStatus: entry.status, message: entry.message, headers: entry.headers } },
+          binding,
         };
       }
-      return { outcome: { case: "user", value: userToProto(entry.user) }, expiresAt: timestampFromMs(entry.cacheUntil) };
+      return { outcome: { case: "user", value: userToProto(entry.user) }, expiresAt: timestampFromMs(entry.cacheUntil), binding };
     },
 
     async revokeCredential(request, context) {

@@ -1,6 +1,7 @@
 import { exceptionHeaders, InvalidUserError, isHttpException, normalizeUser, type AuthenticateCallback } from "@gatehouse/auth";
-import type { CachedIdentity } from "@gatehouse/identity";
+import { bindRequest, type CachedIdentity } from "@gatehouse/identity";
 import { InvalidExpiryError, readExpiry } from "./credential-expiry.js";
+import { trackReads } from "./read-tracking.js";
 
 /** What the authenticate callback is told about the client request (SPEC §2). */
 export interface CredentialRequest {
@@ -16,6 +17,11 @@ export interface VerifyOptions {
   /** How long the callback may run; its Request's signal aborts then. */
   timeoutMs: number;
   now?: () => number;
+  /**
+   * Binds the verdict to whatever else of the request the callback read
+   * (see RequestBinding), under the cache secret. Unset: not tracked.
+   */
+  bind?: { secret: Buffer; credentialHeaders: readonly string[] };
 }
 
 /** The callback failed without an HTTPException: no verdict, the request fails closed. */
@@ -64,9 +70,17 @@ export async function verifyCredential(
     // No authenticate callback configured: every caller is the same anonymous user, and the handlers decide.
     return { kind: "user", user: normalizeUser({ identity: "anonymous", is_authenticated: false }), cacheUntil: clock() + options.ttlMs };
   }
+  const controller = new AbortController();
+  const tracked = trackReads(
+    new Request(`http://gatehouse${request.path}`, { method: request.method, headers: request.headers, signal: controller.signal }),
+  );
+  const bound = () => {
+    const binding = options.bind && bindRequest(options.bind.secret, tracked.reads(), options.bind.credentialHeaders, request.headers, request.path);
+    return binding === undefined ? {} : { binding };
+  };
   let result: unknown;
   try {
-    result = await withinBudget(callback, request, options.timeoutMs);
+    result = await withinBudget(() => callback(tracked.request), controller, options.timeoutMs);
   } catch (error) {
     if (error instanceof CallbackTimeout) throw error;
     if (isHttpException(error) && error.status < 500) {
@@ -76,6 +90,7 @@ export async function verifyCredential(
         message: error.message,
         headers: exceptionHeaders(error),
         cacheUntil: clock() + options.rejectionTtlMs,
+        ...bound(),
       };
     }
     if (isHttpException(error)) throw new CallbackServerError(error.status, error.message, exceptionHeaders(error), { cause: error });
@@ -85,16 +100,15 @@ export async function verifyCredential(
     const { result: user, expiresAtMs } = readExpiry(result);
     const now = clock();
     const cacheUntil = Math.floor(Math.min(now + options.ttlMs, expiresAtMs ?? Number.POSITIVE_INFINITY));
-    return { kind: "user", user: normalizeUser(user), cacheUntil };
+    return { kind: "user", user: normalizeUser(user), cacheUntil, ...bound() };
   } catch (error) {
     if (error instanceof InvalidUserError || error instanceof InvalidExpiryError) throw new CallbackFailure(error.message);
     throw error;
   }
 }
 
-/** Calls the callback with a Fetch Request whose signal aborts when the budget runs out. */
-async function withinBudget(callback: AuthenticateCallback, request: CredentialRequest, timeoutMs: number): Promise<unknown> {
-  const controller = new AbortController();
+/** Runs the callback, aborting the request's signal (through `controller`) when the budget runs out. */
+async function withinBudget(run: () => unknown, controller: AbortController, timeoutMs: number): Promise<unknown> {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -104,12 +118,7 @@ async function withinBudget(callback: AuthenticateCallback, request: CredentialR
     }, timeoutMs);
   });
   try {
-    const fetchRequest = new Request(`http://gatehouse${request.path}`, {
-      method: request.method,
-      headers: request.headers,
-      signal: controller.signal,
-    });
-    return await Promise.race([Promise.resolve().then(() => callback(fetchRequest)), expired]);
+    return await Promise.race([Promise.resolve().then(run), expired]);
   } finally {
     clearTimeout(timer);
   }

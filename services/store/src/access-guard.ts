@@ -5,6 +5,8 @@ import { auth_event, Effect, type AuthnService, type Decision } from "@gatehouse
 import { codeForHttpStatus, gatehouseError, internalError, unavailable } from "@gatehouse/errors";
 import { FilterError, filterFromProto, matchAll, type FilterExpr, type JsonObject } from "@gatehouse/filters";
 import {
+  bindingFromProto,
+  bindingHolds,
   credentialKey,
   SingleFlight,
   userFromProto,
@@ -90,14 +92,16 @@ export function createAccessGuard(deps: AccessGuardDeps): AccessGuard {
       throw translateDependencyError(error, "authentication", deps.logger, context);
     }
     const { outcome } = response;
+    const binding = bindingFromProto(response.binding);
+    const bound = binding === undefined ? {} : { binding };
     if (outcome.case === "user") {
       // authn always sets expires_at; without it the entry is not cached.
       const cacheUntil = response.expiresAt ? timestampMs(response.expiresAt) : 0;
-      return { kind: "user", user: userFromProto(outcome.value), cacheUntil };
+      return { kind: "user", user: userFromProto(outcome.value), cacheUntil, ...bound };
     }
     if (outcome.case === "rejection") {
       const { httpStatus, message, headers: rejectionHeaders } = outcome.value;
-      return { kind: "rejected", status: httpStatus, message, headers: rejectionHeaders, cacheUntil: Date.now() + deps.identity.rejectionTtlMs };
+      return { kind: "rejected", status: httpStatus, message, headers: rejectionHeaders, cacheUntil: Date.now() + deps.identity.rejectionTtlMs, ...bound };
     }
     throw internalError();
   }
@@ -109,16 +113,20 @@ export function createAccessGuard(deps: AccessGuardDeps): AccessGuard {
       }
     }
     const key = credentialKey(deps.identity.secret, context.requestHeader, deps.identity.credentialHeaders);
-    let entry = deps.cache.lookupLocal(key);
+    // An entry whose verdict depends on other request details (RequestBinding) answers only requests that share them.
+    const reusable = (found: CachedIdentity | undefined) =>
+      found !== undefined && bindingHolds(deps.identity.secret, found.binding, context.requestHeader, context.url) ? found : undefined;
+    let entry = reusable(deps.cache.lookupLocal(key));
     if (entry !== undefined) {
       deps.onIdentity?.("l1");
     } else {
-      entry = await deps.cache.lookup(key);
+      entry = reusable(await deps.cache.lookup(key));
       if (entry !== undefined) deps.onIdentity?.("shared");
     }
     if (entry === undefined) {
       deps.onIdentity?.("authn");
-      entry = await verifications.run(key, () => askAuthn(context));
+      // A shared verification may have been bound to details this request does not share: then ask for this one.
+      entry = reusable(await verifications.run(key, () => askAuthn(context))) ?? (await askAuthn(context));
       deps.cache.rememberLocal(key, entry);
     }
     if (entry.kind === "rejected") {

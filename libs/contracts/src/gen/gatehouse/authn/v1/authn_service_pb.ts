@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file gatehouse/authn/v1/authn_service.proto.
  */
 export const file_gatehouse_authn_v1_authn_service: GenFile = /*@__PURE__*/
-  fileDesc("CiZnYXRlaG91c2UvYXV0aG4vdjEvYXV0aG5fc2VydmljZS5wcm90bxISZ2F0ZWhvdXNlLmF1dGhuLnYxIqoBChNBdXRoZW50aWNhdGVSZXF1ZXN0EkUKB2hlYWRlcnMYASADKAsyNC5nYXRlaG91c2UuYXV0aG4udjEuQXV0aGVudGljYXRlUmVxdWVzdC5IZWFkZXJzRW50cnkSDgoGbWV0aG9kGAIgASgJEgwKBHBhdGgYAyABKAkaLgoMSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEirgEKFEF1dGhlbnRpY2F0ZVJlc3BvbnNlEicKBHVzZXIYASABKAsyFy5nYXRlaG91c2UudHlwZS52MS5Vc2VySAASMgoJcmVqZWN0aW9uGAIgASgLMh0uZ2F0ZWhvdXNlLmF1dGhuLnYxLlJlamVjdGlvbkgAEi4KCmV4cGlyZXNfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgkKB291dGNvbWUingEKCVJlamVjdGlvbhITCgtodHRwX3N0YXR1cxgBIAEoBRIPCgdtZXNzYWdlGAIgASgJEjsKB2hlYWRlcnMYAyADKAsyKi5nYXRlaG91c2UuYXV0aG4udjEuUmVqZWN0aW9uLkhlYWRlcnNFbnRyeRouCgxIZWFkZXJzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKUAQoXUmV2b2tlQ3JlZGVudGlhbFJlcXVlc3QSSQoHaGVhZGVycxgBIAMoCzI4LmdhdGVob3VzZS5hdXRobi52MS5SZXZva2VDcmVkZW50aWFsUmVxdWVzdC5IZWFkZXJzRW50cnkaLgoMSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiKwoYUmV2b2tlQ3JlZGVudGlhbFJlc3BvbnNlEg8KB3JlbW92ZWQYASABKAgy4AEKDEF1dGhuU2VydmljZRJhCgxBdXRoZW50aWNhdGUSJy5nYXRlaG91c2UuYXV0aG4udjEuQXV0aGVudGljYXRlUmVxdWVzdBooLmdhdGVob3VzZS5hdXRobi52MS5BdXRoZW50aWNhdGVSZXNwb25zZRJtChBSZXZva2VDcmVkZW50aWFsEisuZ2F0ZWhvdXNlLmF1dGhuLnYxLlJldm9rZUNyZWRlbnRpYWxSZXF1ZXN0GiwuZ2F0ZWhvdXNlLmF1dGhuLnYxLlJldm9rZUNyZWRlbnRpYWxSZXNwb25zZWIGcHJvdG8z", [file_gatehouse_type_v1_user, file_google_protobuf_timestamp]);
+  fileDesc("CiZnYXRlaG91c2UvYXV0aG4vdjEvYXV0aG5fc2VydmljZS5wcm90bxISZ2F0ZWhvdXNlLmF1dGhuLnYxIqoBChNBdXRoZW50aWNhdGVSZXF1ZXN0EkUKB2hlYWRlcnMYASADKAsyNC5nYXRlaG91c2UuYXV0aG4udjEuQXV0aGVudGljYXRlUmVxdWVzdC5IZWFkZXJzRW50cnkSDgoGbWV0aG9kGAIgASgJEgwKBHBhdGgYAyABKAkaLgoMSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi4wEKFEF1dGhlbnRpY2F0ZVJlc3BvbnNlEicKBHVzZXIYASABKAsyFy5nYXRlaG91c2UudHlwZS52MS5Vc2VySAASMgoJcmVqZWN0aW9uGAIgASgLMh0uZ2F0ZWhvdXNlLmF1dGhuLnYxLlJlamVjdGlvbkgAEi4KCmV4cGlyZXNfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKB2JpbmRpbmcYBCABKAsyIi5nYXRlaG91c2UuYXV0aG4udjEuUmVxdWVzdEJpbmRpbmdCCQoHb3V0Y29tZSJUCg5SZXF1ZXN0QmluZGluZxIPCgdoZWFkZXJzGAEgAygJEhMKC2FsbF9oZWFkZXJzGAIgASgIEgwKBHBhdGgYAyABKAgSDgoGZGlnZXN0GAQgASgJIp4BCglSZWplY3Rpb24SEwoLaHR0cF9zdGF0dXMYASABKAUSDwoHbWVzc2FnZRgCIAEoCRI7CgdoZWFkZXJzGAMgAygLMiouZ2F0ZWhvdXNlLmF1dGhuLnYxLlJlamVjdGlvbi5IZWFkZXJzRW50cnkaLgoMSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEilAEKF1Jldm9rZUNyZWRlbnRpYWxSZXF1ZXN0EkkKB2hlYWRlcnMYASADKAsyOC5nYXRlaG91c2UuYXV0aG4udjEuUmV2b2tlQ3JlZGVudGlhbFJlcXVlc3QuSGVhZGVyc0VudHJ5Gi4KDEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIisKGFJldm9rZUNyZWRlbnRpYWxSZXNwb25zZRIPCgdyZW1vdmVkGAEgASgIMuABCgxBdXRoblNlcnZpY2USYQoMQXV0aGVudGljYXRlEicuZ2F0ZWhvdXNlLmF1dGhuLnYxLkF1dGhlbnRpY2F0ZVJlcXVlc3QaKC5nYXRlaG91c2UuYXV0aG4udjEuQXV0aGVudGljYXRlUmVzcG9uc2USbQoQUmV2b2tlQ3JlZGVudGlhbBIrLmdhdGVob3VzZS5hdXRobi52MS5SZXZva2VDcmVkZW50aWFsUmVxdWVzdBosLmdhdGVob3VzZS5hdXRobi52MS5SZXZva2VDcmVkZW50aWFsUmVzcG9uc2ViBnByb3RvMw", [file_gatehouse_type_v1_user, file_google_protobuf_timestamp]);
 
 /**
  * AuthenticateRequest describes the client request to authenticate.
@@ -87,6 +87,16 @@ export type AuthenticateResponse = Message<"gatehouse.authn.v1.AuthenticateRespo
    * @generated from field: google.protobuf.Timestamp expires_at = 3;
    */
   expiresAt?: Timestamp | undefined;
+
+  /**
+   * What of the request besides its credential headers the verdict depends
+   * on, when the authenticate callback read more (another header, or the
+   * path). A cached answer serves another request with the same credential
+   * only if the binding holds for it. Unset: the credential alone decided.
+   *
+   * @generated from field: gatehouse.authn.v1.RequestBinding binding = 4;
+   */
+  binding?: RequestBinding | undefined;
 };
 
 /**
@@ -95,6 +105,51 @@ export type AuthenticateResponse = Message<"gatehouse.authn.v1.AuthenticateRespo
  */
 export const AuthenticateResponseSchema: GenMessage<AuthenticateResponse> = /*@__PURE__*/
   messageDesc(file_gatehouse_authn_v1_authn_service, 1);
+
+/**
+ * RequestBinding ties a verdict to request details the callback read.
+ *
+ * @generated from message gatehouse.authn.v1.RequestBinding
+ */
+export type RequestBinding = Message<"gatehouse.authn.v1.RequestBinding"> & {
+  /**
+   * The header names the callback read besides the credential headers, lower
+   * case, sorted; empty when all_headers is set.
+   *
+   * @generated from field: repeated string headers = 1;
+   */
+  headers: string[];
+
+  /**
+   * Whether the callback walked every header; then every header except the
+   * per-call trace headers (x-request-id, traceparent, tracestate) is bound.
+   *
+   * @generated from field: bool all_headers = 2;
+   */
+  allHeaders: boolean;
+
+  /**
+   * Whether the callback read the request path.
+   *
+   * @generated from field: bool path = 3;
+   */
+  path: boolean;
+
+  /**
+   * HMAC-SHA256, under the shared cache secret, of the bound header values
+   * and path, in lower-case hex.
+   *
+   * @generated from field: string digest = 4;
+   */
+  digest: string;
+};
+
+/**
+ * Describes the message gatehouse.authn.v1.RequestBinding.
+ * Use `create(RequestBindingSchema)` to create a new message.
+ */
+export const RequestBindingSchema: GenMessage<RequestBinding> = /*@__PURE__*/
+  messageDesc(file_gatehouse_authn_v1_authn_service, 2);
 
 /**
  * Rejection is an HTTPException raised by the authenticate callback.
@@ -129,7 +184,7 @@ export type Rejection = Message<"gatehouse.authn.v1.Rejection"> & {
  * Use `create(RejectionSchema)` to create a new message.
  */
 export const RejectionSchema: GenMessage<Rejection> = /*@__PURE__*/
-  messageDesc(file_gatehouse_authn_v1_authn_service, 2);
+  messageDesc(file_gatehouse_authn_v1_authn_service, 3);
 
 /**
  * RevokeCredentialRequest names the credential to forget.
@@ -151,7 +206,7 @@ export type RevokeCredentialRequest = Message<"gatehouse.authn.v1.RevokeCredenti
  * Use `create(RevokeCredentialRequestSchema)` to create a new message.
  */
 export const RevokeCredentialRequestSchema: GenMessage<RevokeCredentialRequest> = /*@__PURE__*/
-  messageDesc(file_gatehouse_authn_v1_authn_service, 3);
+  messageDesc(file_gatehouse_authn_v1_authn_service, 4);
 
 /**
  * RevokeCredentialResponse confirms the revocation.
@@ -172,7 +227,7 @@ export type RevokeCredentialResponse = Message<"gatehouse.authn.v1.RevokeCredent
  * Use `create(RevokeCredentialResponseSchema)` to create a new message.
  */
 export const RevokeCredentialResponseSchema: GenMessage<RevokeCredentialResponse> = /*@__PURE__*/
-  messageDesc(file_gatehouse_authn_v1_authn_service, 4);
+  messageDesc(file_gatehouse_authn_v1_authn_service, 5);
 
 /**
  * AuthnService runs the operator's authenticate callback. It is internal:

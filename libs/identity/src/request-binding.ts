@@ -1,0 +1,91 @@
+import { createHmac } from "node:crypto";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { RequestBinding as RequestBindingProto, RequestBindingSchema } from "@gatehouse/contracts";
+
+/**
+ * What of a request, besides its credential headers, a cached verdict
+ * depends on: the authenticate callback may read any header (a tenant
+ * header, a forwarded client address) or the path, and a verdict reached on
+ * one value must not answer a request with another.
+ */
+export interface RequestBinding {
+  /** Header names read besides the credential headers, lower case, sorted; or every header. */
+  headers: readonly string[] | "all";
+  /** Whether the path was read. */
+  path: boolean;
+  /** HMAC of the bound values under the cache secret, hex. */
+  digest: string;
+}
+
+/** What the authenticate callback read of a request. */
+export interface RequestReads {
+  headers: ReadonlySet<string> | "all";
+  path: boolean;
+}
+
+// Headers that differ on every call by design; a verdict never depends on them,
+// or no verdict of a callback that walks every header could serve a second call.
+const perCallHeaders = new Set(["x-request-id", "traceparent", "tracestate"]);
+
+/** Whether a header can take part in a binding: not a transport header, not a per-call trace header. */
+function bindable(name: string): boolean {
+  return !perCallHeaders.has(name) && !name.startsWith("grpc-") && !name.startsWith(":");
+}
+
+/**
+ * The binding of a verdict reached after the callback made these reads, or
+ * undefined when it read nothing beyond the credential headers (the usual
+ * case: the credential alone decides, and the cache key covers it).
+ */
+export function bindRequest(
+  secret: Buffer,
+  reads: RequestReads,
+  credentialHeaders: readonly string[],
+  headers: Headers,
+  path: string,
+): RequestBinding | undefined {
+  const names =
+    reads.headers === "all" ? ("all" as const) : [...reads.headers].filter((name) => bindable(name) && !credentialHeaders.includes(name)).sort();
+  if (names !== "all" && names.length === 0 && !reads.path) return undefined;
+  return { headers: names, path: reads.path, digest: bindingDigest(secret, names, reads.path, headers, path) };
+}
+
+/** Whether a verdict with this binding (none: bound to the credential only) may answer this request. */
+export function bindingHolds(secret: Buffer, binding: RequestBinding | undefined, headers: Headers, path: string): boolean {
+  return binding === undefined || binding.digest === bindingDigest(secret, binding.headers, binding.path, headers, path);
+}
+
+function bindingDigest(secret: Buffer, names: readonly string[] | "all", withPath: boolean, headers: Headers, path: string): string {
+  const hmac = createHmac("sha256", secret);
+  const bound: Array<[string, string | null]> = [];
+  if (names === "all") headers.forEach((value, name) => bindable(name) && bound.push([name, value]));
+  else for (const name of names) bound.push([name, headers.get(name)]);
+  // NUL cannot occur in a header name or value, so these separators cannot be forged.
+  for (const [name, value] of bound) hmac.update(name).update("\u0000").update(value ?? "").update(value === null ? "\u0001" : "\u0000");
+  hmac.update(withPath ? `\u0002${path}` : "\u0003");
+  return hmac.digest("hex");
+}
+
+/** The wire form of a binding. */
+export function bindingToProto(binding: RequestBinding): MessageInitShape<typeof RequestBindingSchema> {
+  const all = binding.headers === "all";
+  return { headers: all ? [] : [...binding.headers], allHeaders: all, path: binding.path, digest: binding.digest };
+}
+
+/** A binding from the wire; undefined when none was sent. */
+export function bindingFromProto(proto: RequestBindingProto | undefined): RequestBinding | undefined {
+  if (proto === undefined) return undefined;
+  return { headers: proto.allHeaders ? "all" : proto.headers, path: proto.path, digest: proto.digest };
+}
+
+/** Whether a value read back from the shared store is a well-formed binding. */
+export function isRequestBinding(value: unknown): value is RequestBinding {
+  if (value === null || typeof value !== "object") return false;
+  const binding = value as Record<string, unknown>;
+  const headers = binding.headers;
+  return (
+    typeof binding.digest === "string" &&
+    typeof binding.path === "boolean" &&
+    (headers === "all" || (Array.isArray(headers) && headers.every((name) => typeof name === "string")))
+  );
+}
