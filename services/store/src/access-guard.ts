@@ -16,6 +16,7 @@ import {
 } from "@gatehouse/identity";
 import type { Logger } from "@gatehouse/server";
 import type { Authorizer } from "./authz-batcher.js";
+import type { CallerLimit } from "./caller-limit.js";
 import type { IdentitySource } from "./store-metrics.js";
 
 /** What a caller may do on this request, as decided by the handler that matched. */
@@ -38,6 +39,8 @@ export interface AccessGuardDeps {
   logger: Logger;
   /** The deadline of one authn or authz call, shortened to the caller's when that is sooner. */
   callTimeoutMs: number;
+  /** Charges each request to its caller before anything else is spent on it; unset, no rate limit. */
+  limitCaller?: CallerLimit;
   /** Told where each identity was found, for metrics. */
   onIdentity?: (source: IdentitySource) => void;
 }
@@ -106,6 +109,7 @@ export function createAccessGuard(deps: AccessGuardDeps): AccessGuard {
       }
     }
     const key = credentialKey(deps.identity.secret, context.requestHeader, deps.identity.credentialHeaders);
+    deps.limitCaller?.(context, key);
     let entry = deps.cache.lookupLocal(key);
     if (entry !== undefined) {
       deps.onIdentity?.("l1");
