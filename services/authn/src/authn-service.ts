@@ -16,7 +16,12 @@ export interface AuthnServiceDeps {
   logger: Logger;
   /** The authenticate callback's time budget (GATEHOUSE_AUTHENTICATE_TIMEOUT_MS); default 2 000 ms. */
   authenticateTimeoutMs?: number;
+  /** Told which tier answered each lookup (a miss of both is "verify"), for metrics. */
+  onIdentity?: (tier: IdentityTier) => void;
 }
+
+/** Where authn found a verdict: its L1, the shared cache, or neither, so it verified the credential. */
+export type IdentityTier = "l1" | "shared" | "verify";
 
 /**
  * AuthnService: verifies a credential once per cache lifetime. Concurrent
@@ -66,9 +71,16 @@ export function createAuthnService(deps: AuthnServiceDeps): ServiceImpl<typeof A
       const headers = toHeaders(request.headers, deps.identity.maxCredentialBytes);
       const { method, path } = requestLine(request.method, request.path);
       const key = credentialKey(deps.identity.secret, headers, deps.identity.credentialHeaders);
-      let entry: CachedIdentity;
+      let entry: CachedIdentity | undefined = deps.cache.lookupLocal(key);
       try {
-        entry = deps.cache.lookupLocal(key) ?? (await deps.cache.lookup(key)) ?? (await verifyOnce(key, { headers, method, path }));
+        if (entry !== undefined) {
+          deps.onIdentity?.("l1");
+        } else if ((entry = await deps.cache.lookup(key)) !== undefined) {
+          deps.onIdentity?.("shared");
+        } else {
+          deps.onIdentity?.("verify");
+          entry = await verifyOnce(key, { headers, method, path });
+        }
       } catch (error) {
         throw noVerdict(error);
       }
