@@ -13,7 +13,7 @@ describe("health, reflection and metrics", () => {
   let gatehouse: TestGatehouse;
 
   beforeAll(async () => {
-    gatehouse = await startTestGatehouse(fromRoot("gatehouse.json"), { METRICS_PORT: "0" });
+    gatehouse = await startTestGatehouse(fromRoot("gatehouse.json"), { METRICS_PORT: "0" }, undefined, { gateway: true });
   });
   afterAll(async () => gatehouse?.stop());
 
@@ -48,6 +48,37 @@ describe("health, reflection and metrics", () => {
     expect(sample(authzAfter, readAllowed) - sample(authzBefore, readAllowed)).toBe(3);
     expect(storeAfter).toMatch(/gatehouse_db_pool_connections\{state="total",service="store"\} [1-9]/);
     expect(storeAfter).toContain("gatehouse_rpc_seconds_bucket");
+  });
+
+  it("the gateway's /metrics counts requests by route pattern and status, and authn counts RPCs and identity lookups", async () => {
+    const scrape = async (address: string | undefined) => (await fetch(`http://${address}/metrics`)).text();
+    const sample = (text: string, pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
+    const getThread = /gatehouse_http_requests_total\{method="GET",route="\/threads\/:thread_id",status="200",service="gateway"\} (\d+)/;
+    const missingThread = /gatehouse_http_requests_total\{method="GET",route="\/threads\/:thread_id",status="404",service="gateway"\} (\d+)/;
+    const noRoute = /gatehouse_http_requests_total\{method="GET",route="\(none\)",status="404",service="gateway"\} (\d+)/;
+    const authenticated = /gatehouse_rpcs_total\{method="\/gatehouse.authn.v1.AuthnService\/Authenticate",code="OK",service="authn"\} (\d+)/;
+    const verified = /gatehouse_identity_lookups_total\{source="verify",service="authn"\} (\d+)/;
+    const gatewayBefore = await scrape(gatehouse.cluster.gateway?.metricsAddress);
+    const authnBefore = await scrape(gatehouse.cluster.authn.metricsAddress);
+
+    // A token no earlier test used, so the store misses its caches and asks authn.
+    const bob = { authorization: "Bearer user2-token" };
+    const created = await fetch(`${gatehouse.gatewayUrl}/threads`, { method: "POST", headers: { ...bob, "content-type": "application/json" }, body: "{}" });
+    const { thread_id } = (await created.json()) as { thread_id: string };
+    expect((await fetch(`${gatehouse.gatewayUrl}/threads/${thread_id}`, { headers: bob })).status).toBe(200);
+    expect((await fetch(`${gatehouse.gatewayUrl}/threads/${randomUUID()}`, { headers: bob })).status).toBe(404);
+    expect((await fetch(`${gatehouse.gatewayUrl}/no/such/${randomUUID()}`, { headers: bob })).status).toBe(404);
+
+    const gatewayAfter = await scrape(gatehouse.cluster.gateway?.metricsAddress);
+    const authnAfter = await scrape(gatehouse.cluster.authn.metricsAddress);
+    expect(sample(gatewayAfter, getThread) - sample(gatewayBefore, getThread)).toBe(1);
+    expect(sample(gatewayAfter, missingThread) - sample(gatewayBefore, missingThread)).toBe(1);
+    expect(sample(gatewayAfter, noRoute) - sample(gatewayBefore, noRoute)).toBe(1);
+    expect(gatewayAfter).toContain("gatehouse_http_request_seconds_bucket");
+    expect(gatewayAfter).not.toContain(thread_id);
+    expect(sample(authnAfter, authenticated) - sample(authnBefore, authenticated)).toBeGreaterThanOrEqual(1);
+    expect(sample(authnAfter, verified) - sample(authnBefore, verified)).toBeGreaterThanOrEqual(1);
+    expect(authnAfter).toContain("gatehouse_rpc_seconds_bucket");
   });
 
   it("an unknown service name is NOT_FOUND", async () => {

@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { ErrorInfoSchema, type ErrorInfo } from "@gatehouse/contracts";
+import { durationFromMs } from "@bufbuild/protobuf/wkt";
+import { ErrorInfoSchema, RetryInfoSchema, type ErrorInfo } from "@gatehouse/contracts";
 
 const domain = "gatehouse";
 
@@ -40,6 +41,25 @@ export function internalError(): ConnectError {
 /** UNAVAILABLE for a dependency that could not answer; the caller may retry. */
 export function unavailable(reason: string, message: string): ConnectError {
   return gatehouseError(Code.Unavailable, reason, message);
+}
+
+/**
+ * RESOURCE_EXHAUSTED for a caller over its request rate (reason RATE_LIMITED),
+ * saying when to retry twice: a google.rpc.RetryInfo detail for gRPC clients,
+ * and a `retry-after` trailer in whole seconds that the gateway passes on as
+ * the Retry-After header of its 429.
+ */
+export function rateLimitExceeded(retryAfterMs: number): ConnectError {
+  const waitMs = Math.max(1, Math.ceil(retryAfterMs));
+  const error = gatehouseError(
+    Code.ResourceExhausted,
+    "RATE_LIMITED",
+    "too many requests; retry later",
+    { retry_after_ms: String(waitMs) },
+    { "retry-after": String(Math.ceil(waitMs / 1000)) },
+  );
+  error.details.push({ desc: RetryInfoSchema, value: { retryDelay: durationFromMs(waitMs) } });
+  return error;
 }
 
 /** The ErrorInfo attached to an error, if any. */

@@ -3,5 +3,5 @@
  * standard code and an ErrorInfo reason, and a hidden row answers exactly like
  * a missing one.
  */
-export { gatehouseError, notFound, internalError, invalidArgument, unavailable, errorInfoOf } from "./gatehouse-error.js";
+export { gatehouseError, notFound, internalError, invalidArgument, unavailable, rateLimitExceeded, errorInfoOf } from "./gatehouse-error.js";
 export { codeForHttpStatus, httpStatusForCode } from "./http-status.js";

@@ -62,6 +62,12 @@ export class GrpcHandlerContext implements HandlerContext {
     return this.#signal;
   }
 
+  /** The caller's IP address as the connection reports it, without the port. */
+  get peerAddress(): string {
+    const peer = this.#call.getPeer();
+    return peer.replace(/:\d+$/, "");
+  }
+
   get values(): ContextValues {
     return (this.#values ??= createContextValues());
   }

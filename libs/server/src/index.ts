@@ -9,7 +9,17 @@ export { traceFromHeaders, traceHeaders, traceLogFields, type RequestTrace } fro
 export { createGrpcTransport, type GrpcTransportOptions, type ClosableTransport } from "./grpc-transport.js";
 export { statusFromConnectError, connectErrorFromStatus } from "./status-details.js";
 export { createLogger, type Logger } from "./logger.js";
-export { listen, shutdown, serverOptions } from "./listen.js";
+export {
+  listen,
+  shutdown,
+  serverOptions,
+  serverOptionsFor,
+  serverLimitsFromEnv,
+  defaultServerLimits,
+  type ServerLimits,
+} from "./listen.js";
+export { metadataLimit, metadataSize } from "./metadata-limit.js";
+export { createCallerRateLimiter, callerRateLimiterFromEnv, type CallerRateLimiter, type CallerRateLimitOptions } from "./caller-rate-limiter.js";
 export { envString, envOptional, envInt, envList } from "./env.js";
 export { runService, type RunningService } from "./process.js";
 export { rateLimited } from "./rate-limited.js";

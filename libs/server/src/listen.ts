@@ -1,4 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
+import { envInt } from "./env.js";
+import { metadataLimit } from "./metadata-limit.js";
 
 /**
  * Binds a grpc-js server to host:port (port 0 picks a free one) and resolves
@@ -26,9 +28,50 @@ export function shutdown(server: grpc.Server, graceMs: number): Promise<void> {
   });
 }
 
-/** Default grpc-js server options: bounded message and metadata sizes. */
-export const serverOptions: grpc.ServerOptions = {
-  "grpc.max_receive_message_length": 4 * 1024 * 1024,
-  "grpc.max_send_message_length": 16 * 1024 * 1024,
-  "grpc.max_metadata_size": 64 * 1024,
+/** The request limits of a gRPC server. */
+export interface ServerLimits {
+  /** The largest request message, in bytes; larger is RESOURCE_EXHAUSTED. */
+  maxMessageBytes: number;
+  /** The largest request metadata (HTTP/2 header list size), in bytes; larger is RESOURCE_EXHAUSTED. */
+  maxMetadataBytes: number;
+  /** The most calls in flight on one connection; a client queues the rest. */
+  maxConcurrentStreams: number;
+}
+
+/** The limits a service has unless its environment says otherwise. */
+export const defaultServerLimits: ServerLimits = {
+  maxMessageBytes: 4 * 1024 * 1024,
+  maxMetadataBytes: 32 * 1024,
+  maxConcurrentStreams: 1_000,
 };
+
+/**
+ * The grpc-js server options that enforce these limits. Responses may be
+ * larger than requests (a search page), up to 16 MiB.
+ */
+export function serverOptionsFor(limits: ServerLimits): grpc.ServerOptions {
+  return {
+    "grpc.max_receive_message_length": limits.maxMessageBytes,
+    "grpc.max_send_message_length": 16 * 1024 * 1024,
+    "grpc.max_concurrent_streams": limits.maxConcurrentStreams,
+    interceptors: [metadataLimit(limits.maxMetadataBytes)],
+  };
+}
+
+/** grpc-js server options with the default limits. */
+export const serverOptions: grpc.ServerOptions = serverOptionsFor(defaultServerLimits);
+
+/**
+ * The limits of this process's gRPC server: GATEHOUSE_MAX_MESSAGE_BYTES,
+ * GATEHOUSE_MAX_METADATA_BYTES and GATEHOUSE_MAX_CONCURRENT_STREAMS, each
+ * falling back to defaultServerLimits. A value out of range stops the service
+ * at start-up. Metadata is capped at 64 KiB because Node's HTTP/2 layer
+ * resets any stream whose header block is larger, before grpc-js sees it.
+ */
+export function serverLimitsFromEnv(): ServerLimits {
+  return {
+    maxMessageBytes: envInt("GATEHOUSE_MAX_MESSAGE_BYTES", defaultServerLimits.maxMessageBytes, { min: 1024, max: 1024 * 1024 * 1024 }),
+    maxMetadataBytes: envInt("GATEHOUSE_MAX_METADATA_BYTES", defaultServerLimits.maxMetadataBytes, { min: 1024, max: 64 * 1024 }),
+    maxConcurrentStreams: envInt("GATEHOUSE_MAX_CONCURRENT_STREAMS", defaultServerLimits.maxConcurrentStreams, { min: 1, max: 2 ** 31 - 1 }),
+  };
+}

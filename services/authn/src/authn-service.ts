@@ -25,7 +25,12 @@ export interface AuthnServiceDeps {
   logger: Logger;
   /** The authenticate callback's time budget (GATEHOUSE_AUTHENTICATE_TIMEOUT_MS); default 2 000 ms. */
   authenticateTimeoutMs?: number;
+  /** Told which tier answered each lookup (a miss of both is "verify"), for metrics. */
+  onIdentity?: (tier: IdentityTier) => void;
 }
+
+/** Where authn found a verdict: its L1, the shared cache, or neither, so it verified the credential. */
+export type IdentityTier = "l1" | "shared" | "verify";
 
 /**
  * AuthnService: verifies a credential once per cache lifetime. Concurrent
@@ -85,13 +90,17 @@ export function createAuthnService(deps: AuthnServiceDeps): ServiceImpl<typeof A
       const headers = toHeaders(request.headers, deps.identity.maxCredentialBytes);
       const { method, path } = requestLine(request.method, request.path);
       const key = credentialKey(deps.identity.secret, headers, deps.identity.credentialHeaders);
-      let entry: CachedIdentity;
+      const credential = { headers, method, path };
+      let entry = reusable(deps.cache.lookupLocal(key), credential);
       try {
-        const credential = { headers, method, path };
-        entry =
-          reusable(deps.cache.lookupLocal(key), credential) ??
-          reusable(await deps.cache.lookup(key), credential) ??
-          (await verifyOnce(key, credential, requestTraceOf(context)));
+        if (entry !== undefined) {
+          deps.onIdentity?.("l1");
+        } else if ((entry = reusable(await deps.cache.lookup(key), credential)) !== undefined) {
+          deps.onIdentity?.("shared");
+        } else {
+          deps.onIdentity?.("verify");
+          entry = await verifyOnce(key, credential, requestTraceOf(context));
+        }
       } catch (error) {
         throw noVerdict(error);
       }

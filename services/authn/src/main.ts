@@ -2,11 +2,13 @@
  * The authn process: loads the auth module named by gatehouse.json
  * (GATEHOUSE_CONFIG), then serves AuthnService on AUTHN_HOST:AUTHN_PORT.
  * GATEHOUSE_AUTHENTICATE_TIMEOUT_MS (default 2000) bounds the authenticate
- * callback.
+ * callback. With METRICS_PORT set it serves /metrics: RPCs, and identity
+ * lookups by the tier that answered.
  */
 import { loadAuthModule, loadConfig } from "@gatehouse/auth";
 import { createIdentityCache, identityConfigFromEnv, sharedIdentityStoreFromEnv } from "@gatehouse/identity";
-import { createLogger, envInt, envString, runService } from "@gatehouse/server";
+import { Counter } from "prom-client";
+import { createLogger, envInt, envString, metricsFromEnv, runService, serverLimitsFromEnv } from "@gatehouse/server";
 import { startAuthnServer } from "./server.js";
 
 const logger = createLogger("authn");
@@ -14,6 +16,7 @@ const logger = createLogger("authn");
 await runService("authn", logger, async () => {
   const config = await loadConfig(envString("GATEHOUSE_CONFIG", "gatehouse.json"));
   const { authenticate } = await loadAuthModule(config);
+  const limits = serverLimitsFromEnv();
   const identity = identityConfigFromEnv(logger);
   const cache = createIdentityCache({
     shared: sharedIdentityStoreFromEnv(logger),
@@ -22,11 +25,35 @@ await runService("authn", logger, async () => {
     onSharedError: (error) => logger.warn({ err: error, failures: error.failures }, "identity cache unavailable; verifying directly"),
     onSharedRecovered: () => logger.info("identity cache available again"),
   });
+  const observed = await metricsFromEnv("authn");
+  const lookups =
+    observed &&
+    new Counter({
+      name: "gatehouse_identity_lookups_total",
+      help: "Identity lookups by the tier that answered: l1 (in-process), shared (Redis) or verify (a miss of both)",
+      labelNames: ["source"],
+      registers: [observed.metrics.registry],
+    });
   const host = envString("AUTHN_HOST", "127.0.0.1");
   const server = await startAuthnServer(
-    { authenticate, cache, identity, logger, authenticateTimeoutMs: envInt("GATEHOUSE_AUTHENTICATE_TIMEOUT_MS", 2_000, { min: 1 }) },
+    {
+      authenticate,
+      cache,
+      identity,
+      logger,
+      authenticateTimeoutMs: envInt("GATEHOUSE_AUTHENTICATE_TIMEOUT_MS", 2_000, { min: 1 }),
+      onIdentity: lookups && ((source) => lookups.inc({ source })),
+    },
     host,
     envInt("AUTHN_PORT", 50052, { max: 65535 }),
+    { metrics: observed?.metrics, limits },
   );
-  return { address: `${host}:${server.port}`, stop: server.stop };
+  return {
+    address: `${host}:${server.port}`,
+    metricsAddress: observed?.address,
+    async stop() {
+      await server.stop();
+      await observed?.close();
+    },
+  };
 });

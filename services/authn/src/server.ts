@@ -1,6 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
 import { AuthnService } from "@gatehouse/contracts";
-import { listen, registerService, serverOptions, shutdown } from "@gatehouse/server";
+import { defaultServerLimits, listen, registerService, serverOptionsFor, shutdown, type Metrics, type ServerLimits } from "@gatehouse/server";
 import { createAuthnService, type AuthnServiceDeps } from "./authn-service.js";
 
 /** A running authn server. */
@@ -9,10 +9,22 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** What the authn server records and enforces besides its service's deps. */
+export interface AuthnServerOptions {
+  /** Where every call's method, code and latency are counted, when given. */
+  metrics?: Metrics;
+  limits?: ServerLimits;
+}
+
 /** Starts the authn gRPC server on host:port (0 for a free port). */
-export async function startAuthnServer(deps: AuthnServiceDeps, host: string, port: number): Promise<RunningServer> {
-  const server = new grpc.Server(serverOptions);
-  registerService(server, AuthnService, createAuthnService(deps), { logger: deps.logger });
+export async function startAuthnServer(
+  deps: AuthnServiceDeps,
+  host: string,
+  port: number,
+  { metrics, limits = defaultServerLimits }: AuthnServerOptions = {},
+): Promise<RunningServer> {
+  const server = new grpc.Server(serverOptionsFor(limits));
+  registerService(server, AuthnService, createAuthnService(deps), { logger: deps.logger, metrics });
   await deps.cache.start();
   const boundPort = await listen(server, host, port);
   return {

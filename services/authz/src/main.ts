@@ -5,7 +5,7 @@
  */
 import { buildHandlerTable, loadAuthModule, loadConfig } from "@gatehouse/auth";
 import { Counter } from "prom-client";
-import { createLogger, envInt, envString, metricsFromEnv, runService } from "@gatehouse/server";
+import { createLogger, envInt, envString, metricsFromEnv, runService, serverLimitsFromEnv } from "@gatehouse/server";
 import { startAuthzServer } from "./server.js";
 
 const logger = createLogger("authz");
@@ -14,6 +14,7 @@ await runService("authz", logger, async () => {
   const config = await loadConfig(envString("GATEHOUSE_CONFIG", "gatehouse.json"));
   const { handlers } = await loadAuthModule(config);
   const table = buildHandlerTable(handlers);
+  const limits = serverLimitsFromEnv();
   const host = envString("AUTHZ_HOST", "127.0.0.1");
   const handlerTimeoutMs = envInt("GATEHOUSE_HANDLER_TIMEOUT_MS", 2_000, { min: 1 });
   const observed = await metricsFromEnv("authz");
@@ -30,6 +31,7 @@ await runService("authz", logger, async () => {
     host,
     envInt("AUTHZ_PORT", 50053, { max: 65535 }),
     observed?.metrics,
+    limits,
   );
   logger.info({ handlers: [...handlers.keys()] }, "handlers loaded");
   const graceMs = envInt("GATEHOUSE_SHUTDOWN_GRACE_MS", 10_000, { min: 0 });

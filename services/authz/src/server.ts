@@ -1,11 +1,26 @@
 import * as grpc from "@grpc/grpc-js";
 import { AuthzService } from "@gatehouse/contracts";
-import { addOperations, listen, registerService, serverOptions, shutdown, type Metrics } from "@gatehouse/server";
+import {
+  addOperations,
+  defaultServerLimits,
+  listen,
+  registerService,
+  serverOptionsFor,
+  shutdown,
+  type Metrics,
+  type ServerLimits,
+} from "@gatehouse/server";
 import { createAuthzService, type AuthzServiceDeps } from "./authz-service.js";
 
 /** Starts the authz gRPC server on host:port (0 for a free port). */
-export async function startAuthzServer(deps: AuthzServiceDeps, host: string, port: number, metrics?: Metrics) {
-  const server = new grpc.Server(serverOptions);
+export async function startAuthzServer(
+  deps: AuthzServiceDeps,
+  host: string,
+  port: number,
+  metrics?: Metrics,
+  limits: ServerLimits = defaultServerLimits,
+) {
+  const server = new grpc.Server(serverOptionsFor(limits));
   registerService(server, AuthzService, createAuthzService(deps), { logger: deps.logger, metrics });
   const health = addOperations(server, [AuthzService]);
   const boundPort = await listen(server, host, port);

@@ -1,5 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { gatehouseError, notFound } from "@gatehouse/errors";
+import { durationFromMs } from "@bufbuild/protobuf/wkt";
+import { RetryInfoSchema } from "@gatehouse/contracts";
+import { gatehouseError, notFound, rateLimitExceeded } from "@gatehouse/errors";
 import { describe, expect, it } from "vitest";
 import { HttpError, httpErrorFrom } from "./errors.js";
 
@@ -37,5 +39,15 @@ describe("store errors as HTTP errors", () => {
   it("a hidden row and a missing row answer with the same status and detail", () => {
     expect(httpErrorFrom(notFound("thread"))).toEqual(httpErrorFrom(notFound("thread")));
     expect(httpErrorFrom(new HttpError(422, "limit: must be a 32-bit integer")).detail).toBe("limit: must be a 32-bit integer");
+  });
+
+  it("the store's RATE_LIMITED is a 429 whose Retry-After is the store's, in whole seconds", () => {
+    expect(httpErrorFrom(rateLimitExceeded(1_200))).toMatchObject({ status: 429, detail: "too many requests; retry later", headers: { "retry-after": "2" } });
+  });
+
+  it("a RESOURCE_EXHAUSTED that says when to retry only in RetryInfo still gets a Retry-After", () => {
+    const error = gatehouseError(Code.ResourceExhausted, "QUOTA", "over quota");
+    error.details.push({ desc: RetryInfoSchema, value: { retryDelay: durationFromMs(300) } });
+    expect(httpErrorFrom(error).headers).toEqual({ "retry-after": "1" });
   });
 });

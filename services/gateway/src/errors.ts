@@ -1,4 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { durationMs } from "@bufbuild/protobuf/wkt";
+import { RetryInfoSchema } from "@gatehouse/contracts";
 import { errorInfoOf, httpStatusForCode } from "@gatehouse/errors";
 
 /**
@@ -63,5 +65,18 @@ export function httpErrorFrom(error: unknown): HttpError {
     const value = error.metadata.get(name);
     if (value !== null) headers[name] = value;
   }
+  if (headers["retry-after"] === undefined) {
+    const retryAfter = retryAfterFromDetails(error);
+    if (retryAfter !== undefined) headers["retry-after"] = retryAfter;
+  }
   return new HttpError(status, detail, headers);
+}
+
+/**
+ * Retry-After, in whole seconds, from a google.rpc.RetryInfo detail, for a
+ * RESOURCE_EXHAUSTED or UNAVAILABLE that says when to retry only that way.
+ */
+function retryAfterFromDetails(error: ConnectError): string | undefined {
+  const delay = error.findDetails(RetryInfoSchema)[0]?.retryDelay;
+  return delay === undefined ? undefined : String(Math.max(1, Math.ceil(durationMs(delay) / 1000)));
 }

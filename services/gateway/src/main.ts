@@ -2,10 +2,15 @@
  * The gateway process: the LangGraph Platform HTTP API on
  * GATEWAY_HOST:GATEWAY_PORT (default 127.0.0.1:8123, the SDK's default URL),
  * translated to the store at STORE_TARGET. The graphs of GATEHOUSE_CONFIG
- * name default assistants.
+ * name default assistants. GATEWAY_MAX_BODY_BYTES and GATEWAY_MAX_HEADER_BYTES
+ * bound a request (413, 431), GATEHOUSE_RATE_LIMIT_* each caller's rate (429);
+ * with METRICS_PORT set it serves /metrics.
  */
 import { loadConfig } from "@gatehouse/auth";
-import { createGrpcTransport, createLogger, envInt, envString, runService } from "@gatehouse/server";
+import { defaultCredentialHeaders } from "@gatehouse/identity";
+import { callerRateLimiterFromEnv, createGrpcTransport, createLogger, envInt, envList, envString, metricsFromEnv, runService } from "@gatehouse/server";
+import { createCallerLimit } from "./caller-limit.js";
+import { createGatewayMetrics } from "./gateway-metrics.js";
 import { startGatewayServer } from "./server.js";
 import { createStoreClients } from "./store-clients.js";
 
@@ -13,6 +18,9 @@ const logger = createLogger("gateway");
 
 await runService("gateway", logger, async () => {
   const config = await loadConfig(envString("GATEHOUSE_CONFIG", "gatehouse.json"));
+  const rateLimiter = callerRateLimiterFromEnv();
+  const maxHeaderBytes = envInt("GATEWAY_MAX_HEADER_BYTES", 16 * 1024, { min: 1024, max: 1024 * 1024 });
+  const observed = await metricsFromEnv("gateway");
   // Store RPCs create and change rows, so none is retried here; the caller decides.
   const transport = createGrpcTransport({
     target: envString("STORE_TARGET", "127.0.0.1:50051"),
@@ -25,15 +33,20 @@ await runService("gateway", logger, async () => {
       graphs: new Set(Object.keys(config.graphs)),
       logger,
       maxBodyBytes: envInt("GATEWAY_MAX_BODY_BYTES", 2 * 1024 * 1024, { min: 1024 }),
+      limitCaller: rateLimiter && createCallerLimit(rateLimiter, envList("GATEHOUSE_CREDENTIAL_HEADERS", defaultCredentialHeaders)),
+      metrics: observed && createGatewayMetrics(observed.metrics),
     },
     host,
     envInt("GATEWAY_PORT", 8123, { max: 65535 }),
+    maxHeaderBytes,
   );
   return {
     address: `${host}:${server.port}`,
+    metricsAddress: observed?.address,
     async stop() {
       await server.stop();
       transport.close();
+      await observed?.close();
     },
   };
 });

@@ -1,8 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { traceFromHeaders, traceHeaders, traceLogFields, type Logger } from "@gatehouse/server";
+import type { CallerLimit } from "./caller-limit.js";
 import { HttpError, httpErrorFrom } from "./errors.js";
 import { forwardedHeaders } from "./forward-headers.js";
+import type { GatewayMetrics } from "./gateway-metrics.js";
 import { readJsonBody } from "./http-body.js";
 import type { RouteResponse } from "./route.js";
 import { createRouter } from "./router.js";
@@ -14,6 +16,10 @@ export interface GatewayDeps extends TranslatorDeps {
   logger: Logger;
   /** The largest request body read, in bytes; larger is 413. */
   maxBodyBytes: number;
+  /** Charges each request to its caller before its body is read; unset, no rate limit. */
+  limitCaller?: CallerLimit;
+  /** Where each answered request is counted, when given. */
+  metrics?: GatewayMetrics;
 }
 
 /**
@@ -40,9 +46,10 @@ export function createGatewayHandler(deps: GatewayDeps): (request: IncomingMessa
     let answer: RouteResponse;
     try {
       const found = match(method, path);
+      if (found.kind === "found") routePath = found.route.path;
+      deps.limitCaller?.(request);
       if (found.kind === "not-found") throw new HttpError(404, "Not Found");
       if (found.kind === "method-not-allowed") throw new HttpError(405, "Method Not Allowed", { allow: found.allowed.join(", ") });
-      routePath = found.route.path;
       // The store sees this hop as the parent span, and the same request id.
       const headers = { ...forwardedHeaders(request.headers), ...traceHeaders(trace) };
       const body = method === "GET" ? undefined : await readJsonBody(request, deps.maxBodyBytes);
@@ -66,11 +73,10 @@ export function createGatewayHandler(deps: GatewayDeps): (request: IncomingMessa
     // Only the caller's own id is echoed: a made-up one would make a hidden row's 404 differ from a missing one's.
     if (trace.callerSentRequestId) answer = { ...answer, headers: { ...answer.headers, "x-request-id": trace.requestId } };
     send(response, answer);
+    const seconds = (performance.now() - started) / 1000;
+    deps.metrics?.record(method, routePath, answer.status, seconds);
     // Route patterns only: paths carry ids, and headers are never logged.
-    logger.debug(
-      { method, route: routePath, status: answer.status, ms: Math.round((performance.now() - started) * 10) / 10, ...traceLogFields(trace) },
-      "request",
-    );
+    logger.debug({ method, route: routePath, status: answer.status, ms: Math.round(seconds * 10_000) / 10, ...traceLogFields(trace) }, "request");
   }
 
   return (request, response) => {
@@ -93,9 +99,18 @@ function send(response: ServerResponse, { status, body, headers = {} }: RouteRes
     .end(text);
 }
 
-/** Starts the gateway's HTTP server on host:port (0 for a free port). */
-export async function startGatewayServer(deps: GatewayDeps, host: string, port: number): Promise<{ port: number; stop(): Promise<void> }> {
-  const server = createServer({ keepAliveTimeout: 65_000 }, createGatewayHandler(deps));
+/**
+ * Starts the gateway's HTTP server on host:port (0 for a free port). Request
+ * headers larger than maxHeaderBytes in total are answered 431 by Node before
+ * any handler runs.
+ */
+export async function startGatewayServer(
+  deps: GatewayDeps,
+  host: string,
+  port: number,
+  maxHeaderBytes = 16 * 1024,
+): Promise<{ port: number; stop(): Promise<void> }> {
+  const server = createServer({ keepAliveTimeout: 65_000, maxHeaderSize: maxHeaderBytes }, createGatewayHandler(deps));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {

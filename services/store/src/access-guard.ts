@@ -18,6 +18,7 @@ import {
 } from "@gatehouse/identity";
 import { requestTraceOf, traceHeaders, traceLogFields, type Logger } from "@gatehouse/server";
 import type { Authorizer } from "./authz-batcher.js";
+import type { CallerLimit } from "./caller-limit.js";
 import type { IdentitySource } from "./store-metrics.js";
 
 /** What a caller may do on this request, as decided by the handler that matched. */
@@ -40,6 +41,8 @@ export interface AccessGuardDeps {
   logger: Logger;
   /** The deadline of one authn or authz call, shortened to the caller's when that is sooner. */
   callTimeoutMs: number;
+  /** Charges each request to its caller before anything else is spent on it; unset, no rate limit. */
+  limitCaller?: CallerLimit;
   /** Told where each identity was found, for metrics. */
   onIdentity?: (source: IdentitySource) => void;
 }
@@ -113,6 +116,7 @@ export function createAccessGuard(deps: AccessGuardDeps): AccessGuard {
       }
     }
     const key = credentialKey(deps.identity.secret, context.requestHeader, deps.identity.credentialHeaders);
+    deps.limitCaller?.(context, key);
     // An entry whose verdict depends on other request details (RequestBinding) answers only requests that share them.
     const reusable = (found: CachedIdentity | undefined) =>
       found !== undefined && bindingHolds(deps.identity.secret, found.binding, context.requestHeader, context.url) ? found : undefined;

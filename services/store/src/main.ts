@@ -1,15 +1,27 @@
 /**
  * The store process: migrates Postgres (DATABASE_URL), connects to authn
  * (AUTHN_TARGET) and authz (AUTHZ_TARGET), then serves the resource API on
- * STORE_HOST:STORE_PORT.
+ * STORE_HOST:STORE_PORT, with the request limits of GATEHOUSE_MAX_* and the
+ * per-caller rate limit of GATEHOUSE_RATE_LIMIT_*.
  */
 import { createClient } from "@connectrpc/connect";
 import { loadConfig } from "@gatehouse/auth";
 import { AuthnService, AuthzService } from "@gatehouse/contracts";
 import { createIdentityCache, identityConfigFromEnv, sharedIdentityStoreFromEnv } from "@gatehouse/identity";
-import { createGrpcTransport, createLogger, envInt, envString, metricsFromEnv, runService, watchDependency } from "@gatehouse/server";
+import {
+  callerRateLimiterFromEnv,
+  createGrpcTransport,
+  createLogger,
+  envInt,
+  envString,
+  metricsFromEnv,
+  runService,
+  serverLimitsFromEnv,
+  watchDependency,
+} from "@gatehouse/server";
 import { createAccessGuard } from "./access-guard.js";
 import { createBatchingAuthorizer } from "./authz-batcher.js";
+import { createCallerLimit } from "./caller-limit.js";
 import { createAssistantRepo } from "./repo/assistant-repo.js";
 import { createCronRepo } from "./repo/cron-repo.js";
 import { createItemRepo } from "./repo/item-repo.js";
@@ -24,6 +36,8 @@ const logger = createLogger("store");
 
 await runService("store", logger, async () => {
   const config = await loadConfig(envString("GATEHOUSE_CONFIG", "gatehouse.json"));
+  const limits = serverLimitsFromEnv();
+  const rateLimiter = callerRateLimiterFromEnv();
   const db = openDatabase(envString("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"), envInt("DATABASE_POOL_MAX", 10, { min: 1 }));
   const observed = await metricsFromEnv("store");
   const storeMetrics = observed && createStoreMetrics(observed.metrics, db);
@@ -56,6 +70,7 @@ await runService("store", logger, async () => {
     authz: createBatchingAuthorizer(createClient(AuthzService, authzTransport)),
     logger,
     callTimeoutMs,
+    limitCaller: rateLimiter && createCallerLimit(rateLimiter, identity.credentialHeaders),
     onIdentity: storeMetrics && ((source) => storeMetrics.identityLookups.inc({ source })),
   });
   const host = envString("STORE_HOST", "127.0.0.1");
@@ -72,6 +87,7 @@ await runService("store", logger, async () => {
     { logger, metrics: observed?.metrics },
     host,
     envInt("STORE_PORT", 50051, { max: 65535 }),
+    limits,
   );
   // Serving while Postgres answers; NOT_SERVING (and UNAVAILABLE on calls) while it does not.
   const databaseWatch = watchDependency({

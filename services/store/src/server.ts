@@ -1,5 +1,15 @@
 import * as grpc from "@grpc/grpc-js";
-import { addOperations, listen, registerService, serverOptions, shutdown, type HealthReporter, type RegisterServiceOptions } from "@gatehouse/server";
+import {
+  addOperations,
+  defaultServerLimits,
+  listen,
+  registerService,
+  serverOptionsFor,
+  shutdown,
+  type HealthReporter,
+  type RegisterServiceOptions,
+  type ServerLimits,
+} from "@gatehouse/server";
 import { routes, type StoreDeps } from "./routes.js";
 
 /** A running store server. */
@@ -10,9 +20,18 @@ export interface StoreServer {
   stop(graceMs: number): Promise<void>;
 }
 
-/** Starts the store gRPC server on host:port (0 for a free port), NOT_SERVING until told otherwise. */
-export async function startStoreServer(deps: StoreDeps, options: RegisterServiceOptions, host: string, port: number): Promise<StoreServer> {
-  const server = new grpc.Server(serverOptions);
+/**
+ * Starts the store gRPC server on host:port (0 for a free port), NOT_SERVING
+ * until told otherwise, enforcing the given message, metadata and stream limits.
+ */
+export async function startStoreServer(
+  deps: StoreDeps,
+  options: RegisterServiceOptions,
+  host: string,
+  port: number,
+  limits: ServerLimits = defaultServerLimits,
+): Promise<StoreServer> {
+  const server = new grpc.Server(serverOptionsFor(limits));
   const served = routes(deps);
   for (const { service, impl } of served) registerService(server, service, impl, options);
   const health = addOperations(server, served.map(({ service }) => service));

@@ -1,0 +1,85 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { callerRateLimiterFromEnv, createCallerRateLimiter } from "./caller-rate-limiter.js";
+
+function clock() {
+  let time = 1_000;
+  return { now: () => time, advance: (ms: number) => (time += ms) };
+}
+
+describe("createCallerRateLimiter", () => {
+  it("lets a caller spend its burst at once, then tells it how long until the next token", () => {
+    const { now } = clock();
+    const limiter = createCallerRateLimiter({ perSecond: 10, burst: 3, maxCallers: 100, now });
+    expect([limiter.take("alice"), limiter.take("alice"), limiter.take("alice")]).toEqual([0, 0, 0]);
+    expect(limiter.take("alice")).toBe(100);
+  });
+
+  it("refills at the configured rate, never beyond the burst", () => {
+    const { now, advance } = clock();
+    const limiter = createCallerRateLimiter({ perSecond: 10, burst: 2, maxCallers: 100, now });
+    limiter.take("alice");
+    limiter.take("alice");
+    advance(50);
+    expect(limiter.take("alice")).toBe(50);
+    advance(50);
+    expect(limiter.take("alice")).toBe(0);
+    advance(60_000);
+    expect([limiter.take("alice"), limiter.take("alice"), limiter.take("alice")]).toEqual([0, 0, 100]);
+  });
+
+  it("keeps one bucket per caller, so one caller's burst does not limit another", () => {
+    const { now } = clock();
+    const limiter = createCallerRateLimiter({ perSecond: 1, burst: 1, maxCallers: 100, now });
+    expect(limiter.take("alice")).toBe(0);
+    expect(limiter.take("alice")).toBe(1_000);
+    expect(limiter.take("bob")).toBe(0);
+  });
+
+  it("forgets callers whose buckets have refilled, so idle callers cost no memory", () => {
+    const { now, advance } = clock();
+    const limiter = createCallerRateLimiter({ perSecond: 10, burst: 5, maxCallers: 100, now });
+    for (let n = 0; n < 20; n++) limiter.take(`caller-${n}`);
+    expect(limiter.size).toBe(20);
+    advance(500);
+    limiter.take("alice");
+    expect(limiter.size).toBe(1);
+  });
+
+  it("tracks at most maxCallers, forgetting the least recently seen", () => {
+    const { now } = clock();
+    const limiter = createCallerRateLimiter({ perSecond: 1, burst: 1, maxCallers: 2, now });
+    limiter.take("alice");
+    limiter.take("bob");
+    limiter.take("alice");
+    limiter.take("carol");
+    expect(limiter.size).toBe(2);
+    // bob was forgotten, alice was not: alice is still limited.
+    expect(limiter.take("alice")).toBeGreaterThan(0);
+  });
+
+  it("refuses limits that could never admit a request", () => {
+    expect(() => createCallerRateLimiter({ perSecond: 0, burst: 1, maxCallers: 1 })).toThrow();
+    expect(() => createCallerRateLimiter({ perSecond: 1, burst: 0, maxCallers: 1 })).toThrow();
+  });
+});
+
+describe("callerRateLimiterFromEnv", () => {
+  const names = ["GATEHOUSE_RATE_LIMIT_PER_SECOND", "GATEHOUSE_RATE_LIMIT_BURST", "GATEHOUSE_RATE_LIMIT_MAX_CALLERS"];
+  afterEach(() => {
+    for (const name of names) delete process.env[name];
+  });
+
+  it("is on by default and off when the rate or the burst is 0", () => {
+    expect(callerRateLimiterFromEnv()).toBeDefined();
+    process.env.GATEHOUSE_RATE_LIMIT_PER_SECOND = "0";
+    expect(callerRateLimiterFromEnv()).toBeUndefined();
+    process.env.GATEHOUSE_RATE_LIMIT_PER_SECOND = "5";
+    process.env.GATEHOUSE_RATE_LIMIT_BURST = "0";
+    expect(callerRateLimiterFromEnv()).toBeUndefined();
+  });
+
+  it("names the variable of a value that is not a count", () => {
+    process.env.GATEHOUSE_RATE_LIMIT_PER_SECOND = "fast";
+    expect(() => callerRateLimiterFromEnv()).toThrow(/GATEHOUSE_RATE_LIMIT_PER_SECOND/);
+  });
+});

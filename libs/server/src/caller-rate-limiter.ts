@@ -1,0 +1,102 @@
+import { envInt } from "./env.js";
+
+/** The limits of a per-caller token bucket. */
+export interface CallerRateLimitOptions {
+  /** Tokens added per second: the rate one caller may sustain. */
+  perSecond: number;
+  /** The bucket's size: how many requests a caller that has been idle may make at once. */
+  burst: number;
+  /** The most callers tracked at once; beyond it the least recently seen one is forgotten. */
+  maxCallers: number;
+  /** Milliseconds on a monotonic clock; tests pass their own. */
+  now?: () => number;
+}
+
+/** A token bucket per caller, in this process only. */
+export interface CallerRateLimiter {
+  /**
+   * Spends one of the caller's tokens: 0 when the request may proceed,
+   * otherwise how many milliseconds until the caller has a token again.
+   */
+  take(caller: string): number;
+  /** How many callers are tracked now. */
+  readonly size: number;
+}
+
+interface Bucket {
+  tokens: number;
+  updatedMs: number;
+}
+
+/**
+ * A token bucket per caller key, with bounded memory. Buckets are kept in
+ * least-recently-seen order: a bucket that has refilled completely is
+ * identical to a new one, so idle callers are forgotten from the old end as
+ * soon as theirs are full, at no loss of accuracy. Past `maxCallers` the least
+ * recently seen caller is forgotten even if its bucket is not full, which
+ * hands it a fresh burst; that leniency, not an unbounded map, is the price
+ * of a flood of distinct callers.
+ *
+ * The buckets live in one process: with N replicas behind a balancer, a
+ * caller may reach up to N times the rate.
+ */
+export function createCallerRateLimiter(options: CallerRateLimitOptions): CallerRateLimiter {
+  const { perSecond, burst, maxCallers } = options;
+  if (!(perSecond > 0) || !(burst >= 1) || !(maxCallers >= 1)) {
+    throw new Error("a rate limit needs perSecond > 0, burst >= 1 and maxCallers >= 1");
+  }
+  const now = options.now ?? (() => performance.now());
+  const perMs = perSecond / 1000;
+  const refillMs = burst / perMs;
+  const buckets = new Map<string, Bucket>();
+
+  function forgetIdle(time: number): void {
+    for (const [caller, bucket] of buckets) {
+      if (time - bucket.updatedMs < refillMs) return;
+      buckets.delete(caller);
+    }
+  }
+
+  return {
+    take(caller) {
+      const time = now();
+      forgetIdle(time);
+      let bucket = buckets.get(caller);
+      if (bucket === undefined) {
+        if (buckets.size >= maxCallers) buckets.delete(buckets.keys().next().value!);
+        bucket = { tokens: burst, updatedMs: time };
+      } else {
+        buckets.delete(caller);
+        bucket.tokens = Math.min(burst, bucket.tokens + (time - bucket.updatedMs) * perMs);
+        bucket.updatedMs = time;
+      }
+      buckets.set(caller, bucket);
+      if (bucket.tokens >= 1) {
+        bucket.tokens -= 1;
+        return 0;
+      }
+      return Math.ceil((1 - bucket.tokens) / perMs);
+    },
+    get size() {
+      return buckets.size;
+    },
+  };
+}
+
+/**
+ * The per-caller rate limit of a client-facing service, or undefined when it
+ * is off: GATEHOUSE_RATE_LIMIT_PER_SECOND (default 500) and
+ * GATEHOUSE_RATE_LIMIT_BURST (default twice the rate), either 0 to turn it off, and
+ * GATEHOUSE_RATE_LIMIT_MAX_CALLERS (default 50 000). Invalid values stop the
+ * service at start-up.
+ */
+export function callerRateLimiterFromEnv(): CallerRateLimiter | undefined {
+  const perSecond = envInt("GATEHOUSE_RATE_LIMIT_PER_SECOND", 500, { min: 0, max: 1_000_000 });
+  const burst = envInt("GATEHOUSE_RATE_LIMIT_BURST", perSecond * 2, { min: 0, max: 10_000_000 });
+  if (perSecond === 0 || burst === 0) return undefined;
+  return createCallerRateLimiter({
+    perSecond,
+    burst,
+    maxCallers: envInt("GATEHOUSE_RATE_LIMIT_MAX_CALLERS", 50_000, { min: 1, max: 10_000_000 }),
+  });
+}

@@ -1,0 +1,145 @@
+/**
+ * Limits on the client-facing services over real sockets: each caller's
+ * request rate (store and gateway), message and metadata sizes (store), body
+ * and header sizes (gateway), each answered with its own clear code.
+ */
+import { fromBinary } from "@bufbuild/protobuf";
+import { durationMs } from "@bufbuild/protobuf/wkt";
+import { randomUUID } from "node:crypto";
+import { ErrorInfoSchema, RetryInfoSchema, StatusSchema } from "@gatehouse/contracts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectError, expectOk, grpc, storeClient, type StoreClient } from "../support/proto-client.js";
+import { fromRoot, startTestGatehouse, type TestGatehouse } from "../support/test-gatehouse.js";
+
+let gatehouse: TestGatehouse;
+
+// One token a second, three at once; small sizes so the tests stay cheap.
+beforeAll(async () => {
+  gatehouse = await startTestGatehouse(
+    fromRoot("gatehouse.json"),
+    {
+      GATEHOUSE_RATE_LIMIT_PER_SECOND: "1",
+      GATEHOUSE_RATE_LIMIT_BURST: "3",
+      GATEHOUSE_MAX_MESSAGE_BYTES: "4096",
+      GATEHOUSE_MAX_METADATA_BYTES: "4096",
+      GATEWAY_MAX_BODY_BYTES: "2048",
+      GATEWAY_MAX_HEADER_BYTES: "2048",
+    },
+    undefined,
+    { gateway: true },
+  );
+});
+afterAll(async () => gatehouse?.stop());
+
+/** The ErrorInfo reason and RetryInfo delay of a gRPC error, read from grpc-status-details-bin. */
+function detailsOf(error: grpc.ServiceError): { reason?: string; retryDelayMs?: number } {
+  const [bytes] = error.metadata.get("grpc-status-details-bin");
+  if (!Buffer.isBuffer(bytes)) return {};
+  const found: { reason?: string; retryDelayMs?: number } = {};
+  for (const any of fromBinary(StatusSchema, bytes).details) {
+    if (any.typeUrl.endsWith("/google.rpc.ErrorInfo")) found.reason = fromBinary(ErrorInfoSchema, any.value).reason;
+    if (any.typeUrl.endsWith("/google.rpc.RetryInfo")) {
+      const delay = fromBinary(RetryInfoSchema, any.value).retryDelay;
+      if (delay) found.retryDelayMs = durationMs(delay);
+    }
+  }
+  return found;
+}
+
+const getMissingThread = (client: StoreClient) => client.call("ThreadService", "GetThread", { thread_id: randomUUID() });
+
+describe("the store's per-caller rate limit", () => {
+  it("answers a burst over the limit with RESOURCE_EXHAUSTED, RATE_LIMITED and a RetryInfo delay, and lets the caller in again after the refill", async () => {
+    const alice = storeClient(gatehouse.storeAddress, { authorization: "Bearer user1-token" });
+    const burst = await Promise.all(Array.from({ length: 3 }, () => getMissingThread(alice)));
+    expect(burst.map((result) => expectError(result).code)).toEqual([grpc.status.NOT_FOUND, grpc.status.NOT_FOUND, grpc.status.NOT_FOUND]);
+
+    const limited = expectError(await getMissingThread(alice));
+    expect(limited.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(limited.metadata.get("retry-after")).toEqual(["1"]);
+    const { reason, retryDelayMs } = detailsOf(limited);
+    expect(reason).toBe("RATE_LIMITED");
+    expect(retryDelayMs).toBeGreaterThan(0);
+    expect(retryDelayMs).toBeLessThanOrEqual(1_000);
+
+    await new Promise((resolve) => setTimeout(resolve, retryDelayMs! + 50));
+    expect(expectError(await getMissingThread(alice)).code).toBe(grpc.status.NOT_FOUND);
+    alice.close();
+  });
+
+  it("limits each caller on its own: another caller is unaffected by a limited one", async () => {
+    const eve = storeClient(gatehouse.storeAddress, { authorization: "Bearer eve-floods" });
+    const results = await Promise.all(Array.from({ length: 6 }, () => getMissingThread(eve)));
+    expect(results.map((result) => expectError(result).code)).toContain(grpc.status.RESOURCE_EXHAUSTED);
+    eve.close();
+
+    const bob = storeClient(gatehouse.storeAddress, { authorization: "Bearer user2-token" });
+    const { thread } = expectOk(await bob.call("ThreadService", "CreateThread", {}));
+    expect(expectOk(await bob.call("ThreadService", "GetThread", { thread_id: thread.thread_id })).thread.thread_id).toBe(thread.thread_id);
+    bob.close();
+  });
+});
+
+describe("the gateway's per-caller rate limit", () => {
+  it("answers a caller over its rate 429 with Retry-After and the usual JSON body", async () => {
+    const headers = { authorization: "Bearer gateway-flood" };
+    const statuses: number[] = [];
+    for (let n = 0; n < 3; n++) statuses.push((await fetch(`${gatehouse.gatewayUrl}/threads/${randomUUID()}`, { headers })).status);
+    expect(statuses.every((status) => status === 401)).toBe(true);
+
+    const limited = await fetch(`${gatehouse.gatewayUrl}/threads/${randomUUID()}`, { headers });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("retry-after")).toBe("1");
+    expect(await limited.json()).toEqual({ detail: "too many requests; retry later" });
+  });
+
+  it("passes the store's RESOURCE_EXHAUSTED on as 429 with the store's Retry-After", async () => {
+    // Spend the caller's store tokens directly over gRPC; its gateway bucket stays full.
+    const direct = storeClient(gatehouse.storeAddress, { authorization: "Bearer through-the-gateway" });
+    for (let n = 0; n < 3; n++) await getMissingThread(direct);
+    direct.close();
+
+    const limited = await fetch(`${gatehouse.gatewayUrl}/threads/${randomUUID()}`, { headers: { authorization: "Bearer through-the-gateway" } });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("retry-after")).toBe("1");
+    expect(await limited.json()).toEqual({ detail: "too many requests; retry later" });
+  });
+});
+
+describe("message and metadata sizes on the store", () => {
+  it("answers a request message over GATEHOUSE_MAX_MESSAGE_BYTES with RESOURCE_EXHAUSTED", async () => {
+    const client = storeClient(gatehouse.storeAddress, { authorization: "Bearer sizes-message" });
+    const metadata = { fields: { note: { stringValue: "x".repeat(8_000) } } };
+    const error = expectError(await client.call("ThreadService", "CreateThread", { metadata }));
+    expect(error.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(error.details).toMatch(/larger than max/);
+    client.close();
+  });
+
+  it("answers request metadata over GATEHOUSE_MAX_METADATA_BYTES with RESOURCE_EXHAUSTED", async () => {
+    const client = storeClient(gatehouse.storeAddress, { authorization: "Bearer sizes-metadata", "x-padding": "p".repeat(6_000) });
+    const error = expectError(await getMissingThread(client));
+    expect(error.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(error.details).toMatch(/request metadata is \d+ bytes; the limit is 4096/);
+    client.close();
+  });
+});
+
+describe("body and header sizes on the gateway", () => {
+  it("answers a body over GATEWAY_MAX_BODY_BYTES with 413", async () => {
+    const response = await fetch(`${gatehouse.gatewayUrl}/threads`, {
+      method: "POST",
+      headers: { authorization: "Bearer user2-token", "content-type": "application/json" },
+      body: JSON.stringify({ metadata: { note: "x".repeat(4_000) } }),
+    });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toEqual({ detail: "body: larger than 2048 bytes" });
+  });
+
+  it("answers headers over GATEWAY_MAX_HEADER_BYTES with 431", async () => {
+    const response = await fetch(`${gatehouse.gatewayUrl}/threads/${randomUUID()}`, {
+      headers: { authorization: "Bearer user2-token", "x-padding": "p".repeat(4_000) },
+    });
+    expect(response.status).toBe(431);
+  });
+});
