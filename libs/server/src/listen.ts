@@ -2,11 +2,16 @@ import * as grpc from "@grpc/grpc-js";
 
 /**
  * Binds a grpc-js server to host:port (port 0 picks a free one) and resolves
- * with the bound port.
+ * with the bound port. Plaintext unless `credentials` say otherwise.
  */
-export function listen(server: grpc.Server, host: string, port: number): Promise<number> {
+export function listen(
+  server: grpc.Server,
+  host: string,
+  port: number,
+  credentials: grpc.ServerCredentials = grpc.ServerCredentials.createInsecure(),
+): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, boundPort) =>
+    server.bindAsync(`${host}:${port}`, credentials, (error, boundPort) =>
       error ? reject(error) : resolve(boundPort),
     );
   });
