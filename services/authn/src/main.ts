@@ -2,16 +2,18 @@
  * The authn process: loads the auth module named by gatehouse.json
  * (GATEHOUSE_CONFIG), then serves AuthnService on AUTHN_HOST:AUTHN_PORT.
  * GATEHOUSE_AUTHENTICATE_TIMEOUT_MS (default 2000) bounds the authenticate
- * callback.
+ * callback. GATEHOUSE_TLS_CA/CERT/KEY turn on mutual TLS, answering only the
+ * callers named by GATEHOUSE_TLS_ALLOWED_CALLERS (default store).
  */
 import { loadAuthModule, loadConfig } from "@gatehouse/auth";
 import { createIdentityCache, identityConfigFromEnv, sharedIdentityStoreFromEnv } from "@gatehouse/identity";
-import { createLogger, envInt, envString, runService } from "@gatehouse/server";
+import { createLogger, envInt, envString, internalServerSecurityFromEnv, runService } from "@gatehouse/server";
 import { startAuthnServer } from "./server.js";
 
 const logger = createLogger("authn");
 
 await runService("authn", logger, async () => {
+  const security = internalServerSecurityFromEnv(logger);
   const config = await loadConfig(envString("GATEHOUSE_CONFIG", "gatehouse.json"));
   const { authenticate } = await loadAuthModule(config);
   const identity = identityConfigFromEnv(logger);
@@ -27,6 +29,8 @@ await runService("authn", logger, async () => {
     { authenticate, cache, identity, logger, authenticateTimeoutMs: envInt("GATEHOUSE_AUTHENTICATE_TIMEOUT_MS", 2_000, { min: 1 }) },
     host,
     envInt("AUTHN_PORT", 50052, { max: 65535 }),
+    security,
   );
+  logger.info({ mutualTls: security.mutualTls }, "internal transport");
   return { address: `${host}:${server.port}`, stop: server.stop };
 });

@@ -1,13 +1,15 @@
 /**
  * The store process: migrates Postgres (DATABASE_URL), connects to authn
  * (AUTHN_TARGET) and authz (AUTHZ_TARGET), then serves the resource API on
- * STORE_HOST:STORE_PORT.
+ * STORE_HOST:STORE_PORT. With GATEHOUSE_TLS_CA/CERT/KEY it calls authn and
+ * authz over mutual TLS with its own certificate; its own port stays
+ * plaintext for clients.
  */
 import { createClient } from "@connectrpc/connect";
 import { loadConfig } from "@gatehouse/auth";
 import { AuthnService, AuthzService } from "@gatehouse/contracts";
 import { createIdentityCache, identityConfigFromEnv, sharedIdentityStoreFromEnv } from "@gatehouse/identity";
-import { createGrpcTransport, createLogger, envInt, envString, metricsFromEnv, runService, watchDependency } from "@gatehouse/server";
+import { createGrpcTransport, createLogger, envInt, envString, internalChannelCredentialsFromEnv, metricsFromEnv, runService, watchDependency } from "@gatehouse/server";
 import { createAccessGuard } from "./access-guard.js";
 import { createBatchingAuthorizer } from "./authz-batcher.js";
 import { createAssistantRepo } from "./repo/assistant-repo.js";
@@ -23,6 +25,7 @@ import { migrate } from "./sql/migrate.js";
 const logger = createLogger("store");
 
 await runService("store", logger, async () => {
+  const internalCredentials = internalChannelCredentialsFromEnv();
   const config = await loadConfig(envString("GATEHOUSE_CONFIG", "gatehouse.json"));
   const db = openDatabase(envString("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"), envInt("DATABASE_POOL_MAX", 10, { min: 1 }));
   const observed = await metricsFromEnv("store");
@@ -35,11 +38,13 @@ await runService("store", logger, async () => {
     target: envString("AUTHN_TARGET", "127.0.0.1:50052"),
     defaultTimeoutMs: callTimeoutMs,
     retryableServices: [AuthnService.typeName],
+    credentials: internalCredentials,
   });
   const authzTransport = createGrpcTransport({
     target: envString("AUTHZ_TARGET", "127.0.0.1:50053"),
     defaultTimeoutMs: callTimeoutMs,
     retryableServices: [AuthzService.typeName],
+    credentials: internalCredentials,
   });
   const identity = identityConfigFromEnv(logger);
   const cache = createIdentityCache({
