@@ -1,6 +1,6 @@
 import { createClient, type Client } from "@connectrpc/connect";
 import { AuthnService } from "@gatehouse/contracts";
-import { createGrpcTransport, type ClosableTransport } from "@gatehouse/server";
+import { createGrpcTransport, type ClosableTransport, type GrpcTransportOptions } from "@gatehouse/server";
 
 /** A client of one authn process, as the store has, for calling Authenticate and RevokeCredential directly. */
 export interface AuthnClient {
@@ -8,7 +8,8 @@ export interface AuthnClient {
   close(): void;
 }
 
-export function authnClient(address: string): AuthnClient {
-  const transport: ClosableTransport = createGrpcTransport({ target: address, defaultTimeoutMs: 10_000 });
+/** Connects to authn at `address`; pass `credentials` (e.g. internalChannelCredentials) when it serves mutual TLS. */
+export function authnClient(address: string, credentials?: GrpcTransportOptions["credentials"]): AuthnClient {
+  const transport: ClosableTransport = createGrpcTransport({ target: address, defaultTimeoutMs: 10_000, credentials });
   return { client: createClient(AuthnService, transport), close: () => transport.close() };
 }

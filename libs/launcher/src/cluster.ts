@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { startServiceProcess, type ServiceProcess } from "./service-process.js";
+import { serviceTlsEnv } from "./tls-env.js";
 
 /** How to start a whole Gatehouse. */
 export interface ClusterOptions {
@@ -18,6 +19,11 @@ export interface ClusterOptions {
    */
   gatewayPort?: number;
   host?: string;
+  /**
+   * A directory written by `npm run certs`: authn and authz then serve mutual
+   * TLS, and every service presents its own `<name>.pem`. Unset: plaintext.
+   */
+  certsDir?: string;
   /** Extra environment for every service. */
   env?: Record<string, string | undefined>;
   onLog?: (service: string, line: string) => void;
@@ -46,18 +52,20 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     REDIS_URL: options.redisUrl ?? "",
     ...options.env,
   };
+  const tls = (service: string) => (options.certsDir === undefined ? {} : serviceTlsEnv(options.certsDir, service));
   const log = (service: string) => (options.onLog ? (line: string) => options.onLog!(service, line) : undefined);
   const started: ServiceProcess[] = [];
   try {
     const [authn, authz] = await Promise.all([
-      startServiceProcess({ name: "authn", env: { ...env, AUTHN_HOST: host, AUTHN_PORT: "0" }, onLog: log("authn") }).then(track),
-      startServiceProcess({ name: "authz", env: { ...env, AUTHZ_HOST: host, AUTHZ_PORT: "0" }, onLog: log("authz") }).then(track),
+      startServiceProcess({ name: "authn", env: { ...env, ...tls("authn"), AUTHN_HOST: host, AUTHN_PORT: "0" }, onLog: log("authn") }).then(track),
+      startServiceProcess({ name: "authz", env: { ...env, ...tls("authz"), AUTHZ_HOST: host, AUTHZ_PORT: "0" }, onLog: log("authz") }).then(track),
     ]);
     const store = track(
       await startServiceProcess({
         name: "store",
         env: {
           ...env,
+          ...tls("store"),
           STORE_HOST: host,
           STORE_PORT: String(options.storePort ?? 0),
           DATABASE_URL: options.databaseUrl,
@@ -74,7 +82,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         : track(
             await startServiceProcess({
               name: "gateway",
-              env: { ...env, GATEWAY_HOST: host, GATEWAY_PORT: String(options.gatewayPort), STORE_TARGET: store.address },
+              env: { ...env, ...tls("gateway"), GATEWAY_HOST: host, GATEWAY_PORT: String(options.gatewayPort), STORE_TARGET: store.address },
               onLog: log("gateway"),
             }),
           );

@@ -25,4 +25,8 @@ export { runService, type RunningService } from "./process.js";
 export { rateLimited } from "./rate-limited.js";
 export { addOperations, type HealthReporter } from "./operations.js";
 export { watchDependency, type DependencyWatch } from "./dependency-watch.js";
+export { internalTlsFromEnv, allowedCallersFromEnv, internalTlsVariables, type InternalTls } from "./internal-tls-config.js";
+export { internalServerCredentials, internalChannelCredentials, internalServerSecurityFromEnv, internalChannelCredentialsFromEnv, type InternalServerSecurity } from "./internal-tls.js";
+export { requireAllowedCaller, certificateNames } from "./caller-check.js";
+export { generateCertificates, writeCertificates, defaultCertificateServices, type GeneratedCertificates, type CertificateOptions, type PemPair } from "./certificates.js";
 export { createMetrics, serveMetrics, metricsFromEnv, type Metrics } from "./metrics.js";

@@ -4,11 +4,16 @@ import { metadataLimit } from "./metadata-limit.js";
 
 /**
  * Binds a grpc-js server to host:port (port 0 picks a free one) and resolves
- * with the bound port.
+ * with the bound port. Plaintext unless `credentials` say otherwise.
  */
-export function listen(server: grpc.Server, host: string, port: number): Promise<number> {
+export function listen(
+  server: grpc.Server,
+  host: string,
+  port: number,
+  credentials: grpc.ServerCredentials = grpc.ServerCredentials.createInsecure(),
+): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, boundPort) =>
+    server.bindAsync(`${host}:${port}`, credentials, (error, boundPort) =>
       error ? reject(error) : resolve(boundPort),
     );
   });
@@ -49,12 +54,13 @@ export const defaultServerLimits: ServerLimits = {
  * The grpc-js server options that enforce these limits. Responses may be
  * larger than requests (a search page), up to 16 MiB.
  */
-export function serverOptionsFor(limits: ServerLimits): grpc.ServerOptions {
+export function serverOptionsFor(limits: ServerLimits, interceptors: readonly grpc.ServerInterceptor[] = []): grpc.ServerOptions {
   return {
     "grpc.max_receive_message_length": limits.maxMessageBytes,
     "grpc.max_send_message_length": 16 * 1024 * 1024,
     "grpc.max_concurrent_streams": limits.maxConcurrentStreams,
-    interceptors: [metadataLimit(limits.maxMetadataBytes)],
+    // The given ones (such as the internal caller check) first: an untrusted caller is refused before anything else.
+    interceptors: [...interceptors, metadataLimit(limits.maxMetadataBytes)],
   };
 }
 

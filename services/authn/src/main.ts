@@ -3,17 +3,20 @@
  * (GATEHOUSE_CONFIG), then serves AuthnService on AUTHN_HOST:AUTHN_PORT.
  * GATEHOUSE_AUTHENTICATE_TIMEOUT_MS (default 2000) bounds the authenticate
  * callback. With METRICS_PORT set it serves /metrics: RPCs, and identity
- * lookups by the tier that answered.
+ * lookups by the tier that answered. GATEHOUSE_TLS_CA/CERT/KEY turn on mutual
+ * TLS, answering only the callers named by GATEHOUSE_TLS_ALLOWED_CALLERS
+ * (default store).
  */
 import { loadAuthModule, loadConfig } from "@gatehouse/auth";
 import { createIdentityCache, identityConfigFromEnv, sharedIdentityStoreFromEnv } from "@gatehouse/identity";
 import { Counter } from "prom-client";
-import { createLogger, envInt, envString, metricsFromEnv, runService, serverLimitsFromEnv } from "@gatehouse/server";
+import { createLogger, envInt, envString, internalServerSecurityFromEnv, metricsFromEnv, runService, serverLimitsFromEnv } from "@gatehouse/server";
 import { startAuthnServer } from "./server.js";
 
 const logger = createLogger("authn");
 
 await runService("authn", logger, async () => {
+  const security = internalServerSecurityFromEnv(logger);
   const config = await loadConfig(envString("GATEHOUSE_CONFIG", "gatehouse.json"));
   const { authenticate } = await loadAuthModule(config);
   const limits = serverLimitsFromEnv();
@@ -46,8 +49,9 @@ await runService("authn", logger, async () => {
     },
     host,
     envInt("AUTHN_PORT", 50052, { max: 65535 }),
-    { metrics: observed?.metrics, limits },
+    { metrics: observed?.metrics, limits, security },
   );
+  logger.info({ mutualTls: security.mutualTls }, "internal transport");
   return {
     address: `${host}:${server.port}`,
     metricsAddress: observed?.address,

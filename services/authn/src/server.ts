@@ -1,6 +1,15 @@
 import * as grpc from "@grpc/grpc-js";
 import { AuthnService } from "@gatehouse/contracts";
-import { defaultServerLimits, listen, registerService, serverOptionsFor, shutdown, type Metrics, type ServerLimits } from "@gatehouse/server";
+import {
+  defaultServerLimits,
+  listen,
+  registerService,
+  serverOptionsFor,
+  shutdown,
+  type InternalServerSecurity,
+  type Metrics,
+  type ServerLimits,
+} from "@gatehouse/server";
 import { createAuthnService, type AuthnServiceDeps } from "./authn-service.js";
 
 /** A running authn server. */
@@ -14,6 +23,8 @@ export interface AuthnServerOptions {
   /** Where every call's method, code and latency are counted, when given. */
   metrics?: Metrics;
   limits?: ServerLimits;
+  /** Mutual TLS answering allowed callers only; plaintext when unset. */
+  security?: InternalServerSecurity;
 }
 
 /** Starts the authn gRPC server on host:port (0 for a free port). */
@@ -21,12 +32,12 @@ export async function startAuthnServer(
   deps: AuthnServiceDeps,
   host: string,
   port: number,
-  { metrics, limits = defaultServerLimits }: AuthnServerOptions = {},
+  { metrics, limits = defaultServerLimits, security }: AuthnServerOptions = {},
 ): Promise<RunningServer> {
-  const server = new grpc.Server(serverOptionsFor(limits));
+  const server = new grpc.Server(serverOptionsFor(limits, security?.interceptors));
   registerService(server, AuthnService, createAuthnService(deps), { logger: deps.logger, metrics });
   await deps.cache.start();
-  const boundPort = await listen(server, host, port);
+  const boundPort = await listen(server, host, port, security?.credentials);
   return {
     port: boundPort,
     async stop() {

@@ -1,16 +1,19 @@
 /**
  * The authz process: loads the auth module named by gatehouse.json
  * (GATEHOUSE_CONFIG), precomputes its handler table, then serves
- * AuthzService on AUTHZ_HOST:AUTHZ_PORT.
+ * AuthzService on AUTHZ_HOST:AUTHZ_PORT. GATEHOUSE_TLS_CA/CERT/KEY turn on
+ * mutual TLS, answering only the callers named by
+ * GATEHOUSE_TLS_ALLOWED_CALLERS (default store).
  */
 import { buildHandlerTable, loadAuthModule, loadConfig } from "@gatehouse/auth";
 import { Counter } from "prom-client";
-import { createLogger, envInt, envString, metricsFromEnv, runService, serverLimitsFromEnv } from "@gatehouse/server";
+import { createLogger, envInt, envString, internalServerSecurityFromEnv, metricsFromEnv, runService, serverLimitsFromEnv } from "@gatehouse/server";
 import { startAuthzServer } from "./server.js";
 
 const logger = createLogger("authz");
 
 await runService("authz", logger, async () => {
+  const security = internalServerSecurityFromEnv(logger);
   const config = await loadConfig(envString("GATEHOUSE_CONFIG", "gatehouse.json"));
   const { handlers } = await loadAuthModule(config);
   const table = buildHandlerTable(handlers);
@@ -30,10 +33,9 @@ await runService("authz", logger, async () => {
     { table, handlerTimeoutMs, logger, onDecision: decisions && ((event, outcome) => decisions.inc({ event, outcome })) },
     host,
     envInt("AUTHZ_PORT", 50053, { max: 65535 }),
-    observed?.metrics,
-    limits,
+    { metrics: observed?.metrics, limits, security },
   );
-  logger.info({ handlers: [...handlers.keys()] }, "handlers loaded");
+  logger.info({ handlers: [...handlers.keys()], mutualTls: security.mutualTls }, "handlers loaded");
   const graceMs = envInt("GATEHOUSE_SHUTDOWN_GRACE_MS", 10_000, { min: 0 });
   return {
     address: `${host}:${server.port}`,

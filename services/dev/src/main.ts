@@ -4,7 +4,8 @@
  * GATEHOUSE_DATA_DIR, default .gatehouse/pglite); without REDIS_URL each
  * process caches identities in memory. STORE_PORT (default 50051) is the
  * client-facing gRPC port, GATEWAY_PORT (default 8123, the LangGraph SDK's
- * default URL) the LangGraph HTTP API's.
+ * default URL) the LangGraph HTTP API's. GATEHOUSE_TLS_DIR, a directory
+ * written by `npm run certs`, turns on mutual TLS between the services.
  */
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
@@ -12,6 +13,7 @@ import { repoRoot, startCluster, startEmbeddedPostgres, type EmbeddedPostgres } 
 import { envInt, envOptional, envString } from "@gatehouse/server";
 
 const configPath = resolve(envString("GATEHOUSE_CONFIG", resolve(repoRoot, "gatehouse.json")));
+const certsDir = envOptional("GATEHOUSE_TLS_DIR");
 let embedded: EmbeddedPostgres | undefined;
 let databaseUrl = envOptional("DATABASE_URL");
 if (databaseUrl === undefined) {
@@ -29,6 +31,7 @@ try {
     databasePoolMax: embedded === undefined ? undefined : 1,
     storePort: envInt("STORE_PORT", 50051, { max: 65535 }),
     gatewayPort: envInt("GATEWAY_PORT", 8123, { max: 65535 }),
+    certsDir,
     onLog: (_service, line) => process.stdout.write(`${line}\n`),
   });
   process.stdout.write(
@@ -37,8 +40,8 @@ try {
       "Gatehouse is running:",
       `  store  ${cluster.store.address}   (client-facing gRPC: ThreadService, AssistantService, RunService, CronService, ItemService)`,
       `  gateway  http://${cluster.gateway!.address}   (client-facing LangGraph HTTP API for @langchain/langgraph-sdk's Client)`,
-      `  authn  ${cluster.authn.address}   (internal)`,
-      `  authz  ${cluster.authz.address}   (internal)`,
+      `  authn  ${cluster.authn.address}   (${certsDir === undefined ? "internal" : "internal, mutual TLS"})`,
+      `  authz  ${cluster.authz.address}   (${certsDir === undefined ? "internal" : "internal, mutual TLS"})`,
       `  auth module from ${configPath}`,
       `  Postgres: ${embedded === undefined ? "DATABASE_URL" : "embedded PGlite"}; identity cache: ${envOptional("REDIS_URL") === undefined ? "in-process" : "Redis (REDIS_URL)"}`,
       "Press Ctrl+C to stop.",

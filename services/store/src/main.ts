@@ -3,6 +3,8 @@
  * (AUTHN_TARGET) and authz (AUTHZ_TARGET), then serves the resource API on
  * STORE_HOST:STORE_PORT, with the request limits of GATEHOUSE_MAX_* and the
  * per-caller rate limit of GATEHOUSE_RATE_LIMIT_*.
+ * With GATEHOUSE_TLS_CA/CERT/KEY it calls authn and authz over mutual TLS
+ * with its own certificate; its own port stays plaintext for clients.
  */
 import { createClient } from "@connectrpc/connect";
 import { loadConfig } from "@gatehouse/auth";
@@ -14,6 +16,7 @@ import {
   createLogger,
   envInt,
   envString,
+  internalChannelCredentialsFromEnv,
   metricsFromEnv,
   runService,
   serverLimitsFromEnv,
@@ -35,6 +38,7 @@ import { migrate } from "./sql/migrate.js";
 const logger = createLogger("store");
 
 await runService("store", logger, async () => {
+  const internalCredentials = internalChannelCredentialsFromEnv();
   const config = await loadConfig(envString("GATEHOUSE_CONFIG", "gatehouse.json"));
   const limits = serverLimitsFromEnv();
   const rateLimiter = callerRateLimiterFromEnv();
@@ -49,11 +53,13 @@ await runService("store", logger, async () => {
     target: envString("AUTHN_TARGET", "127.0.0.1:50052"),
     defaultTimeoutMs: callTimeoutMs,
     retryableServices: [AuthnService.typeName],
+    credentials: internalCredentials,
   });
   const authzTransport = createGrpcTransport({
     target: envString("AUTHZ_TARGET", "127.0.0.1:50053"),
     defaultTimeoutMs: callTimeoutMs,
     retryableServices: [AuthzService.typeName],
+    credentials: internalCredentials,
   });
   const identity = identityConfigFromEnv(logger);
   const cache = createIdentityCache({
