@@ -11,10 +11,10 @@
  * gRPC probes dial with mutual TLS, as the service's own clients do. Exit
  * code 1 for every failure, because orchestrators reserve 2.
  */
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import * as grpc from "@grpc/grpc-js";
 import { service as healthService } from "grpc-health-check";
+import { internalChannelCredentialsFromEnv } from "../src/index.js";
 
 const usage = "usage: health-probe [--deadline-ms=N] [--connect] <host:port | http://host:port/path> [service]";
 
@@ -27,20 +27,13 @@ interface HealthCheckClient extends grpc.Client {
   check(request: { service: string }, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, response?: { status: string }) => void): void;
 }
 
+/** The services' own internal TLS settings, so a probe dials exactly as their clients do; plaintext without them. */
 function credentialsFromEnv(): grpc.ChannelCredentials {
-  const names = ["GATEHOUSE_TLS_CA", "GATEHOUSE_TLS_CERT", "GATEHOUSE_TLS_KEY"] as const;
-  const paths = names.map((name) => process.env[name] || undefined);
-  if (paths.every((path) => path === undefined)) return grpc.credentials.createInsecure();
-  const missing = names.filter((_, index) => paths[index] === undefined);
-  if (missing.length > 0) throw new ProbeFailure(`${missing.join(", ")} unset: set all of ${names.join(", ")} or none`);
-  const [ca, cert, key] = names.map((name, index) => {
-    try {
-      return readFileSync(paths[index]!);
-    } catch (error) {
-      throw new ProbeFailure(`cannot read ${name} (${paths[index]}): ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-    }
-  });
-  return grpc.credentials.createSsl(ca, key, cert);
+  try {
+    return internalChannelCredentialsFromEnv() ?? grpc.credentials.createInsecure();
+  } catch (error) {
+    throw new ProbeFailure(error instanceof Error ? error.message : String(error));
+  }
 }
 
 function checkServing(target: string, service: string, deadline: number): Promise<string> {

@@ -1,6 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { AuthnService } from "@gatehouse/contracts";
 import {
+  addOperations,
   defaultServerLimits,
   listen,
   registerService,
@@ -27,7 +28,7 @@ export interface AuthnServerOptions {
   security?: InternalServerSecurity;
 }
 
-/** Starts the authn gRPC server on host:port (0 for a free port). */
+/** Starts the authn gRPC server on host:port (0 for a free port), with health and reflection. */
 export async function startAuthnServer(
   deps: AuthnServiceDeps,
   host: string,
@@ -36,11 +37,15 @@ export async function startAuthnServer(
 ): Promise<RunningServer> {
   const server = new grpc.Server(serverOptionsFor(limits, security?.interceptors));
   registerService(server, AuthnService, createAuthnService(deps), { logger: deps.logger, metrics });
+  const health = addOperations(server, [AuthnService]);
   await deps.cache.start();
   const boundPort = await listen(server, host, port, security?.credentials);
+  // Serving whether or not Redis answers: it only caches, and authn verifies directly without it.
+  health.setServing(true);
   return {
     port: boundPort,
     async stop() {
+      health.setServing(false);
       await shutdown(server, 10_000);
       await deps.cache.close();
     },
