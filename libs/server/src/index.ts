@@ -6,6 +6,7 @@
 export { registerService, type RegisterServiceOptions } from "./grpc-server.js";
 export { GrpcHandlerContext, headersFromMetadata } from "./grpc-handler-context.js";
 export { createGrpcTransport, type GrpcTransportOptions, type ClosableTransport } from "./grpc-transport.js";
+export { methodsWithoutSideEffects, grpcServiceConfig, retryPolicy, type MethodName, type RetryScope } from "./retry-policy.js";
 export { statusFromConnectError, connectErrorFromStatus } from "./status-details.js";
 export { createLogger, type Logger } from "./logger.js";
 export { listen, shutdown, serverOptions } from "./listen.js";
