@@ -4,11 +4,15 @@
  * GATEHOUSE_DATA_DIR, default .gatehouse/pglite); without REDIS_URL each
  * process caches identities in memory. STORE_PORT (default 50051) is the
  * client-facing gRPC port, GATEWAY_PORT (default 8123, the LangGraph SDK's
- * default URL) the LangGraph HTTP API's.
+ * default URL) the LangGraph HTTP API's. GATEHOUSE_REPLICAS (default 1)
+ * runs that many processes of every service (one store on the embedded
+ * database, which serves a single connection), the first of the store and
+ * the gateway on those ports and the rest on free ones, each client
+ * balancing over all replicas of what it calls.
  */
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
-import { repoRoot, startCluster, startEmbeddedPostgres, type EmbeddedPostgres } from "@gatehouse/launcher";
+import { repoRoot, startCluster, startEmbeddedPostgres, type EmbeddedPostgres, type ServiceProcess } from "@gatehouse/launcher";
 import { envInt, envOptional, envString } from "@gatehouse/server";
 
 const configPath = resolve(envString("GATEHOUSE_CONFIG", resolve(repoRoot, "gatehouse.json")));
@@ -21,6 +25,8 @@ if (databaseUrl === undefined) {
   databaseUrl = embedded.url;
 }
 
+const replicas = envInt("GATEHOUSE_REPLICAS", 1, { min: 1, max: 16 });
+
 try {
   const cluster = await startCluster({
     configPath,
@@ -29,16 +35,17 @@ try {
     databasePoolMax: embedded === undefined ? undefined : 1,
     storePort: envInt("STORE_PORT", 50051, { max: 65535 }),
     gatewayPort: envInt("GATEWAY_PORT", 8123, { max: 65535 }),
+    replicas: { authn: replicas, authz: replicas, store: embedded === undefined ? replicas : 1, gateway: replicas },
     onLog: (_service, line) => process.stdout.write(`${line}\n`),
   });
   process.stdout.write(
     [
       "",
       "Gatehouse is running:",
-      `  store  ${cluster.store.address}   (client-facing gRPC: ThreadService, AssistantService, RunService, CronService, ItemService)`,
-      `  gateway  http://${cluster.gateway!.address}   (client-facing LangGraph HTTP API for @langchain/langgraph-sdk's Client)`,
-      `  authn  ${cluster.authn.address}   (internal)`,
-      `  authz  ${cluster.authz.address}   (internal)`,
+      `  store  ${addresses(cluster.replicas.store)}   (client-facing gRPC: ThreadService, AssistantService, RunService, CronService, ItemService)`,
+      `  gateway  ${addresses(cluster.replicas.gateway, "http://")}   (client-facing LangGraph HTTP API for @langchain/langgraph-sdk's Client)`,
+      `  authn  ${addresses(cluster.replicas.authn)}   (internal)`,
+      `  authz  ${addresses(cluster.replicas.authz)}   (internal)`,
       `  auth module from ${configPath}`,
       `  Postgres: ${embedded === undefined ? "DATABASE_URL" : "embedded PGlite"}; identity cache: ${envOptional("REDIS_URL") === undefined ? "in-process" : "Redis (REDIS_URL)"}`,
       "Press Ctrl+C to stop.",
@@ -56,4 +63,8 @@ try {
   process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
   await embedded?.stop();
   process.exit(1);
+}
+
+function addresses(replicas: readonly ServiceProcess[], scheme = ""): string {
+  return replicas.map(({ address }) => `${scheme}${address}`).join(", ");
 }
