@@ -1,6 +1,10 @@
 import { randomBytes } from "node:crypto";
+import { balancedTarget } from "./balanced-target.js";
 import { startServiceProcess, type ServiceProcess } from "./service-process.js";
 import { serviceTlsEnv } from "./tls-env.js";
+
+/** A Gatehouse service the launcher can run several processes of. */
+export type ClusterService = "authn" | "authz" | "store" | "gateway";
 
 /** How to start a whole Gatehouse. */
 export interface ClusterOptions {
@@ -11,13 +15,25 @@ export interface ClusterOptions {
   redisUrl?: string;
   /** 1 for the embedded database. */
   databasePoolMax?: number;
-  /** The store's port; 0 picks a free one. authn and authz always take free ports. */
+  /**
+   * The store's port; 0 picks a free one. With several store replicas only
+   * the first takes it, the others free ports. authn and authz always take
+   * free ports.
+   */
   storePort?: number;
   /**
    * Also start the LangGraph HTTP gateway in front of the store, on this port
-   * (0 picks a free one). Unset: no gateway.
+   * (0 picks a free one; with several replicas only the first takes it).
+   * Unset: no gateway.
    */
   gatewayPort?: number;
+  /**
+   * How many processes of each service to run: one number for every service,
+   * or a count per service (1 for those left out). Every client of a service
+   * gets a target that balances over all of its replicas, so any one of them
+   * can die without taking requests down with it. Default 1.
+   */
+  replicas?: number | Partial<Record<ClusterService, number>>;
   host?: string;
   /**
    * A directory written by `npm run certs`: authn and authz then serve mutual
@@ -29,20 +45,29 @@ export interface ClusterOptions {
   onLog?: (service: string, line: string) => void;
 }
 
-/** A running Gatehouse: one process per service. */
+/** A running Gatehouse: one process per replica of each service. */
 export interface Cluster {
+  /** The first authn replica. */
   authn: ServiceProcess;
+  /** The first authz replica. */
   authz: ServiceProcess;
+  /** The first store replica. */
   store: ServiceProcess;
-  /** The LangGraph HTTP gateway, when `gatewayPort` was given. */
+  /** The first LangGraph HTTP gateway, when `gatewayPort` was given. */
   gateway?: ServiceProcess;
+  /** Every process of each service, the first replica first; `gateway` is empty without one. */
+  replicas: Record<ClusterService, ServiceProcess[]>;
+  /** A grpc-js target that balances over every store replica, as the gateway dials it. */
+  storeTarget: string;
   stop(): Promise<void>;
 }
 
 /**
- * Starts authn and authz, then the store pointed at them, then (when asked)
- * the gateway pointed at the store, each in its own process on loopback,
- * sharing one identity-cache secret.
+ * Starts the replicas of authn and authz, then the store's pointed at them,
+ * then (when asked) the gateway's pointed at the store, each in its own
+ * process on loopback, sharing one identity-cache secret. Several replicas
+ * need `host` to be an IP address: they share a target of the form
+ * `ipv4:127.0.0.1:p1,127.0.0.1:p2`.
  */
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const host = options.host ?? "127.0.0.1";
@@ -52,50 +77,63 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     REDIS_URL: options.redisUrl ?? "",
     ...options.env,
   };
-  const tls = (service: string) => (options.certsDir === undefined ? {} : serviceTlsEnv(options.certsDir, service));
-  const log = (service: string) => (options.onLog ? (line: string) => options.onLog!(service, line) : undefined);
+  // Only the internal calls (store → authn, store → authz) run over mutual TLS; the gateway makes none.
+  const tls = (service: ClusterService) => (options.certsDir === undefined || service === "gateway" ? {} : serviceTlsEnv(options.certsDir, service));
+  const count = (service: ClusterService) => replicaCount(options.replicas, service);
   const started: ServiceProcess[] = [];
-  try {
-    const [authn, authz] = await Promise.all([
-      startServiceProcess({ name: "authn", env: { ...env, ...tls("authn"), AUTHN_HOST: host, AUTHN_PORT: "0" }, onLog: log("authn") }).then(track),
-      startServiceProcess({ name: "authz", env: { ...env, ...tls("authz"), AUTHZ_HOST: host, AUTHZ_PORT: "0" }, onLog: log("authz") }).then(track),
-    ]);
-    const store = track(
-      await startServiceProcess({
-        name: "store",
-        env: {
-          ...env,
-          ...tls("store"),
-          STORE_HOST: host,
-          STORE_PORT: String(options.storePort ?? 0),
-          DATABASE_URL: options.databaseUrl,
-          DATABASE_POOL_MAX: options.databasePoolMax === undefined ? undefined : String(options.databasePoolMax),
-          AUTHN_TARGET: authn.address,
-          AUTHZ_TARGET: authz.address,
-        },
-        onLog: log("store"),
+  // Replica n of a service logs as "store" for the first and "store-2", "store-3", … for the rest.
+  const start = (service: ClusterService, serviceEnv: (replica: number) => Record<string, string | undefined>) =>
+    Promise.all(
+      Array.from({ length: count(service) }, (_, replica) => {
+        const label = replica === 0 ? service : `${service}-${replica + 1}`;
+        return startServiceProcess({
+          name: service,
+          env: { ...env, ...tls(service), ...serviceEnv(replica) },
+          onLog: options.onLog ? (line) => options.onLog!(label, line) : undefined,
+        }).then((running) => (started.push(running), running));
       }),
     );
+  try {
+    const [authn, authz] = await Promise.all([
+      start("authn", () => ({ AUTHN_HOST: host, AUTHN_PORT: "0" })),
+      start("authz", () => ({ AUTHZ_HOST: host, AUTHZ_PORT: "0" })),
+    ]);
+    const store = await start("store", (replica) => ({
+      STORE_HOST: host,
+      STORE_PORT: String(replica === 0 ? (options.storePort ?? 0) : 0),
+      DATABASE_URL: options.databaseUrl,
+      DATABASE_POOL_MAX: options.databasePoolMax === undefined ? undefined : String(options.databasePoolMax),
+      AUTHN_TARGET: balancedTarget(authn.map(({ address }) => address)),
+      AUTHZ_TARGET: balancedTarget(authz.map(({ address }) => address)),
+    }));
+    const storeTarget = balancedTarget(store.map(({ address }) => address));
     const gateway =
       options.gatewayPort === undefined
-        ? undefined
-        : track(
-            await startServiceProcess({
-              name: "gateway",
-              env: { ...env, ...tls("gateway"), GATEWAY_HOST: host, GATEWAY_PORT: String(options.gatewayPort), STORE_TARGET: store.address },
-              onLog: log("gateway"),
-            }),
-          );
-    return { authn, authz, store, ...(gateway && { gateway }), stop: () => stopAll(started) };
+        ? []
+        : await start("gateway", (replica) => ({
+            GATEWAY_HOST: host,
+            GATEWAY_PORT: String(replica === 0 ? options.gatewayPort : 0),
+            STORE_TARGET: storeTarget,
+          }));
+    return {
+      authn: authn[0]!,
+      authz: authz[0]!,
+      store: store[0]!,
+      ...(gateway[0] && { gateway: gateway[0] }),
+      replicas: { authn, authz, store, gateway },
+      storeTarget,
+      stop: () => stopAll(started),
+    };
   } catch (error) {
     await stopAll(started);
     throw error;
   }
+}
 
-  function track(service: ServiceProcess): ServiceProcess {
-    started.push(service);
-    return service;
-  }
+function replicaCount(replicas: ClusterOptions["replicas"], service: ClusterService): number {
+  const count = typeof replicas === "number" ? replicas : (replicas?.[service] ?? 1);
+  if (!Number.isInteger(count) || count < 1) throw new Error(`${service} needs a whole number of replicas, at least 1, not ${count}`);
+  return count;
 }
 
 async function stopAll(services: ServiceProcess[]): Promise<void> {

@@ -1,22 +1,23 @@
 import * as grpc from "@grpc/grpc-js";
 import { create, fromBinary, toBinary, type DescMessage, type DescMethodUnary, type MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Transport, type UnaryResponse } from "@connectrpc/connect";
+import { grpcServiceConfig, type RetryScope } from "./retry-policy.js";
 import { connectErrorFromStatus } from "./status-details.js";
 
-/** How an internal client reaches the replicas of one service. */
-export interface GrpcTransportOptions {
+/**
+ * How an internal client reaches the replicas of one service. Calls named in
+ * `retryableServices` or `retryableMethods` are retried on UNAVAILABLE with
+ * exponential backoff, within their deadline; every other call is tried once.
+ */
+export interface GrpcTransportOptions extends RetryScope {
   /**
    * A grpc-js target. `dns:///authz:50053` balances across every address the
-   * name resolves to; `127.0.0.1:50053` talks to one process.
+   * name resolves to, `ipv4:127.0.0.1:50053,127.0.0.1:50063` across the
+   * addresses listed; `127.0.0.1:50053` talks to one process.
    */
   target: string;
   /** The deadline for calls that bring none of their own. */
   defaultTimeoutMs: number;
-  /**
-   * Services whose methods are all safe to repeat (pure reads); their calls
-   * are retried on UNAVAILABLE with exponential backoff.
-   */
-  retryableServices?: readonly string[];
   credentials?: grpc.ChannelCredentials;
 }
 
@@ -32,7 +33,7 @@ export interface ClosableTransport extends Transport {
  */
 export function createGrpcTransport(options: GrpcTransportOptions): ClosableTransport {
   const client = new grpc.Client(options.target, options.credentials ?? grpc.credentials.createInsecure(), {
-    "grpc.service_config": JSON.stringify(serviceConfig(options.retryableServices ?? [])),
+    "grpc.service_config": JSON.stringify(grpcServiceConfig(options)),
     "grpc.keepalive_time_ms": 30_000,
     "grpc.keepalive_timeout_ms": 10_000,
     "grpc.keepalive_permit_without_calls": 1,
@@ -94,26 +95,5 @@ export function createGrpcTransport(options: GrpcTransportOptions): ClosableTran
     close() {
       client.close();
     },
-  };
-}
-
-function serviceConfig(retryableServices: readonly string[]) {
-  return {
-    loadBalancingConfig: [{ round_robin: {} }],
-    methodConfig:
-      retryableServices.length === 0
-        ? []
-        : [
-            {
-              name: retryableServices.map((service) => ({ service })),
-              retryPolicy: {
-                maxAttempts: 3,
-                initialBackoff: "0.02s",
-                maxBackoff: "0.2s",
-                backoffMultiplier: 2,
-                retryableStatusCodes: ["UNAVAILABLE"],
-              },
-            },
-          ],
   };
 }

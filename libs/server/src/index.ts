@@ -7,6 +7,7 @@ export { registerService, type RegisterServiceOptions } from "./grpc-server.js";
 export { GrpcHandlerContext, headersFromMetadata, requestTraceOf } from "./grpc-handler-context.js";
 export { traceFromHeaders, traceHeaders, traceLogFields, type RequestTrace } from "./request-trace.js";
 export { createGrpcTransport, type GrpcTransportOptions, type ClosableTransport } from "./grpc-transport.js";
+export { methodsWithoutSideEffects, grpcServiceConfig, retryPolicy, type MethodName, type RetryScope } from "./retry-policy.js";
 export { statusFromConnectError, connectErrorFromStatus } from "./status-details.js";
 export { createLogger, type Logger } from "./logger.js";
 export {

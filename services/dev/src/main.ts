@@ -6,10 +6,14 @@
  * client-facing gRPC port, GATEWAY_PORT (default 8123, the LangGraph SDK's
  * default URL) the LangGraph HTTP API's. GATEHOUSE_TLS_DIR, a directory
  * written by `npm run certs`, turns on mutual TLS between the services.
+ * GATEHOUSE_REPLICAS (default 1) runs that many processes of every service
+ * (one store on the embedded database, which serves a single connection),
+ * the first of the store and the gateway on those ports and the rest on free
+ * ones, each client balancing over all replicas of what it calls.
  */
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
-import { repoRoot, startCluster, startEmbeddedPostgres, type EmbeddedPostgres } from "@gatehouse/launcher";
+import { repoRoot, startCluster, startEmbeddedPostgres, type EmbeddedPostgres, type ServiceProcess } from "@gatehouse/launcher";
 import { envInt, envOptional, envString } from "@gatehouse/server";
 
 const configPath = resolve(envString("GATEHOUSE_CONFIG", resolve(repoRoot, "gatehouse.json")));
@@ -23,6 +27,8 @@ if (databaseUrl === undefined) {
   databaseUrl = embedded.url;
 }
 
+const replicas = envInt("GATEHOUSE_REPLICAS", 1, { min: 1, max: 16 });
+
 try {
   const cluster = await startCluster({
     configPath,
@@ -32,16 +38,18 @@ try {
     storePort: envInt("STORE_PORT", 50051, { max: 65535 }),
     gatewayPort: envInt("GATEWAY_PORT", 8123, { max: 65535 }),
     certsDir,
+    replicas: { authn: replicas, authz: replicas, store: embedded === undefined ? replicas : 1, gateway: replicas },
     onLog: (_service, line) => process.stdout.write(`${line}\n`),
   });
+  const internal = certsDir === undefined ? "internal" : "internal, mutual TLS";
   process.stdout.write(
     [
       "",
       "Gatehouse is running:",
-      `  store  ${cluster.store.address}   (client-facing gRPC: ThreadService, AssistantService, RunService, CronService, ItemService)`,
-      `  gateway  http://${cluster.gateway!.address}   (client-facing LangGraph HTTP API for @langchain/langgraph-sdk's Client)`,
-      `  authn  ${cluster.authn.address}   (${certsDir === undefined ? "internal" : "internal, mutual TLS"})`,
-      `  authz  ${cluster.authz.address}   (${certsDir === undefined ? "internal" : "internal, mutual TLS"})`,
+      `  store  ${addresses(cluster.replicas.store)}   (client-facing gRPC: ThreadService, AssistantService, RunService, CronService, ItemService)`,
+      `  gateway  ${addresses(cluster.replicas.gateway, "http://")}   (client-facing LangGraph HTTP API for @langchain/langgraph-sdk's Client)`,
+      `  authn  ${addresses(cluster.replicas.authn)}   (${internal})`,
+      `  authz  ${addresses(cluster.replicas.authz)}   (${internal})`,
       `  auth module from ${configPath}`,
       `  Postgres: ${embedded === undefined ? "DATABASE_URL" : "embedded PGlite"}; identity cache: ${envOptional("REDIS_URL") === undefined ? "in-process" : "Redis (REDIS_URL)"}`,
       "Press Ctrl+C to stop.",
@@ -59,4 +67,8 @@ try {
   process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
   await embedded?.stop();
   process.exit(1);
+}
+
+function addresses(replicas: readonly ServiceProcess[], scheme = ""): string {
+  return replicas.map(({ address }) => `${scheme}${address}`).join(", ");
 }

@@ -1,14 +1,26 @@
 /**
  * The gateway process: the LangGraph Platform HTTP API on
  * GATEWAY_HOST:GATEWAY_PORT (default 127.0.0.1:8123, the SDK's default URL),
- * translated to the store at STORE_TARGET. The graphs of GATEHOUSE_CONFIG
+ * translated to the store at STORE_TARGET (one address, `ipv4:a:p,b:q` or
+ * `dns:///name:port` to balance over replicas). The graphs of GATEHOUSE_CONFIG
  * name default assistants. GATEWAY_MAX_BODY_BYTES and GATEWAY_MAX_HEADER_BYTES
  * bound a request (413, 431), GATEHOUSE_RATE_LIMIT_* each caller's rate (429);
  * with METRICS_PORT set it serves /metrics.
  */
 import { loadConfig } from "@gatehouse/auth";
+import { AssistantService, CronService, ItemService, RunService, ThreadService } from "@gatehouse/contracts";
 import { defaultCredentialHeaders } from "@gatehouse/identity";
-import { callerRateLimiterFromEnv, createGrpcTransport, createLogger, envInt, envList, envString, metricsFromEnv, runService } from "@gatehouse/server";
+import {
+  callerRateLimiterFromEnv,
+  createGrpcTransport,
+  createLogger,
+  envInt,
+  envList,
+  envString,
+  methodsWithoutSideEffects,
+  metricsFromEnv,
+  runService,
+} from "@gatehouse/server";
 import { createCallerLimit } from "./caller-limit.js";
 import { createGatewayMetrics } from "./gateway-metrics.js";
 import { startGatewayServer } from "./server.js";
@@ -21,10 +33,13 @@ await runService("gateway", logger, async () => {
   const rateLimiter = callerRateLimiterFromEnv();
   const maxHeaderBytes = envInt("GATEWAY_MAX_HEADER_BYTES", 16 * 1024, { min: 1024, max: 1024 * 1024 });
   const observed = await metricsFromEnv("gateway");
-  // Store RPCs create and change rows, so none is retried here; the caller decides.
+  const timeoutMs = envInt("GATEWAY_STORE_TIMEOUT_MS", 10_000, { min: 1 });
+  // Only the reads the contract marks free of side effects are retried on another
+  // replica; a write that failed may have happened, so its caller decides.
   const transport = createGrpcTransport({
     target: envString("STORE_TARGET", "127.0.0.1:50051"),
-    defaultTimeoutMs: envInt("GATEWAY_STORE_TIMEOUT_MS", 10_000, { min: 1 }),
+    defaultTimeoutMs: timeoutMs,
+    retryableMethods: methodsWithoutSideEffects([ThreadService, AssistantService, RunService, CronService, ItemService]),
   });
   const host = envString("GATEWAY_HOST", "127.0.0.1");
   const server = await startGatewayServer(
@@ -33,6 +48,7 @@ await runService("gateway", logger, async () => {
       graphs: new Set(Object.keys(config.graphs)),
       logger,
       maxBodyBytes: envInt("GATEWAY_MAX_BODY_BYTES", 2 * 1024 * 1024, { min: 1024 }),
+      requestTimeoutMs: timeoutMs,
       limitCaller: rateLimiter && createCallerLimit(rateLimiter, envList("GATEHOUSE_CREDENTIAL_HEADERS", defaultCredentialHeaders)),
       metrics: observed && createGatewayMetrics(observed.metrics),
     },

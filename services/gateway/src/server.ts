@@ -9,13 +9,16 @@ import { readJsonBody } from "./http-body.js";
 import type { RouteResponse } from "./route.js";
 import { createRouter } from "./router.js";
 import { routes } from "./routes.js";
+import { storeCallOptions } from "./store-call-options.js";
 import type { TranslatorDeps } from "./store-clients.js";
 
-/** What the gateway needs: the store's clients, the configured graphs, a logger and the body limit. */
+/** What the gateway needs: the store's clients, the configured graphs, a logger, the body limit and the time budget. */
 export interface GatewayDeps extends TranslatorDeps {
   logger: Logger;
   /** The largest request body read, in bytes; larger is 413. */
   maxBodyBytes: number;
+  /** How long all the store calls of one HTTP request may take together, from when its body has been read. */
+  requestTimeoutMs: number;
   /** Charges each request to its caller before its body is read; unset, no rate limit. */
   limitCaller?: CallerLimit;
   /** Where each answered request is counted, when given. */
@@ -63,7 +66,7 @@ export function createGatewayHandler(deps: GatewayDeps): (request: IncomingMessa
         query: new URLSearchParams(queryStart === -1 ? "" : target.slice(queryStart + 1)),
         body,
         headers: request.headers,
-        call: { headers, signal: abort.signal },
+        call: storeCallOptions(headers, abort.signal, Date.now() + deps.requestTimeoutMs),
       });
     } catch (error) {
       const failure = httpErrorFrom(error);
