@@ -12,14 +12,13 @@
  * at 1 and 32 in flight. BENCH_THREADS (default 10000) threads spread over
  * BENCH_OWNERS (default 1000) owners; BENCH_SECONDS (default 5) per row.
  */
-import * as grpc from "@grpc/grpc-js";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { GetThreadRequestSchema, SearchThreadsRequestSchema } from "@gatehouse/contracts";
 import { startCluster } from "@gatehouse/launcher";
 import { Client } from "@langchain/langgraph-sdk";
 import { createTestDatabase } from "../support/test-database.js";
 import { fromRoot } from "../support/test-gatehouse.js";
-import { formatResult, resultHeader, runLoad, type LoadResult, type LoadTarget } from "./load.js";
+import { connectLeanGrpc, formatResult, resultHeader, runCalls, runLoad, type LoadResult, type LoadTarget } from "./load.js";
 import { seedThreads } from "./seed.js";
 
 process.env.DATABASE_URL ??= "postgres://postgres@127.0.0.1:5432/test";
@@ -30,39 +29,6 @@ const durationMs = Number(process.env.BENCH_SECONDS ?? 5) * 1000;
 /** How many owners' credentials the search load cycles through, on every path alike. */
 const searchers = Math.min(owners, 256);
 
-/**
- * Keeps `concurrency` calls of `call` in flight for `durationMs` and measures
- * each one's latency, like load.ts's runLoad but for any async call (an SDK
- * method, a fetch).
- */
-async function runCalls(call: (i: number) => Promise<unknown>, concurrency: number, duration: number): Promise<LoadResult> {
-  const latencies: number[] = [];
-  let errors = 0;
-  let issued = 0;
-  let firstError: unknown;
-  const started = performance.now();
-  const deadline = started + duration;
-  const worker = async () => {
-    while (performance.now() < deadline) {
-      const i = issued++;
-      const begin = performance.now();
-      try {
-        await call(i);
-      } catch (error) {
-        errors += 1;
-        firstError ??= error;
-      }
-      latencies.push(performance.now() - begin);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const elapsedMs = performance.now() - started;
-  if (firstError !== undefined) console.error(`  first error: ${firstError instanceof Error ? firstError.message : String(firstError)}`);
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
-  return { calls: latencies.length, errors, p50Ms: at(0.5), p99Ms: at(0.99), callsPerSecond: (latencies.length / elapsedMs) * 1000 };
-}
-
 /** The SDK client an application would build for one owner, allowed 32 requests in flight and no retries (a failure is counted, not hidden). */
 function sdkFor(apiUrl: string, owner: number): Client {
   return new Client({
@@ -71,12 +37,6 @@ function sdkFor(apiUrl: string, owner: number): Client {
     defaultHeaders: { Authorization: `Bearer bench-${owner}` },
     callerOptions: { maxConcurrency: 64, maxRetries: 0 },
   });
-}
-
-function metadataFor(owner: number): grpc.Metadata {
-  const metadata = new grpc.Metadata();
-  metadata.set("authorization", `Bearer bench-${owner}`);
-  return metadata;
 }
 
 async function fetchOk(url: string, init: RequestInit): Promise<void> {
@@ -94,7 +54,7 @@ const cluster = await startCluster({
   // A few callers drive thousands of calls a second here: no per-caller rate limit.
   env: { LOG_LEVEL: process.env.LOG_LEVEL ?? "warn", GATEHOUSE_RATE_LIMIT_PER_SECOND: "0" },
 });
-const storeClient = new grpc.Client(cluster.store.address, grpc.credentials.createInsecure());
+const storeClient = await connectLeanGrpc(cluster.store.address);
 try {
   const apiUrl = `http://${cluster.gateway!.address}`;
   const seed = await seedThreads(database.url, 0, threads, owners);
@@ -111,17 +71,16 @@ try {
 
   const getRequests = ids.map((threadId) => Buffer.from(toBinary(GetThreadRequestSchema, create(GetThreadRequestSchema, { threadId }))));
   const searchRequest = Buffer.from(toBinary(SearchThreadsRequestSchema, create(SearchThreadsRequestSchema, { limit: 10 })));
-  const ownerZeroMetadata = metadataFor(0);
-  const searchMetadata = Array.from({ length: searchers }, (_, owner) => metadataFor(owner));
+  const ownerZeroHeaders = { authorization: "Bearer bench-0" };
   const grpcGet: LoadTarget = {
     path: "/gatehouse.store.v1.ThreadService/GetThread",
     request: (i) => getRequests[i % getRequests.length]!,
-    metadata: () => ownerZeroMetadata,
+    headers: () => ownerZeroHeaders,
   };
   const grpcSearch: LoadTarget = {
     path: "/gatehouse.store.v1.ThreadService/SearchThreads",
     request: () => searchRequest,
-    metadata: (i) => searchMetadata[i % searchers]!,
+    headers: (i) => ({ authorization: searchHeaders[i % searchers]!.authorization }),
   };
 
   const scenarios: Array<[string, (concurrency: number, duration: number) => Promise<LoadResult>]> = [

@@ -10,9 +10,13 @@
  *
  * BENCH_SIZES (default "10000,1000000") sets the thread counts, BENCH_OWNERS
  * (default 10000) the owners they spread over, BENCH_SECONDS (default 5) each
- * scenario's duration.
+ * scenario's duration, and BENCH_REFERENCE_SEARCH_MS (default 6, measured on
+ * the development machine) what one search costs the LangGraph.js dev server,
+ * which scans its in-memory threads.
+ *
+ * The load generator is a lean HTTP/2 gRPC client (load.ts); one row repeats
+ * GetThread through grpc-js, for what a typical client costs on top.
  */
-import * as grpc from "@grpc/grpc-js";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { AuthorizeRequestSchema, GetThreadRequestSchema, SearchThreadsRequestSchema } from "@gatehouse/contracts";
 import { startCluster } from "@gatehouse/launcher";
@@ -20,7 +24,7 @@ import { createTestDatabase } from "../support/test-database.js";
 import { fromRoot } from "../support/test-gatehouse.js";
 import { measureDecide } from "./decide-bench.js";
 import { buildMemoryThreads, measureMemoryScan } from "./in-memory-scan.js";
-import { formatResult, resultHeader, runLoad, type LoadResult, type LoadTarget } from "./load.js";
+import { connectLeanGrpc, formatResult, grpcJsCaller, resultHeader, runLoad, type LoadResult, type LoadTarget } from "./load.js";
 import { seedThreads } from "./seed.js";
 
 process.env.DATABASE_URL ??= "postgres://postgres@127.0.0.1:5432/test";
@@ -30,18 +34,14 @@ const sizes = (process.env.BENCH_SIZES ?? "10000,1000000").split(",").map(Number
 const owners = Number(process.env.BENCH_OWNERS ?? 10_000);
 const durationMs = seconds * 1000;
 
-function metadataFor(token: string): grpc.Metadata {
-  const metadata = new grpc.Metadata();
-  metadata.set("authorization", token);
-  return metadata;
-}
+const referenceSearchMs = Number(process.env.BENCH_REFERENCE_SEARCH_MS ?? 6);
 
 const decision = await measureDecide(200_000);
 console.log(`in-process decision: mean ${decision.meanUs.toFixed(2)} µs, p50 ${decision.p50Us.toFixed(2)} µs, p99 ${decision.p99Us.toFixed(2)} µs`);
 
 const memory = buildMemoryThreads(sizes[0]!, owners);
 const scan = measureMemoryScan(memory, owners, durationMs);
-console.log(`in-memory full scan of ${sizes[0]} threads: ${scan.meanMs.toFixed(3)} ms per search, ${Math.round(scan.callsPerSecond)} searches/s on one core`);
+console.log(`bare in-memory scan of ${sizes[0]} threads (filter, sort, copy a page; no server around it): ${scan.meanMs.toFixed(3)} ms per search, ${Math.round(scan.callsPerSecond)} searches/s on one core`);
 
 const database = await createTestDatabase();
 const cluster = await startCluster({
@@ -51,8 +51,8 @@ const cluster = await startCluster({
   // A few callers drive thousands of calls a second here: no per-caller rate limit.
   env: { LOG_LEVEL: process.env.LOG_LEVEL ?? "warn", GATEHOUSE_RATE_LIMIT_PER_SECOND: "0" },
 });
-const storeClient = new grpc.Client(cluster.store.address, grpc.credentials.createInsecure());
-const authzClient = new grpc.Client(cluster.authz.address, grpc.credentials.createInsecure());
+const [storeClient, authzClient] = await Promise.all([connectLeanGrpc(cluster.store.address), connectLeanGrpc(cluster.authz.address)]);
+const typicalClient = grpcJsCaller(cluster.store.address);
 try {
   const authorizeRequest = Buffer.from(
     toBinary(
@@ -68,7 +68,7 @@ try {
   const authorize: LoadTarget = {
     path: "/gatehouse.authz.v1.AuthzService/Authorize",
     request: () => authorizeRequest,
-    metadata: () => new grpc.Metadata(),
+    headers: () => ({}),
   };
   await runLoad(authzClient, authorize, 8, 1_000);
   console.log(`\n${resultHeader}`);
@@ -76,12 +76,12 @@ try {
     console.log(formatResult("authz hop (Authorize, unary)", concurrency, await runLoad(authzClient, authorize, concurrency, durationMs)));
   }
 
-  const ownerMetadata = Array.from({ length: Math.min(owners, 1_000) }, (_, n) => metadataFor(`Bearer bench-${n}`));
+  const ownerHeaders = Array.from({ length: Math.min(owners, 1_000) }, (_, n) => ({ authorization: `Bearer bench-${n}` }));
   const searchRequest = Buffer.from(toBinary(SearchThreadsRequestSchema, create(SearchThreadsRequestSchema, { limit: 10 })));
   const searchThreads: LoadTarget = {
     path: "/gatehouse.store.v1.ThreadService/SearchThreads",
     request: () => searchRequest,
-    metadata: (i) => ownerMetadata[i % ownerMetadata.length]!,
+    headers: (i) => ownerHeaders[i % ownerHeaders.length]!,
   };
   const searchAt32 = new Map<number, LoadResult>();
   let seeded = 0;
@@ -90,11 +90,11 @@ try {
     seeded = size;
     console.log(`\n${size} threads over ${owners} owners (seeded in ${seed.seconds.toFixed(1)} s)`);
     const getRequests = seed.sampleIds.map((threadId) => Buffer.from(toBinary(GetThreadRequestSchema, create(GetThreadRequestSchema, { threadId }))));
-    const ownerZero = metadataFor("Bearer bench-0");
+    const ownerZero = { authorization: "Bearer bench-0" };
     const getThread: LoadTarget = {
       path: "/gatehouse.store.v1.ThreadService/GetThread",
       request: (i) => getRequests[i % getRequests.length]!,
-      metadata: () => ownerZero,
+      headers: () => ownerZero,
     };
     // Warm up: connections, plans, and every owner's identity in the caches.
     await runLoad(storeClient, getThread, 8, 1_000);
@@ -110,13 +110,18 @@ try {
         console.log(formatResult(name, concurrency, result));
       }
     }
+    console.log(formatResult("GetThread, grpc-js client", 32, await runLoad(typicalClient, getThread, 32, durationMs)));
   }
 
   const smallest = searchAt32.get(sizes[0]!);
   const largest = searchAt32.get(sizes[sizes.length - 1]!);
   console.log("");
   if (smallest) {
-    console.log(`SearchThreads at ${sizes[0]} threads, 32 in flight: ${(smallest.callsPerSecond / scan.callsPerSecond).toFixed(1)}x the in-memory scan's throughput`);
+    const reference = 1000 / referenceSearchMs;
+    console.log(
+      `SearchThreads at ${sizes[0]} threads, 32 in flight: ${(smallest.callsPerSecond / reference).toFixed(1)}x the LangGraph.js dev server's ` +
+        `${Math.round(reference)} searches/s (${referenceSearchMs} ms each), ${(smallest.callsPerSecond / scan.callsPerSecond).toFixed(2)}x the bare scan above`,
+    );
   }
   if (smallest && largest && sizes.length > 1) {
     console.log(`SearchThreads p99 at ${sizes[sizes.length - 1]} threads / at ${sizes[0]}: ${(largest.p99Ms / smallest.p99Ms).toFixed(2)}`);
@@ -124,6 +129,7 @@ try {
 } finally {
   storeClient.close();
   authzClient.close();
+  typicalClient.close();
   await cluster.stop();
   await database.drop();
 }
