@@ -47,16 +47,14 @@ await runService("authn", logger, async () => {
       authenticateTimeoutMs: envInt("GATEHOUSE_AUTHENTICATE_TIMEOUT_MS", 2_000, { min: 1 }),
       onIdentity: lookups && ((source) => lookups.inc({ source })),
     },
-    host,
-    envInt("AUTHN_PORT", 50052, { max: 65535 }),
-    { metrics: observed?.metrics, limits, security },
+    { host, port: envInt("AUTHN_PORT", 50052, { max: 65535 }), metrics: observed?.metrics, limits, security },
   );
   logger.info({ mutualTls: security.mutualTls }, "internal transport");
   return {
     address: `${host}:${server.port}`,
     metricsAddress: observed?.address,
     async stop() {
-      await server.stop();
+      await server.stop(envInt("GATEHOUSE_SHUTDOWN_GRACE_MS", 10_000, { min: 0 }));
       await observed?.close();
     },
   };

@@ -31,9 +31,7 @@ await runService("authz", logger, async () => {
     });
   const server = await startAuthzServer(
     { table, handlerTimeoutMs, logger, onDecision: decisions && ((event, outcome) => decisions.inc({ event, outcome })) },
-    host,
-    envInt("AUTHZ_PORT", 50053, { max: 65535 }),
-    { metrics: observed?.metrics, limits, security },
+    { host, port: envInt("AUTHZ_PORT", 50053, { max: 65535 }), metrics: observed?.metrics, limits, security },
   );
   logger.info({ handlers: [...handlers.keys()], mutualTls: security.mutualTls }, "handlers loaded");
   const graceMs = envInt("GATEHOUSE_SHUTDOWN_GRACE_MS", 10_000, { min: 0 });

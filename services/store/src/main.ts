@@ -90,10 +90,7 @@ await runService("store", logger, async () => {
       crons: createCronRepo(db),
       graphs: new Set(Object.keys(config.graphs)),
     },
-    { logger, metrics: observed?.metrics },
-    host,
-    envInt("STORE_PORT", 50051, { max: 65535 }),
-    limits,
+    { host, port: envInt("STORE_PORT", 50051, { max: 65535 }), logger, metrics: observed?.metrics, limits },
   );
   // Serving while Postgres answers; NOT_SERVING (and UNAVAILABLE on calls) while it does not.
   const databaseWatch = watchDependency({

@@ -1,6 +1,5 @@
-import type { DescService } from "@bufbuild/protobuf";
-import type { ServiceImpl } from "@connectrpc/connect";
 import { AssistantService, CronService, ItemService, RunService, ThreadService } from "@gatehouse/contracts";
+import type { Route } from "@gatehouse/server";
 import { authEventOf, type AccessGuard } from "./access-guard.js";
 import { createAssistantService } from "./assistant-service.js";
 import { createCronService } from "./cron-service.js";
@@ -22,12 +21,6 @@ export interface StoreDeps {
   items: ItemRepo;
   crons: CronRepo;
   graphs: ReadonlySet<string>;
-}
-
-/** A service and its implementation, ready to register on any server or router. */
-export interface Route<S extends DescService = DescService> {
-  service: S;
-  impl: ServiceImpl<S>;
 }
 
 /**
