@@ -465,6 +465,13 @@ describe("HTTP", () => {
     expect((await response.json()).detail).toMatch(/^body: larger than \d+ bytes$/);
   });
 
+  it("an endpoint Gatehouse does not offer is 501 whatever its body, malformed included, and the connection stays usable", async () => {
+    const response = await call("/threads/state/batch", { method: "POST", body: "{not json" });
+    expect(response.status).toBe(501);
+    expect((await response.json()).detail).toMatch(/no graph state/);
+    expect((await call("/threads/search", { method: "POST", body: "{}" })).status).toBe(200);
+  });
+
   it("a field of the wrong type is 422 naming the field", async () => {
     const response = await call("/threads/search", { method: "POST", body: JSON.stringify({ limit: "ten" }) });
     expect(response.status).toBe(422);

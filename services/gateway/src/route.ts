@@ -28,11 +28,13 @@ export interface Route {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   path: string;
   handle: RouteHandler;
+  /** False for endpoints that answer without looking at the body, which is then never read or parsed. */
+  readsBody: boolean;
 }
 
 /** Builds a route; handlers that answer JSON with 200 return `json(...)`. */
-export function route(method: Route["method"], path: string, handle: RouteHandler): Route {
-  return { method, path, handle };
+export function route(method: Route["method"], path: string, handle: RouteHandler, { readsBody = true } = {}): Route {
+  return { method, path, handle, readsBody };
 }
 
 /** A 200 JSON answer. */

@@ -55,7 +55,7 @@ export function createGatewayHandler(deps: GatewayDeps): (request: IncomingMessa
       if (found.kind === "method-not-allowed") throw new HttpError(405, "Method Not Allowed", { allow: found.allowed.join(", ") });
       // The store sees this hop as the parent span, and the same request id.
       const headers = { ...forwardedHeaders(request.headers), ...traceHeaders(trace) };
-      const body = method === "GET" ? undefined : await readJsonBody(request, deps.maxBodyBytes);
+      const body = method === "GET" || !found.route.readsBody ? undefined : await readJsonBody(request, deps.maxBodyBytes);
       // A caller that goes away cancels its store call.
       const abort = new AbortController();
       response.once("close", () => {

@@ -41,8 +41,14 @@ const endpoints: ReadonlyArray<[Route["method"], string, string]> = [
  */
 export function unsupportedRoutes(): Route[] {
   return endpoints.map(([method, path, why]) =>
-    route(method, path, async () => {
-      throw notImplemented(why);
-    }),
+    route(
+      method,
+      path,
+      async () => {
+        throw notImplemented(why);
+      },
+      // The answer is 501 whatever the body holds: a malformed one must not turn it into a 422.
+      { readsBody: false },
+    ),
   );
 }
