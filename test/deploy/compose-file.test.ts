@@ -154,6 +154,16 @@ describe("docker-compose.yml against the code", () => {
     }
   });
 
+  it("dials each service's own port the way it listens: mutual TLS where the server uses it, plaintext where it only calls out over TLS", () => {
+    for (const [name, service] of gatehouse) {
+      const probe = probeOf(service)!;
+      if (probe.target.startsWith("http")) continue;
+      const holdsTlsSettings = "GATEHOUSE_TLS_CERT" in environmentOf(service);
+      const listensWithTls = codeOf(name).identifiers.has("internalServerSecurityFromEnv");
+      expect(probe.flags.includes("--plaintext"), `${name}: the probe's transport matches its server's`).toBe(holdsTlsSettings && !listensWithTls);
+    }
+  });
+
   it("checks the gateway's health with a GET of a route the gateway serves", () => {
     const probe = probeOf(compose.services.gateway!)!;
     const url = new URL(probe.target);

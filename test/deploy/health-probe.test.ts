@@ -149,6 +149,17 @@ describe("the health probe against a server that is not serving or not there", (
     expect(result.stderr.startsWith(`unhealthy: GATEHOUSE_TLS_CA: cannot read ${missing}: ENOENT`), result.stderr).toBe(true);
   });
 
+  it("with --plaintext, dials a plaintext server although the container holds TLS settings for its own calls", async () => {
+    const missing = fromRoot("no-such-dir/ca.pem");
+    const tls = { GATEHOUSE_TLS_CA: missing, GATEHOUSE_TLS_CERT: missing, GATEHOUSE_TLS_KEY: missing };
+    health.setServing(true);
+    try {
+      expect(await probe(["--plaintext", address], tls)).toEqual({ code: 0, stdout: "SERVING\n", stderr: "" });
+    } finally {
+      health.setServing(false);
+    }
+  });
+
   it("exits 1 with the usage line when called without a target", async () => {
     expect(await probe([])).toMatchObject({ code: 1, stderr: expect.stringMatching(/^unhealthy: usage: health-probe /) });
   });

@@ -48,9 +48,15 @@ function detailsOf(error: grpc.ServiceError): { reason?: string; retryDelayMs?: 
 
 const getMissingThread = (client: StoreClient) => client.call("ThreadService", "GetThread", { thread_id: randomUUID() });
 
+// Every client here connects from 127.0.0.1, so requests with credentials the store has not verified
+// yet share that address's bucket; tests that spend it first wait for it to fill up again.
+const refillSourceBucket = () => new Promise((resolve) => setTimeout(resolve, 3_100));
+
 describe("the store's per-caller rate limit", () => {
-  it("answers a burst over the limit with RESOURCE_EXHAUSTED, RATE_LIMITED and a RetryInfo delay, and lets the caller in again after the refill", async () => {
+  it("answers a verified caller's burst over the limit with RESOURCE_EXHAUSTED, RATE_LIMITED and a RetryInfo delay, and lets it in again after the refill", async () => {
     const alice = storeClient(gatehouse.storeAddress, { authorization: "Bearer user1-token" });
+    // The first request verifies the credential (charged to the source); from then on alice has her own bucket.
+    expect(expectError(await getMissingThread(alice)).code).toBe(grpc.status.NOT_FOUND);
     const burst = await Promise.all(Array.from({ length: 3 }, () => getMissingThread(alice)));
     expect(burst.map((result) => expectError(result).code)).toEqual([grpc.status.NOT_FOUND, grpc.status.NOT_FOUND, grpc.status.NOT_FOUND]);
 
@@ -67,13 +73,18 @@ describe("the store's per-caller rate limit", () => {
     alice.close();
   });
 
-  it("limits each caller on its own: another caller is unaffected by a limited one", async () => {
-    const eve = storeClient(gatehouse.storeAddress, { authorization: "Bearer eve-floods" });
-    const results = await Promise.all(Array.from({ length: 6 }, () => getMissingThread(eve)));
-    expect(results.map((result) => expectError(result).code)).toContain(grpc.status.RESOURCE_EXHAUSTED);
-    eve.close();
-
+  it("charges made-up tokens to their source, not each to a fresh bucket, while a verified caller goes on unaffected", async () => {
+    await refillSourceBucket();
     const bob = storeClient(gatehouse.storeAddress, { authorization: "Bearer user2-token" });
+    expectOk(await bob.call("ThreadService", "SearchThreads", {}));
+
+    const flood = Array.from({ length: 6 }, () => storeClient(gatehouse.storeAddress, { authorization: `Bearer made-up-${randomUUID()}` }));
+    const results = await Promise.all(flood.map((client) => getMissingThread(client)));
+    for (const client of flood) client.close();
+    const codes = results.map((result) => expectError(result).code);
+    expect(codes.filter((code) => code === grpc.status.UNAUTHENTICATED).length).toBeLessThanOrEqual(3);
+    expect(codes).toContain(grpc.status.RESOURCE_EXHAUSTED);
+
     const { thread } = expectOk(await bob.call("ThreadService", "CreateThread", {}));
     expect(expectOk(await bob.call("ThreadService", "GetThread", { thread_id: thread.thread_id })).thread.thread_id).toBe(thread.thread_id);
     bob.close();
@@ -82,6 +93,7 @@ describe("the store's per-caller rate limit", () => {
 
 describe("the gateway's per-caller rate limit", () => {
   it("answers a caller over its rate 429 with Retry-After and the usual JSON body", async () => {
+    await refillSourceBucket();
     const headers = { authorization: "Bearer gateway-flood" };
     const statuses: number[] = [];
     for (let n = 0; n < 3; n++) statuses.push((await fetch(`${gatehouse.gatewayUrl}/threads/${randomUUID()}`, { headers })).status);
@@ -94,7 +106,9 @@ describe("the gateway's per-caller rate limit", () => {
   });
 
   it("passes the store's RESOURCE_EXHAUSTED on as 429 with the store's Retry-After", async () => {
-    // Spend the caller's store tokens directly over gRPC; its gateway bucket stays full.
+    await refillSourceBucket();
+    // Spend the store's tokens for this unverified credential's source (the gateway's address too) directly
+    // over gRPC; the caller's gateway bucket stays full.
     const direct = storeClient(gatehouse.storeAddress, { authorization: "Bearer through-the-gateway" });
     for (let n = 0; n < 3; n++) await getMissingThread(direct);
     direct.close();

@@ -40,6 +40,8 @@ export interface IdentityCache {
   lookupLocal(key: string): CachedIdentity | undefined;
   /** L1, then the shared store. A shared-store failure is a miss, never a hit. */
   lookup(key: string): Promise<CachedIdentity | undefined>;
+  /** The shared store alone (its entry then kept in L1), for when the L1 entry cannot serve. */
+  lookupShared(key: string): Promise<CachedIdentity | undefined>;
   /** Keeps an entry in L1 only (unless the key is held after a revocation). */
   rememberLocal(key: string, entry: CachedIdentity): void;
   /** Keeps an entry in L1 and the shared store; a shared-store failure is reported, not thrown. */
@@ -91,22 +93,25 @@ export function createIdentityCache(options: IdentityCacheOptions): IdentityCach
     options.onSharedRecovered?.();
   };
 
+  async function lookupShared(key: string): Promise<CachedIdentity | undefined> {
+    let entry: CachedIdentity | undefined;
+    try {
+      entry = await options.shared.get(key);
+    } catch (error) {
+      report(error);
+      return undefined;
+    }
+    answered();
+    if (entry !== undefined) l1.set(key, entry);
+    return entry;
+  }
+
   return {
     lookupLocal: (key) => l1.get(key),
     async lookup(key) {
-      const local = l1.get(key);
-      if (local !== undefined) return local;
-      let entry: CachedIdentity | undefined;
-      try {
-        entry = await options.shared.get(key);
-      } catch (error) {
-        report(error);
-        return undefined;
-      }
-      answered();
-      if (entry !== undefined) l1.set(key, entry);
-      return entry;
+      return l1.get(key) ?? lookupShared(key);
     },
+    lookupShared,
     rememberLocal: (key, entry) => l1.set(key, entry),
     async remember(key, entry) {
       l1.set(key, entry);

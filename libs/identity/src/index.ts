@@ -11,6 +11,9 @@ export {
   bindingFromProto,
   bindingToProto,
   isRequestBinding,
+  requestFingerprint,
+  requestLineOf,
+  reusableFor,
   type RequestBinding,
   type RequestReads,
 } from "./request-binding.js";

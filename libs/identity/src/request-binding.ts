@@ -11,13 +11,18 @@ import type { RequestBinding as RequestBindingProto, RequestBindingSchema } from
 export interface RequestBinding {
   /** Header names read besides the credential headers, lower case, sorted; or every header. */
   headers: readonly string[] | "all";
-  /** Whether the path was read. */
+  /** Whether the request line (method and path) was read. */
   path: boolean;
   /** HMAC of the bound values under the cache secret, hex. */
   digest: string;
 }
 
-/** What the authenticate callback read of a request. */
+/** Anything with an optional binding, such as a cached identity. */
+interface CachedIdentityLike {
+  binding?: RequestBinding | undefined;
+}
+
+/** What the authenticate callback read of a request: header names, or all of them, and whether the request line. */
 export interface RequestReads {
   headers: ReadonlySet<string> | "all";
   path: boolean;
@@ -42,17 +47,38 @@ export function bindRequest(
   reads: RequestReads,
   credentialHeaders: readonly string[],
   headers: Headers,
-  path: string,
+  requestLine: string,
 ): RequestBinding | undefined {
   const names =
     reads.headers === "all" ? ("all" as const) : [...reads.headers].filter((name) => bindable(name) && !credentialHeaders.includes(name)).sort();
   if (names !== "all" && names.length === 0 && !reads.path) return undefined;
-  return { headers: names, path: reads.path, digest: bindingDigest(secret, names, reads.path, headers, path) };
+  return { headers: names, path: reads.path, digest: bindingDigest(secret, names, reads.path, headers, requestLine) };
 }
 
 /** Whether a verdict with this binding (none: bound to the credential only) may answer this request. */
-export function bindingHolds(secret: Buffer, binding: RequestBinding | undefined, headers: Headers, path: string): boolean {
-  return binding === undefined || binding.digest === bindingDigest(secret, binding.headers, binding.path, headers, path);
+export function bindingHolds(secret: Buffer, binding: RequestBinding | undefined, headers: Headers, requestLine: string): boolean {
+  return binding === undefined || binding.digest === bindingDigest(secret, binding.headers, binding.path, headers, requestLine);
+}
+
+/** The request line a binding covers: the method and the path, as the callback's Request shows them. */
+export function requestLineOf(method: string, path: string): string {
+  return `${method} ${path}`;
+}
+
+/** The cached entry if it may answer this request, else undefined: a filter for cache lookups. */
+export function reusableFor(secret: Buffer, headers: Headers, requestLine: string): <T extends CachedIdentityLike>(entry: T | undefined) => T | undefined {
+  return (entry) => (entry !== undefined && bindingHolds(secret, entry.binding, headers, requestLine) ? entry : undefined);
+}
+
+/**
+ * What makes two requests interchangeable to any callback: every bindable
+ * header and the request line. Verifications in flight are shared only
+ * between requests with the same fingerprint, so a request never receives
+ * the verdict, or the failure, of one it differs from in a way the callback
+ * might read.
+ */
+export function requestFingerprint(secret: Buffer, headers: Headers, requestLine: string): string {
+  return bindingDigest(secret, "all", true, headers, requestLine);
 }
 
 function bindingDigest(secret: Buffer, names: readonly string[] | "all", withPath: boolean, headers: Headers, path: string): string {

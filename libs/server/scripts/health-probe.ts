@@ -8,15 +8,17 @@
  *
  * `--deadline-ms=N` bounds the whole probe (default 2000). When
  * GATEHOUSE_TLS_CA, GATEHOUSE_TLS_CERT and GATEHOUSE_TLS_KEY name PEM files,
- * gRPC probes dial with mutual TLS, as the service's own clients do. Exit
- * code 1 for every failure, because orchestrators reserve 2.
+ * gRPC probes dial with mutual TLS, as the service's own clients do, unless
+ * `--plaintext` says the probed server listens without TLS (the store, which
+ * holds those settings for its own calls to authn and authz). Exit code 1
+ * for every failure, because orchestrators reserve 2.
  */
 import { parseArgs } from "node:util";
 import * as grpc from "@grpc/grpc-js";
 import { service as healthService } from "grpc-health-check";
 import { internalChannelCredentialsFromEnv } from "../src/index.js";
 
-const usage = "usage: health-probe [--deadline-ms=N] [--connect] <host:port | http://host:port/path> [service]";
+const usage = "usage: health-probe [--deadline-ms=N] [--connect] [--plaintext] <host:port | http://host:port/path> [service]";
 
 /** A probe that failed, with the one line to print. */
 class ProbeFailure extends Error {}
@@ -28,7 +30,8 @@ interface HealthCheckClient extends grpc.Client {
 }
 
 /** The services' own internal TLS settings, so a probe dials exactly as their clients do; plaintext without them. */
-function credentialsFromEnv(): grpc.ChannelCredentials {
+function credentialsFromEnv(plaintext: boolean): grpc.ChannelCredentials {
+  if (plaintext) return grpc.credentials.createInsecure();
   try {
     return internalChannelCredentialsFromEnv() ?? grpc.credentials.createInsecure();
   } catch (error) {
@@ -36,8 +39,8 @@ function credentialsFromEnv(): grpc.ChannelCredentials {
   }
 }
 
-function checkServing(target: string, service: string, deadline: number): Promise<string> {
-  const client = new HealthClient(target, credentialsFromEnv()) as unknown as HealthCheckClient;
+function checkServing(target: string, service: string, deadline: number, credentials: grpc.ChannelCredentials): Promise<string> {
+  const client = new HealthClient(target, credentials) as unknown as HealthCheckClient;
   return new Promise((resolve, reject) => {
     client.check({ service }, { deadline }, (error, response) => {
       client.close();
@@ -48,8 +51,8 @@ function checkServing(target: string, service: string, deadline: number): Promis
   });
 }
 
-function checkConnects(target: string, deadline: number): Promise<string> {
-  const client = new grpc.Client(target, credentialsFromEnv());
+function checkConnects(target: string, deadline: number, credentials: grpc.ChannelCredentials): Promise<string> {
+  const client = new grpc.Client(target, credentials);
   return new Promise((resolve, reject) => {
     client.waitForReady(deadline, (error) => {
       client.close();
@@ -78,7 +81,11 @@ async function probe(args: string[]): Promise<string> {
     parsed = parseArgs({
       args,
       allowPositionals: true,
-      options: { connect: { type: "boolean", default: false }, "deadline-ms": { type: "string", default: "2000" } },
+      options: {
+        connect: { type: "boolean", default: false },
+        plaintext: { type: "boolean", default: false },
+        "deadline-ms": { type: "string", default: "2000" },
+      },
     });
   } catch (error) {
     throw new ProbeFailure(`${(error as Error).message}; ${usage}`);
@@ -91,14 +98,14 @@ async function probe(args: string[]): Promise<string> {
   const [target, service = "", ...extra] = positionals;
   if (target === undefined || extra.length > 0) throw new ProbeFailure(usage);
   if (/^https?:\/\//.test(target)) {
-    if (values.connect || service !== "") throw new ProbeFailure(`an HTTP probe takes no service or --connect; ${usage}`);
+    if (values.connect || values.plaintext || service !== "") throw new ProbeFailure(`an HTTP probe takes no service, --connect or --plaintext; ${usage}`);
     return checkHttp(target, deadlineMs);
   }
   if (values.connect) {
     if (service !== "") throw new ProbeFailure(`--connect takes no service; ${usage}`);
-    return checkConnects(target, Date.now() + deadlineMs);
+    return checkConnects(target, Date.now() + deadlineMs, credentialsFromEnv(values.plaintext));
   }
-  return checkServing(target, service, Date.now() + deadlineMs);
+  return checkServing(target, service, Date.now() + deadlineMs, credentialsFromEnv(values.plaintext));
 }
 
 function fail(reason: string): never {

@@ -3,19 +3,17 @@ import type { PeerCertificate } from "node:tls";
 import { errorInfoOf } from "@gatehouse/errors";
 import { HealthImplementation, service as healthService } from "grpc-health-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { certificateNames, requireAllowedCaller } from "./caller-check.js";
+import { callerName, requireAllowedCaller } from "./caller-check.js";
 import { generateCertificates, type GeneratedCertificates, type PemPair } from "./certificates.js";
 import { internalChannelCredentials, internalServerCredentials } from "./internal-tls.js";
 import { listen, shutdown } from "./listen.js";
 import { connectErrorFromStatus } from "./status-details.js";
 
-describe("certificateNames", () => {
-  it("takes the CN and the DNS names, lower-cased, and skips IP addresses and quoted entries", () => {
-    const certificate = {
-      subject: { CN: "Store" },
-      subjectaltname: 'DNS:store, DNS:Localhost, IP Address:127.0.0.1, DNS:"odd, DNS:admin"',
-    } as unknown as PeerCertificate;
-    expect(certificateNames(certificate)).toEqual(["store", "localhost"]);
+describe("callerName", () => {
+  it("is the subject CN, lower-cased; DNS names, which certificates share, do not count", () => {
+    const certificate = { subject: { CN: "Store" }, subjectaltname: "DNS:authn, DNS:localhost" } as unknown as PeerCertificate;
+    expect(callerName(certificate)).toBe("store");
+    expect(callerName({ subject: {}, subjectaltname: "DNS:store" } as unknown as PeerCertificate)).toBeUndefined();
   });
 });
 

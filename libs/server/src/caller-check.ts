@@ -10,25 +10,20 @@ import { statusFromConnectError } from "./status-details.js";
 const healthService = "/grpc.health.v1.Health/";
 
 /**
- * The names a peer certificate speaks for: its subject CN and its DNS
- * subject alternative names, lower-cased. Entries Node had to quote
- * (unusual characters) are ignored rather than parsed.
+ * The caller a peer certificate names: its subject CN, lower-cased. Only the
+ * CN counts: DNS names are where a service is reached, and the generator
+ * gives every certificate the same shared ones (localhost, any --names), so
+ * matching them would let any Gatehouse certificate pass for any caller.
  */
-export function certificateNames(certificate: PeerCertificate): string[] {
-  const names = new Set<string>();
+export function callerName(certificate: PeerCertificate): string | undefined {
   const commonName: unknown = certificate.subject?.CN;
-  if (typeof commonName === "string" && commonName !== "") names.add(commonName.toLowerCase());
-  for (const entry of (certificate.subjectaltname ?? "").split(", ")) {
-    const match = /^DNS:([A-Za-z0-9.*-]+)$/.exec(entry);
-    if (match) names.add(match[1]!.toLowerCase());
-  }
-  return [...names];
+  return typeof commonName === "string" && commonName !== "" ? commonName.toLowerCase() : undefined;
 }
 
 /**
  * A grpc-js server interceptor that lets a call through only when the
- * connection presented a CA-verified client certificate naming one of
- * `allowedCallers`. Without a verified certificate the call answers
+ * connection presented a CA-verified client certificate whose subject CN is
+ * one of `allowedCallers`. Without a verified certificate the call answers
  * UNAUTHENTICATED; with one that names no allowed caller, PERMISSION_DENIED.
  * Mutual TLS proves the caller holds a Gatehouse certificate; this check
  * decides which Gatehouse services may call, so a leaked gateway key cannot
@@ -49,12 +44,12 @@ export function requireAllowedCaller(allowedCallers: readonly string[], logger?:
               refuse(call, gatehouseError(Code.Unauthenticated, "CALLER_CERTIFICATE_REQUIRED", "internal calls need a client certificate signed by the Gatehouse CA"));
               return;
             }
-            const names = certificateNames(certificate);
-            if (method.path.startsWith(healthService) || names.some((name) => allowed.has(name))) {
+            const name = callerName(certificate);
+            if (method.path.startsWith(healthService) || (name !== undefined && allowed.has(name))) {
               nextMetadata(metadata);
               return;
             }
-            const caller = names[0] ?? "(unnamed)";
+            const caller = name ?? "(unnamed)";
             warn({ caller, method: method.path });
             refuse(call, gatehouseError(Code.PermissionDenied, "CALLER_NOT_ALLOWED", `caller "${caller}" is not allowed to call this service`, { caller }));
           },

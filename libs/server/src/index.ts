@@ -14,7 +14,6 @@ export { createLogger, type Logger } from "./logger.js";
 export {
   listen,
   shutdown,
-  serverOptions,
   serverOptionsFor,
   serverLimitsFromEnv,
   defaultServerLimits,
@@ -29,6 +28,6 @@ export { addOperations, type HealthReporter } from "./operations.js";
 export { watchDependency, type DependencyWatch } from "./dependency-watch.js";
 export { internalTlsFromEnv, allowedCallersFromEnv, internalTlsVariables, type InternalTls } from "./internal-tls-config.js";
 export { internalServerCredentials, internalChannelCredentials, internalServerSecurityFromEnv, internalChannelCredentialsFromEnv, type InternalServerSecurity } from "./internal-tls.js";
-export { requireAllowedCaller, certificateNames } from "./caller-check.js";
+export { requireAllowedCaller, callerName } from "./caller-check.js";
 export { generateCertificates, writeCertificates, defaultCertificateServices, type GeneratedCertificates, type CertificateOptions, type PemPair } from "./certificates.js";
 export { createMetrics, serveMetrics, metricsFromEnv, type Metrics } from "./metrics.js";

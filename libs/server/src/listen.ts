@@ -64,8 +64,6 @@ export function serverOptionsFor(limits: ServerLimits, interceptors: readonly gr
   };
 }
 
-/** grpc-js server options with the default limits. */
-export const serverOptions: grpc.ServerOptions = serverOptionsFor(defaultServerLimits);
 
 /**
  * The limits of this process's gRPC server: GATEHOUSE_MAX_MESSAGE_BYTES,

@@ -71,7 +71,7 @@ export function traceLogFields(trace: RequestTrace): { request_id: string; trace
   return { request_id: trace.requestId, trace_id: trace.traceId, span_id: trace.spanId };
 }
 
-// Random bytes drawn a page at a time: one system call per 256 span ids
+// Random bytes drawn a page at a time: one system call per 512 span ids
 // instead of one per call, which showed in profiles of the store.
 const randomPool = Buffer.alloc(4096);
 let randomOffset = randomPool.length;

@@ -4,9 +4,11 @@ import type { AuthenticateCallback } from "@gatehouse/auth";
 import type { AuthnService } from "@gatehouse/contracts";
 import { codeForHttpStatus, gatehouseError, internalError, unavailable } from "@gatehouse/errors";
 import {
-  bindingHolds,
   bindingToProto,
   credentialKey,
+  requestFingerprint,
+  requestLineOf,
+  reusableFor,
   SingleFlight,
   userToProto,
   type CachedIdentity,
@@ -49,9 +51,6 @@ export function createAuthnService(deps: AuthnServiceDeps): ServiceImpl<typeof A
     timeoutMs: deps.authenticateTimeoutMs ?? 2_000,
     bind: { secret, credentialHeaders },
   };
-  /** The entry if it may answer this request: its binding, if any, holds for the request's headers and path. */
-  const reusable = (entry: CachedIdentity | undefined, request: CredentialRequest) =>
-    entry !== undefined && bindingHolds(secret, entry.binding, request.headers, request.path) ? entry : undefined;
   // An identity-provider outage fails every request for a while: one warning per interval, not one per request.
   const warnNoVerdict = rateLimited<{ error: Error; path: string; trace: RequestTrace }>(10_000, ({ error, path, trace }, suppressed) =>
     deps.logger.warn({ err: error, path, suppressed, ...traceLogFields(trace) }, "authenticate gave no verdict"),
@@ -70,13 +69,16 @@ export function createAuthnService(deps: AuthnServiceDeps): ServiceImpl<typeof A
     return entry;
   }
 
-  async function verifyOnce(key: string, request: CredentialRequest, trace: RequestTrace): Promise<CachedIdentity> {
-    const shared = await flights.run(key, async () => {
+  /**
+   * Verifies a credential once for all concurrent requests a callback could
+   * not tell apart (the same credential, headers and request line), so none
+   * gets the verdict or the failure of a request it differs from.
+   */
+  function verifyOnce(key: string, request: CredentialRequest, line: string, trace: RequestTrace): Promise<CachedIdentity> {
+    return flights.run(`${key}:${requestFingerprint(secret, request.headers, line)}`, async () => {
       // A verification of this key may have finished between our cache miss and now.
-      return reusable(deps.cache.lookupLocal(key), request) ?? verifyAndRemember(key, request, trace);
+      return reusableFor(secret, request.headers, line)(deps.cache.lookupLocal(key)) ?? verifyAndRemember(key, request, trace);
     });
-    // The flight may have verified a request the verdict is bound to and this one differs from (another tenant header, say).
-    return reusable(shared, request) ?? verifyAndRemember(key, request, trace);
   }
 
   /** Logs once per verification, not once per request that waited on it. */
@@ -90,16 +92,18 @@ export function createAuthnService(deps: AuthnServiceDeps): ServiceImpl<typeof A
       const headers = toHeaders(request.headers, deps.identity.maxCredentialBytes);
       const { method, path } = requestLine(request.method, request.path);
       const key = credentialKey(deps.identity.secret, headers, deps.identity.credentialHeaders);
-      const credential = { headers, method, path };
-      let entry = reusable(deps.cache.lookupLocal(key), credential);
+      const line = requestLineOf(method, path);
+      // An entry whose verdict depends on other request details (RequestBinding) answers only requests that share them.
+      const reusable = reusableFor(secret, headers, line);
+      let entry = reusable(deps.cache.lookupLocal(key));
       try {
         if (entry !== undefined) {
           deps.onIdentity?.("l1");
-        } else if ((entry = reusable(await deps.cache.lookup(key), credential)) !== undefined) {
+        } else if ((entry = reusable(await deps.cache.lookupShared(key))) !== undefined) {
           deps.onIdentity?.("shared");
         } else {
           deps.onIdentity?.("verify");
-          entry = await verifyOnce(key, credential, requestTraceOf(context));
+          entry = await verifyOnce(key, { headers, method, path }, line, requestTraceOf(context));
         }
       } catch (error) {
         throw noVerdict(error);

@@ -12,7 +12,7 @@ const wholeHeaderReads = new Set<PropertyKey>(["forEach", "entries", "keys", "va
 /**
  * Wraps a Request so that what the authenticate callback reads of it is
  * known: which headers by name, whether it walked all of them, and whether
- * it read the URL. A verdict is then cached bound to exactly those values
+ * it read the request line (the URL or the method). A verdict is then cached bound to exactly those values
  * (see RequestBinding). Anything the wrapper cannot follow, such as a clone,
  * counts as reading everything, so an unforeseen read binds more, never less.
  */
@@ -38,7 +38,7 @@ export function trackReads(request: Request): TrackedRequest {
   const tracked = new Proxy(request, {
     get(target, property) {
       if (property === "headers") return headers;
-      if (property === "url") path = true;
+      if (property === "url" || property === "method") path = true;
       else if (property === "clone") {
         all = true;
         path = true;

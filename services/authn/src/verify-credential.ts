@@ -1,5 +1,5 @@
 import { exceptionHeaders, InvalidUserError, isHttpException, normalizeUser, type AuthenticateCallback } from "@gatehouse/auth";
-import { bindRequest, type CachedIdentity } from "@gatehouse/identity";
+import { bindRequest, requestLineOf, type CachedIdentity } from "@gatehouse/identity";
 import { InvalidExpiryError, readExpiry } from "./credential-expiry.js";
 import { trackReads } from "./read-tracking.js";
 
@@ -75,7 +75,7 @@ export async function verifyCredential(
     new Request(`http://gatehouse${request.path}`, { method: request.method, headers: request.headers, signal: controller.signal }),
   );
   const bound = () => {
-    const binding = options.bind && bindRequest(options.bind.secret, tracked.reads(), options.bind.credentialHeaders, request.headers, request.path);
+    const binding = options.bind && bindRequest(options.bind.secret, tracked.reads(), options.bind.credentialHeaders, request.headers, requestLineOf(request.method, request.path));
     return binding === undefined ? {} : { binding };
   };
   let result: unknown;

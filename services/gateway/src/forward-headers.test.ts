@@ -11,6 +11,11 @@ describe("forwarded headers", () => {
     });
   });
 
+  it("the caller's trace headers are dropped, since the gateway sends its own as the next hop", () => {
+    const forwarded = forwardedHeaders({ authorization: "Bearer t", traceparent: "garbage", tracestate: "x".repeat(600), "x-request-id": "r1" });
+    expect(forwarded).toEqual({ authorization: "Bearer t" });
+  });
+
   it("hop-by-hop headers, headers the Connection header names, and transport headers are dropped", () => {
     const forwarded = forwardedHeaders({
       connection: "keep-alive, x-hop",

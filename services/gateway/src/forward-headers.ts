@@ -9,6 +9,10 @@ const hopByHop = new Set(["connection", "keep-alive", "proxy-connection", "proxy
 // request would describe the wrong message or confuse the HTTP/2 transport.
 const transportOwned = new Set(["host", "content-length", "content-type", "content-encoding", "accept-encoding", "user-agent", "expect"]);
 
+// Headers the gateway sets itself, as one hop of the caller's trace (see traceHeaders):
+// the caller's values reach the store only through it, validated.
+const traceOwned = new Set(["traceparent", "tracestate", "x-request-id"]);
+
 // What gRPC metadata can carry: lower-case token names, printable ASCII values.
 const legalName = /^[0-9a-z_.-]+$/;
 const legalValue = /^[\x20-\x7e]*$/;
@@ -18,7 +22,8 @@ const legalValue = /^[\x20-\x7e]*$/;
  * authenticates an HTTP caller exactly like a gRPC one and the same
  * `authenticate` callback serves both fronts (it reads `authorization`,
  * `x-api-key` or any header it likes). Drops hop-by-hop headers (and any the
- * `Connection` header names), headers the gRPC transport owns, `grpc-*`
+ * `Connection` header names), headers the gRPC transport owns, the trace
+ * headers the gateway sets itself, `grpc-*`
  * headers a caller must not be able to set on the store's call, and binary
  * (`-bin`) names. A value gRPC cannot carry is a 400 naming the header, never
  * its value; header values are never logged.
@@ -32,7 +37,7 @@ export function forwardedHeaders(headers: IncomingHttpHeaders): Record<string, s
   );
   const forwarded: Record<string, string> = {};
   for (const [name, raw] of Object.entries(headers)) {
-    if (raw === undefined || hopByHop.has(name) || transportOwned.has(name) || named.has(name)) continue;
+    if (raw === undefined || hopByHop.has(name) || transportOwned.has(name) || traceOwned.has(name) || named.has(name)) continue;
     if (name.startsWith("grpc-") || name.endsWith("-bin") || !legalName.test(name)) continue;
     const value = Array.isArray(raw) ? raw.join(", ") : raw;
     if (!legalValue.test(value)) throw new HttpError(400, `header ${name}: only printable ASCII can be forwarded`);

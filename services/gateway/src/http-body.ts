@@ -8,21 +8,35 @@ import { HttpError } from "./errors.js";
  * LangGraph API treats like `{}`.
  */
 export async function readJsonBody(request: IncomingMessage, maxBytes: number): Promise<unknown> {
-  const declared = Number(request.headers["content-length"] ?? Number.NaN);
-  if (declared > maxBytes) throw tooLarge(maxBytes);
   const chunks: Buffer[] = [];
-  let received = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    received += chunk.length;
-    if (received > maxBytes) throw tooLarge(maxBytes);
-    chunks.push(chunk);
-  }
+  await receive(request, maxBytes, (chunk) => chunks.push(chunk));
   const text = Buffer.concat(chunks).toString("utf8");
   if (text.trim() === "") return undefined;
   try {
     return JSON.parse(text) as unknown;
   } catch {
     throw new HttpError(422, "body: not valid JSON");
+  }
+}
+
+/**
+ * Reads and drops a body the answer does not depend on, under the same
+ * limit, so the connection can serve its next request without an unbounded
+ * read in between.
+ */
+export function discardBody(request: IncomingMessage, maxBytes: number): Promise<void> {
+  return receive(request, maxBytes, () => {});
+}
+
+/** Hands each chunk of the body to `take`; 413 as soon as the declared or received length passes the limit. */
+async function receive(request: IncomingMessage, maxBytes: number, take: (chunk: Buffer) => void): Promise<void> {
+  const declared = Number(request.headers["content-length"] ?? Number.NaN);
+  if (declared > maxBytes) throw tooLarge(maxBytes);
+  let received = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    received += chunk.length;
+    if (received > maxBytes) throw tooLarge(maxBytes);
+    take(chunk);
   }
 }
 

@@ -5,7 +5,7 @@ import type { CallerLimit } from "./caller-limit.js";
 import { HttpError, httpErrorFrom } from "./errors.js";
 import { forwardedHeaders } from "./forward-headers.js";
 import type { GatewayMetrics } from "./gateway-metrics.js";
-import { readJsonBody } from "./http-body.js";
+import { discardBody, readJsonBody } from "./http-body.js";
 import type { RouteResponse } from "./route.js";
 import { createRouter } from "./router.js";
 import { routes } from "./routes.js";
@@ -55,7 +55,9 @@ export function createGatewayHandler(deps: GatewayDeps): (request: IncomingMessa
       if (found.kind === "method-not-allowed") throw new HttpError(405, "Method Not Allowed", { allow: found.allowed.join(", ") });
       // The store sees this hop as the parent span, and the same request id.
       const headers = { ...forwardedHeaders(request.headers), ...traceHeaders(trace) };
-      const body = method === "GET" || !found.route.readsBody ? undefined : await readJsonBody(request, deps.maxBodyBytes);
+      let body: unknown;
+      if (!found.route.readsBody) await discardBody(request, deps.maxBodyBytes);
+      else if (method !== "GET") body = await readJsonBody(request, deps.maxBodyBytes);
       // A caller that goes away cancels its store call.
       const abort = new AbortController();
       response.once("close", () => {

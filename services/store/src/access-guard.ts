@@ -6,8 +6,10 @@ import { codeForHttpStatus, gatehouseError, internalError, unavailable } from "@
 import { FilterError, filterFromProto, matchAll, type FilterExpr, type JsonObject } from "@gatehouse/filters";
 import {
   bindingFromProto,
-  bindingHolds,
   credentialKey,
+  requestFingerprint,
+  requestLineOf,
+  reusableFor,
   SingleFlight,
   userFromProto,
   userToProto,
@@ -116,21 +118,23 @@ export function createAccessGuard(deps: AccessGuardDeps): AccessGuard {
       }
     }
     const key = credentialKey(deps.identity.secret, context.requestHeader, deps.identity.credentialHeaders);
-    deps.limitCaller?.(context, key);
+    // gRPC calls reach authn as POST to their full method path.
+    const line = requestLineOf("POST", context.url);
     // An entry whose verdict depends on other request details (RequestBinding) answers only requests that share them.
-    const reusable = (found: CachedIdentity | undefined) =>
-      found !== undefined && bindingHolds(deps.identity.secret, found.binding, context.requestHeader, context.url) ? found : undefined;
+    const reusable = reusableFor(deps.identity.secret, context.requestHeader, line);
     let entry = reusable(deps.cache.lookupLocal(key));
+    deps.limitCaller?.(context, key, entry?.kind === "user");
     if (entry !== undefined) {
       deps.onIdentity?.("l1");
     } else {
-      entry = reusable(await deps.cache.lookup(key));
+      entry = reusable(await deps.cache.lookupShared(key));
       if (entry !== undefined) deps.onIdentity?.("shared");
     }
     if (entry === undefined) {
       deps.onIdentity?.("authn");
-      // A shared verification may have been bound to details this request does not share: then ask for this one.
-      entry = reusable(await verifications.run(key, () => askAuthn(context))) ?? (await askAuthn(context));
+      // Shared only between requests authenticate could not tell apart, so none gets another's verdict or failure.
+      const flight = `${key}:${requestFingerprint(deps.identity.secret, context.requestHeader, line)}`;
+      entry = await verifications.run(flight, () => askAuthn(context));
       deps.cache.rememberLocal(key, entry);
     }
     if (entry.kind === "rejected") {

@@ -10,37 +10,44 @@ function context(headers: Record<string, string>, peerAddress: string): HandlerC
 
 function limit() {
   const limiter = createCallerRateLimiter({ perSecond: 1, burst: 1, maxCallers: 100, now: () => 0 });
-  return createCallerLimit(limiter, ["authorization"]);
+  return createCallerLimit(limiter);
 }
 
 describe("the store's caller limit", () => {
-  it("keys a caller with a credential by its credential key, wherever it connects from", () => {
+  it("keys a caller with a verified credential by its credential key, wherever it connects from", () => {
     const check = limit();
-    check(context({ authorization: "Bearer a" }, "10.0.0.1"), "key-a");
-    expect(() => check(context({ authorization: "Bearer a" }, "10.0.0.2"), "key-a")).toThrow(ConnectError);
-    expect(() => check(context({ authorization: "Bearer b" }, "10.0.0.1"), "key-b")).not.toThrow();
+    check(context({ authorization: "Bearer a" }, "10.0.0.1"), "key-a", true);
+    expect(() => check(context({ authorization: "Bearer a" }, "10.0.0.2"), "key-a", true)).toThrow(ConnectError);
+    expect(() => check(context({ authorization: "Bearer b" }, "10.0.0.1"), "key-b", true)).not.toThrow();
+  });
+
+  it("keys an unverified credential by its address, so made-up tokens cannot each get a fresh bucket", () => {
+    const check = limit();
+    check(context({ authorization: "Bearer made-up-1" }, "10.0.0.1"), "key-1", false);
+    expect(() => check(context({ authorization: "Bearer made-up-2" }, "10.0.0.1"), "key-2", false)).toThrow(ConnectError);
+    expect(() => check(context({ authorization: "Bearer made-up-3" }, "10.0.0.2"), "key-3", false)).not.toThrow();
   });
 
   it("keys a caller without a credential by its address, so anonymous callers do not share one bucket", () => {
     const check = limit();
-    check(context({}, "10.0.0.1"), "anonymous");
-    expect(() => check(context({}, "10.0.0.2"), "anonymous")).not.toThrow();
-    expect(() => check(context({}, "10.0.0.1"), "anonymous")).toThrow(ConnectError);
+    check(context({}, "10.0.0.1"), "anonymous", false);
+    expect(() => check(context({}, "10.0.0.2"), "anonymous", false)).not.toThrow();
+    expect(() => check(context({}, "10.0.0.1"), "anonymous", false)).toThrow(ConnectError);
   });
 
   it("charges one RPC once, even when it is authorized for two events", () => {
     const check = limit();
     const call = context({ authorization: "Bearer a" }, "10.0.0.1");
-    check(call, "key-a");
-    expect(() => check(call, "key-a")).not.toThrow();
+    check(call, "key-a", true);
+    expect(() => check(call, "key-a", true)).not.toThrow();
   });
 
   it("throws RESOURCE_EXHAUSTED with reason RATE_LIMITED, a RetryInfo delay and a retry-after trailer", () => {
     const check = limit();
-    check(context({ authorization: "Bearer a" }, "10.0.0.1"), "key-a");
+    check(context({ authorization: "Bearer a" }, "10.0.0.1"), "key-a", true);
     let thrown: unknown;
     try {
-      check(context({ authorization: "Bearer a" }, "10.0.0.1"), "key-a");
+      check(context({ authorization: "Bearer a" }, "10.0.0.1"), "key-a", true);
     } catch (error) {
       thrown = error;
     }

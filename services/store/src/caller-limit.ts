@@ -5,24 +5,27 @@ import type { CallerRateLimiter } from "@gatehouse/server";
 /**
  * Charges one request to its caller and throws RESOURCE_EXHAUSTED (reason
  * RATE_LIMITED, with a RetryInfo delay) when the caller is over its rate.
+ * `verified` says whether the credential is one this process already knows
+ * to be good.
  */
-export type CallerLimit = (context: HandlerContext, credentialKey: string) => void;
+export type CallerLimit = (context: HandlerContext, credentialKey: string, verified: boolean) => void;
 
 /**
  * The store's per-caller rate limit. A caller is its credential key (the HMAC
- * the identity cache uses, never the raw token), or, for a request that
- * carries none of the credential headers, its IP address, so anonymous
- * floods share one bucket per source instead of one for everybody. It runs
- * before any cache lookup or authn call: a limited request costs nothing else.
- * An RPC that raises two events (CopyThread) is charged once.
+ * the identity cache uses, never the raw token) once that credential is
+ * known good; until then, and for a request without a credential, it is its
+ * IP address. Keying unverified credentials by their own key would give a
+ * client a fresh bucket with every made-up token, each of which costs an
+ * authn call: so they share their source's bucket. The check runs before
+ * the shared cache or authn is asked. An RPC that raises two events
+ * (CopyThread) is charged once.
  */
-export function createCallerLimit(limiter: CallerRateLimiter, credentialHeaders: readonly string[]): CallerLimit {
+export function createCallerLimit(limiter: CallerRateLimiter): CallerLimit {
   const charged = new WeakSet<HandlerContext>();
-  return (context, credentialKey) => {
+  return (context, credentialKey, verified) => {
     if (charged.has(context)) return;
     charged.add(context);
-    const anonymous = credentialHeaders.every((name) => !context.requestHeader.has(name));
-    const caller = anonymous ? `peer:${peerAddress(context)}` : `credential:${credentialKey}`;
+    const caller = verified ? `credential:${credentialKey}` : `peer:${peerAddress(context)}`;
     const waitMs = limiter.take(caller);
     if (waitMs > 0) throw rateLimitExceeded(waitMs);
   };

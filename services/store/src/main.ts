@@ -76,7 +76,7 @@ await runService("store", logger, async () => {
     authz: createBatchingAuthorizer(createClient(AuthzService, authzTransport)),
     logger,
     callTimeoutMs,
-    limitCaller: rateLimiter && createCallerLimit(rateLimiter, identity.credentialHeaders),
+    limitCaller: rateLimiter && createCallerLimit(rateLimiter),
     onIdentity: storeMetrics && ((source) => storeMetrics.identityLookups.inc({ source })),
   });
   const host = envString("STORE_HOST", "127.0.0.1");
@@ -106,9 +106,8 @@ await runService("store", logger, async () => {
     address: `${host}:${server.port}`,
     metricsAddress: observed?.address,
     async stop() {
-      // Health flips first, so balancers stop sending; then in-flight calls finish.
+      // The watch must not turn health back on; stop flips it first, so balancers stop sending, then drains.
       databaseWatch.stop();
-      server.health.setServing(false);
       await server.stop(envInt("GATEHOUSE_SHUTDOWN_GRACE_MS", 10_000, { min: 0 }));
       authnTransport.close();
       authzTransport.close();
