@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "../sql/database.js";
 import { indexedMetadataKeys } from "../sql/metadata-indexes.js";
 import { migrate } from "../sql/migrate.js";
-import { createThrowawayDatabase, type ThrowawayDatabase } from "../sql/throwaway-database.js";
+import { createThrowawayDatabase, type ThrowawayDatabase } from "../testing/throwaway-database.js";
 import { createThreadRepo, type ThreadPage } from "./thread-repo.js";
 
 const serverUrl = process.env.DATABASE_URL;
