@@ -221,14 +221,15 @@ describe("docker-compose.yml against the code", () => {
     expect(publishedPortsOf(compose.services.store!)).toEqual([{ hostFrom: 50051, hostTo: 50052, container: Number(portOf("store")) }]);
   });
 
-  it("gives every service that speaks mutual TLS the certificates read-only, its own certificate and key, after they are written", () => {
+  it("gives every service that speaks mutual TLS read-only access to its own certificate, key and the CA alone, after they are written", () => {
     expect(compose.volumes).toHaveProperty("certs");
-    expect(commandOf(compose.services.certs!).join(" ")).toContain("npm run certs -- --out /certs");
+    expect(commandOf(compose.services.certs!).join(" ")).toContain("npm run certs -- --out /certs --per-service");
     expect(mountsOf(compose.services.certs!)).toEqual([{ source: "certs", target: "/certs", readOnly: false }]);
     const speakingTls = gatehouse.filter(([name]) => tls.every((variable) => codeOf(name).strings.has(variable)));
     expect(speakingTls.map(([name]) => name).sort()).toEqual(["authn", "authz", "store"]);
     for (const [name, service] of speakingTls) {
-      expect(mountsOf(service), name).toContainEqual({ source: "certs", target: "/certs", readOnly: true });
+      // Only its own folder (its pair and the CA), so no service can read another's key.
+      expect(mountsOf(service), name).toContainEqual({ source: "certs", target: "/certs", readOnly: true, subpath: name });
       expect(environmentOf(service), name).toMatchObject({
         GATEHOUSE_TLS_CA: "/certs/ca.pem",
         GATEHOUSE_TLS_CERT: `/certs/${name}.pem`,

@@ -11,7 +11,7 @@ export interface ComposeService {
   healthcheck?: { test?: string | string[]; disable?: boolean | string; timeout?: string };
   depends_on?: string[] | Record<string, { condition?: string }>;
   ports?: (string | number | { target?: number | string; published?: string | number })[];
-  volumes?: (string | { type?: string; source?: string; target?: string; read_only?: boolean | string })[];
+  volumes?: (string | { type?: string; source?: string; target?: string; read_only?: boolean | string; volume?: { subpath?: string } })[];
   restart?: string;
   container_name?: string;
 }
@@ -74,11 +74,12 @@ export function publishedPortsOf(service: ComposeService): PublishedPort[] {
   });
 }
 
-/** A volume mount: what is mounted, where, and whether read-only. */
-export function mountsOf(service: ComposeService): { source: string; target: string; readOnly: boolean }[] {
+/** A volume mount: what is mounted (and which folder of it, if one), where, and whether read-only. */
+export function mountsOf(service: ComposeService): { source: string; target: string; readOnly: boolean; subpath?: string }[] {
   return (service.volumes ?? []).map((volume) => {
     if (typeof volume === "object") {
-      return { source: volume.source ?? "", target: volume.target ?? "", readOnly: volume.read_only === true || volume.read_only === "true" };
+      const mount = { source: volume.source ?? "", target: volume.target ?? "", readOnly: volume.read_only === true || volume.read_only === "true" };
+      return volume.volume?.subpath === undefined ? mount : { ...mount, subpath: volume.volume.subpath };
     }
     const [source = "", target = "", mode = ""] = volume.split(":");
     return { source, target, readOnly: mode.split(",").includes("ro") };

@@ -1,5 +1,5 @@
 import { X509Certificate, createPrivateKey } from "node:crypto";
-import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -70,6 +70,18 @@ describe("writeCertificates", () => {
     for (const name of names) {
       expect((await stat(join(out, `${name}-key.pem`))).mode & 0o777).toBe(0o600);
       expect((await stat(join(out, `${name}.pem`))).mode & 0o777).toBe(0o644);
+    }
+  });
+
+  it("per service, writes each one's pair and the CA into a folder of its own, and nothing else", async () => {
+    const out = join(dir, "per-service");
+    const certificates = await generateCertificates({ services: ["authn", "store"] });
+    await writeCertificates(out, certificates, { perService: true });
+    expect((await readdir(out)).sort()).toEqual(["authn", "store"]);
+    for (const name of ["authn", "store"]) {
+      expect((await readdir(join(out, name))).sort()).toEqual(["ca.pem", `${name}-key.pem`, `${name}.pem`].sort());
+      expect(await readFile(join(out, name, "ca.pem"), "utf8")).toBe(certificates.ca.cert);
+      expect((await stat(join(out, name, `${name}-key.pem`))).mode & 0o777).toBe(0o600);
     }
   });
 

@@ -106,11 +106,18 @@ export async function generateCertificates(options: CertificateOptions = {}): Pr
 
 /**
  * Writes `ca.pem` and, per service, `<name>.pem` and `<name>-key.pem` into
- * `dir` (created if needed), keys readable by their owner only. The CA key is
- * written (`ca-key.pem`) only when asked: without it no one can issue more
+ * `dir` (created if needed), keys readable by their owner only. With
+ * `perService`, each service's files (its pair and a copy of `ca.pem`) go into
+ * `dir/<name>/` instead, so a deployment can give each service its own
+ * directory and no service can read another's key. The CA key is written
+ * (`ca-key.pem`) only when asked: without it no one can issue more
  * certificates that the services trust. Resolves with the paths written.
  */
-export async function writeCertificates(dir: string, certificates: GeneratedCertificates, { includeCaKey = false } = {}): Promise<string[]> {
+export async function writeCertificates(
+  dir: string,
+  certificates: GeneratedCertificates,
+  { includeCaKey = false, perService = false } = {},
+): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const written: string[] = [];
   const write = async (file: string, contents: string, secret: boolean) => {
@@ -120,11 +127,17 @@ export async function writeCertificates(dir: string, certificates: GeneratedCert
     await chmod(path, secret ? 0o600 : 0o644);
     written.push(path);
   };
-  await write("ca.pem", certificates.ca.cert, false);
   if (includeCaKey) await write("ca-key.pem", certificates.ca.key, true);
+  if (!perService) await write("ca.pem", certificates.ca.cert, false);
   for (const [name, pair] of Object.entries(certificates.services)) {
-    await write(`${name}.pem`, pair.cert, false);
-    await write(`${name}-key.pem`, pair.key, true);
+    // Per service, each directory holds what that one service may read: the CA and its own pair.
+    const folder = perService ? name : "";
+    if (perService) {
+      await mkdir(join(dir, folder), { recursive: true, mode: 0o755 });
+      await write(join(folder, "ca.pem"), certificates.ca.cert, false);
+    }
+    await write(join(folder, `${name}.pem`), pair.cert, false);
+    await write(join(folder, `${name}-key.pem`), pair.key, true);
   }
   return written;
 }
