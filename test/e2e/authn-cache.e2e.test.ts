@@ -5,7 +5,7 @@
  * no entry outlives its credential, that a revocation takes effect on every
  * instance, that a burst with one cold token costs one provider call per
  * instance, and that with Redis stopped every request is still verified
- * directly: served when valid, refused when not.
+ * directly: served when valid, refused when not, with authn still SERVING.
  */
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { credentialKey, identityKey } from "@gatehouse/identity";
 import { startIdentityProvider, type IdentityProvider } from "@gatehouse/verifiers/testing";
 import { authnClient, type AuthnClient } from "../support/authn-client.js";
+import { checkHealth } from "../support/health-client.js";
 import { identityProviderEnv } from "../support/identity-provider-env.js";
 import { dumpRedis, hasRedisServer, startPrivateRedis, type PrivateRedis } from "../support/private-redis.js";
 import { expectError, grpc, storeClient, type StoreClient } from "../support/proto-client.js";
@@ -194,6 +195,8 @@ describe.skipIf(!hasRedisServer || !process.env.DATABASE_URL)("the identity cach
     const forged = `${(await idp.sign({ sub: "user1", aud: audience })).slice(0, -4)}AAAA`;
     expect(await codesThroughEveryStore(forged)).toEqual([grpc.status.UNAUTHENTICATED, grpc.status.UNAUTHENTICATED]);
     expect(await codesThroughEveryStore(await idp.sign({ sub: "user1", aud: audience }))).toEqual([grpc.status.OK, grpc.status.OK]);
+    // Redis only caches: authn is degraded, not down, and keeps reporting SERVING to balancers.
+    for (const instance of gatehouse.authn) expect(await checkHealth(instance.address, "gatehouse.authn.v1.AuthnService")).toBe("SERVING");
 
     // About 170 cache failures per process, at most one warning per process per 10 s.
     const warnings = logs.filter(({ line }) => line.includes("identity cache unavailable"));
