@@ -68,7 +68,7 @@ export function internalTlsFromEnv(env: NodeJS.ProcessEnv = process.env): Intern
 }
 
 /**
- * The certificate names (CN or DNS subject alternative name) that may call
+ * The certificate subject CNs that may call
  * authn and authz: GATEHOUSE_TLS_ALLOWED_CALLERS, comma-separated and
  * case-insensitive, default `store`. A list that names nobody is refused,
  * since it would lock every caller out.

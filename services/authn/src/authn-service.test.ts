@@ -293,6 +293,13 @@ describe("verdicts that depend on more than the credential", () => {
     expect(calls.callback).toBe(2);
   });
 
+  it("a callback that reads the method is bound to the request line", async () => {
+    const { client, calls } = await harness((request) => `user-${request.method}`);
+    expect(identityOf(await client.authenticate(withHeaders({})))).toBe("user-POST");
+    expect(identityOf(await client.authenticate({ ...withHeaders({}), method: "GET" }))).toBe("user-GET");
+    expect(calls.callback).toBe(2);
+  });
+
   it("a callback that reads the URL is bound to the path", async () => {
     const { client, calls } = await harness((request) => (new URL(request.url).pathname.endsWith("/GetThread") ? "reader" : "other"));
     expect(identityOf(await client.authenticate(withHeaders({})))).toBe("reader");

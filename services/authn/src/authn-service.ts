@@ -36,7 +36,8 @@ export type IdentityTier = "l1" | "shared" | "verify";
 
 /**
  * AuthnService: verifies a credential once per cache lifetime. Concurrent
- * requests for one credential share one verification (single flight); the
+ * requests for one credential that a callback could not tell apart (the same
+ * headers and request line) share one verification (single flight); the
  * verdict is written to the shared cache for every service and replica, and
  * never cached past the credential's own expiry. When the cache cannot
  * answer, the credential is verified directly: a cache failure costs a

@@ -38,6 +38,7 @@ await runService("authn", logger, async () => {
       registers: [observed.metrics.registry],
     });
   const host = envString("AUTHN_HOST", "127.0.0.1");
+  const graceMs = envInt("GATEHOUSE_SHUTDOWN_GRACE_MS", 10_000, { min: 0 });
   const server = await startAuthnServer(
     {
       authenticate,
@@ -54,7 +55,7 @@ await runService("authn", logger, async () => {
     address: `${host}:${server.port}`,
     metricsAddress: observed?.address,
     async stop() {
-      await server.stop(envInt("GATEHOUSE_SHUTDOWN_GRACE_MS", 10_000, { min: 0 }));
+      await server.stop(graceMs);
       await observed?.close();
     },
   };

@@ -123,13 +123,14 @@ export function createAccessGuard(deps: AccessGuardDeps): AccessGuard {
     // An entry whose verdict depends on other request details (RequestBinding) answers only requests that share them.
     const reusable = reusableFor(deps.identity.secret, context.requestHeader, line);
     let entry = reusable(deps.cache.lookupLocal(key));
-    deps.limitCaller?.(context, key, entry?.kind === "user");
     if (entry !== undefined) {
       deps.onIdentity?.("l1");
     } else {
       entry = reusable(await deps.cache.lookupShared(key));
       if (entry !== undefined) deps.onIdentity?.("shared");
     }
+    // Before authn is asked: a credential no cache vouches for is charged to its source (see CallerLimit).
+    deps.limitCaller?.charge(context, key, entry?.kind === "user");
     if (entry === undefined) {
       deps.onIdentity?.("authn");
       // Shared only between requests authenticate could not tell apart, so none gets another's verdict or failure.
@@ -140,6 +141,7 @@ export function createAccessGuard(deps: AccessGuardDeps): AccessGuard {
     if (entry.kind === "rejected") {
       throw gatehouseError(codeForHttpStatus(entry.status), "CREDENTIAL_REJECTED", entry.message, {}, entry.headers);
     }
+    deps.limitCaller?.verified(key);
     return entry.user;
   }
 

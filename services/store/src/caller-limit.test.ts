@@ -8,46 +8,75 @@ function context(headers: Record<string, string>, peerAddress: string): HandlerC
   return { requestHeader: new Headers(headers), peerAddress } as unknown as HandlerContext;
 }
 
-function limit() {
-  const limiter = createCallerRateLimiter({ perSecond: 1, burst: 1, maxCallers: 100, now: () => 0 });
-  return createCallerLimit(limiter);
+function limit(clock = { now: 0 }) {
+  const limiter = createCallerRateLimiter({ perSecond: 1, burst: 1, maxCallers: 100, now: () => clock.now });
+  return createCallerLimit(limiter, ["authorization"], { verifiedForMs: 60_000, maxVerified: 2, now: () => clock.now });
 }
 
 describe("the store's caller limit", () => {
-  it("keys a caller with a verified credential by its credential key, wherever it connects from", () => {
+  it("keys a credential that authenticated a user by its credential key, wherever it connects from", () => {
     const check = limit();
-    check(context({ authorization: "Bearer a" }, "10.0.0.1"), "key-a", true);
-    expect(() => check(context({ authorization: "Bearer a" }, "10.0.0.2"), "key-a", true)).toThrow(ConnectError);
-    expect(() => check(context({ authorization: "Bearer b" }, "10.0.0.1"), "key-b", true)).not.toThrow();
+    check.verified("key-a");
+    check.verified("key-b");
+    check.charge(context({ authorization: "Bearer a" }, "10.0.0.1"), "key-a", false);
+    expect(() => check.charge(context({ authorization: "Bearer a" }, "10.0.0.2"), "key-a", false)).toThrow(ConnectError);
+    expect(() => check.charge(context({ authorization: "Bearer b" }, "10.0.0.1"), "key-b", false)).not.toThrow();
   });
 
-  it("keys an unverified credential by its address, so made-up tokens cannot each get a fresh bucket", () => {
+  it("keys a credential an identity cache holds a user for by its key, before it proved itself here", () => {
     const check = limit();
-    check(context({ authorization: "Bearer made-up-1" }, "10.0.0.1"), "key-1", false);
-    expect(() => check(context({ authorization: "Bearer made-up-2" }, "10.0.0.1"), "key-2", false)).toThrow(ConnectError);
-    expect(() => check(context({ authorization: "Bearer made-up-3" }, "10.0.0.2"), "key-3", false)).not.toThrow();
+    check.charge(context({ authorization: "Bearer a" }, "10.0.0.1"), "key-a", true);
+    expect(() => check.charge(context({ authorization: "Bearer other" }, "10.0.0.1"), "key-x", false)).not.toThrow();
+    expect(() => check.charge(context({ authorization: "Bearer a" }, "10.0.0.2"), "key-a", true)).toThrow(ConnectError);
   });
 
-  it("keys a caller without a credential by its address, so anonymous callers do not share one bucket", () => {
+  it("charges credentials not yet proven to their source address, so made-up tokens cannot each get a fresh bucket", () => {
     const check = limit();
-    check(context({}, "10.0.0.1"), "anonymous", false);
-    expect(() => check(context({}, "10.0.0.2"), "anonymous", false)).not.toThrow();
-    expect(() => check(context({}, "10.0.0.1"), "anonymous", false)).toThrow(ConnectError);
+    check.charge(context({ authorization: "Bearer made-up-1" }, "10.0.0.1"), "key-1", false);
+    expect(() => check.charge(context({ authorization: "Bearer made-up-2" }, "10.0.0.1"), "key-2", false)).toThrow(ConnectError);
+    expect(() => check.charge(context({ authorization: "Bearer made-up-3" }, "10.0.0.2"), "key-3", false)).not.toThrow();
+  });
+
+  it("keys callers without a credential by address even once that shared key proved good, so they never share one bucket", () => {
+    const check = limit();
+    check.verified("anonymous");
+    check.charge(context({}, "10.0.0.1"), "anonymous", false);
+    expect(() => check.charge(context({}, "10.0.0.2"), "anonymous", false)).not.toThrow();
+    expect(() => check.charge(context({}, "10.0.0.1"), "anonymous", false)).toThrow(ConnectError);
+  });
+
+  it("forgets a proof after its lifetime, and the oldest proof past its cap", () => {
+    const clock = { now: 0 };
+    const check = limit(clock);
+    check.verified("key-a");
+    clock.now = 60_001;
+    check.charge(context({ authorization: "Bearer a" }, "10.0.0.1"), "key-a", false);
+    expect(() => check.charge(context({ authorization: "Bearer other" }, "10.0.0.1"), "key-x", false)).toThrow(ConnectError);
+
+    // With room for two, proving d forgets b: b's requests go back to their addresses' buckets, c's stay on its own.
+    check.verified("key-b");
+    check.verified("key-c");
+    check.verified("key-d");
+    check.charge(context({ authorization: "Bearer b" }, "10.0.0.7"), "key-b", false);
+    expect(() => check.charge(context({ authorization: "Bearer b" }, "10.0.0.8"), "key-b", false)).not.toThrow();
+    check.charge(context({ authorization: "Bearer c" }, "10.0.0.5"), "key-c", false);
+    expect(() => check.charge(context({ authorization: "Bearer c" }, "10.0.0.6"), "key-c", false)).toThrow(ConnectError);
   });
 
   it("charges one RPC once, even when it is authorized for two events", () => {
     const check = limit();
     const call = context({ authorization: "Bearer a" }, "10.0.0.1");
-    check(call, "key-a", true);
-    expect(() => check(call, "key-a", true)).not.toThrow();
+    check.charge(call, "key-a", false);
+    expect(() => check.charge(call, "key-a", false)).not.toThrow();
   });
 
   it("throws RESOURCE_EXHAUSTED with reason RATE_LIMITED, a RetryInfo delay and a retry-after trailer", () => {
     const check = limit();
-    check(context({ authorization: "Bearer a" }, "10.0.0.1"), "key-a", true);
+    check.verified("key-a");
+    check.charge(context({ authorization: "Bearer a" }, "10.0.0.1"), "key-a", false);
     let thrown: unknown;
     try {
-      check(context({ authorization: "Bearer a" }, "10.0.0.1"), "key-a", true);
+      check.charge(context({ authorization: "Bearer a" }, "10.0.0.1"), "key-a", false);
     } catch (error) {
       thrown = error;
     }

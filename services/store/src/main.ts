@@ -76,10 +76,11 @@ await runService("store", logger, async () => {
     authz: createBatchingAuthorizer(createClient(AuthzService, authzTransport)),
     logger,
     callTimeoutMs,
-    limitCaller: rateLimiter && createCallerLimit(rateLimiter),
+    limitCaller: rateLimiter && createCallerLimit(rateLimiter, identity.credentialHeaders),
     onIdentity: storeMetrics && ((source) => storeMetrics.identityLookups.inc({ source })),
   });
   const host = envString("STORE_HOST", "127.0.0.1");
+  const graceMs = envInt("GATEHOUSE_SHUTDOWN_GRACE_MS", 10_000, { min: 0 });
   const server = await startStoreServer(
     {
       guard,
@@ -108,7 +109,7 @@ await runService("store", logger, async () => {
     async stop() {
       // The watch must not turn health back on; stop flips it first, so balancers stop sending, then drains.
       databaseWatch.stop();
-      await server.stop(envInt("GATEHOUSE_SHUTDOWN_GRACE_MS", 10_000, { min: 0 }));
+      await server.stop(graceMs);
       authnTransport.close();
       authzTransport.close();
       await cache.close();
