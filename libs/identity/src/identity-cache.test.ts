@@ -22,6 +22,16 @@ describe("createIdentityCache", () => {
     expect(await cache.lookup("k")).toBeUndefined();
   });
 
+  it("lookupShared asks the shared store even when L1 holds an entry, and keeps the answer in L1", async () => {
+    const shared = createMemoryIdentityStore();
+    const cache = createIdentityCache({ shared, l1TtlMs: 5_000, l1MaxEntries: 10 });
+    cache.rememberLocal("k", user("bound-elsewhere"));
+    await shared.set("k", user("from-redis"));
+    expect(await cache.lookup("k")).toMatchObject({ user: { identity: "bound-elsewhere" } });
+    expect(await cache.lookupShared("k")).toMatchObject({ user: { identity: "from-redis" } });
+    expect(cache.lookupLocal("k")).toMatchObject({ user: { identity: "from-redis" } });
+  });
+
   it("still keeps what it verified in L1 when the shared store is down", async () => {
     const cache = createIdentityCache({ shared: downStore(), l1TtlMs: 5_000, l1MaxEntries: 10 });
     await cache.remember("k", user("user1"));
