@@ -4,6 +4,7 @@
  * start-up/shutdown helpers shared by every service.
  */
 export { registerService, type RegisterServiceOptions } from "./grpc-server.js";
+export { createProvenCredentials, type ProvenCredentials, type ProvenCredentialsOptions } from "./proven-credentials.js";
 export { startGrpcServiceServer, type GrpcServiceServer, type GrpcServiceServerOptions, type Route } from "./grpc-service-server.js";
 export { GrpcHandlerContext, headersFromMetadata, requestTraceOf } from "./grpc-handler-context.js";
 export { traceFromHeaders, traceHeaders, traceLogFields, type RequestTrace } from "./request-trace.js";

@@ -1,35 +1,47 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { credentialKey } from "@gatehouse/identity";
-import type { CallerRateLimiter } from "@gatehouse/server";
+import type { CallerRateLimiter, ProvenCredentials } from "@gatehouse/server";
 import { HttpError } from "./errors.js";
 
-/** Charges one request to its caller; throws a 429 with Retry-After when the caller is over its rate. */
-export type CallerLimit = (request: IncomingMessage) => void;
+/** The gateway's per-caller rate limit, and what it learns of credentials the store accepted. */
+export interface CallerLimit {
+  /**
+   * Charges one request to its caller; throws a 429 with Retry-After when the
+   * caller is over its rate. Returns the request's credential key, for
+   * `accepted`, when it carries a credential.
+   */
+  charge(request: IncomingMessage): string | undefined;
+  /** Records that the store answered a call made with this credential, so it authenticated a user. */
+  accepted(credentialKey: string): void;
+}
 
 /**
  * The gateway's per-caller rate limit. A caller is the HMAC of its credential
- * headers (the store's credential key, under a secret of this process only,
- * since the key never leaves it), never the raw token; a request with none of
- * those headers is keyed by the connection's IP address. Behind a proxy that
- * address is the proxy's, so anonymous callers then share one bucket.
+ * headers (under a secret of this process only, since the key never leaves
+ * it), never the raw token, once the store has accepted that credential;
+ * until then, and without a credential, it is the connection's IP address.
+ * The gateway verifies nothing itself, so keying unproven credentials by
+ * their own key would give a client a fresh bucket with every made-up token.
+ * Behind a proxy the address is the proxy's, so such callers then share one
+ * bucket.
  */
-export function createCallerLimit(limiter: CallerRateLimiter, credentialHeaders: readonly string[]): CallerLimit {
+export function createCallerLimit(limiter: CallerRateLimiter, credentialHeaders: readonly string[], proven: ProvenCredentials): CallerLimit {
   const secret = randomBytes(32);
-  return (request) => {
-    const headers = new Headers();
-    let anonymous = true;
-    for (const name of credentialHeaders) {
-      const value = request.headers[name];
-      if (value === undefined) continue;
-      headers.set(name, Array.isArray(value) ? value.join(", ") : value);
-      anonymous = false;
-    }
-    const caller = anonymous
-      ? `peer:${request.socket.remoteAddress ?? "unknown"}`
-      : `credential:${credentialKey(secret, headers, credentialHeaders)}`;
-    const waitMs = limiter.take(caller);
-    if (waitMs > 0) throw tooManyRequests(waitMs);
+  return {
+    charge(request) {
+      const headers = new Headers();
+      for (const name of credentialHeaders) {
+        const value = request.headers[name];
+        if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+      }
+      const key = credentialHeaders.some((name) => headers.has(name)) ? credentialKey(secret, headers, credentialHeaders) : undefined;
+      const caller = key !== undefined && proven.has(key) ? `credential:${key}` : `peer:${request.socket.remoteAddress ?? "unknown"}`;
+      const waitMs = limiter.take(caller);
+      if (waitMs > 0) throw tooManyRequests(waitMs);
+      return key;
+    },
+    accepted: (key) => proven.add(key),
   };
 }
 

@@ -50,7 +50,7 @@ export function createGatewayHandler(deps: GatewayDeps): (request: IncomingMessa
     try {
       const found = match(method, path);
       if (found.kind === "found") routePath = found.route.path;
-      deps.limitCaller?.(request);
+      const credential = deps.limitCaller?.charge(request);
       if (found.kind === "not-found") throw new HttpError(404, "Not Found");
       if (found.kind === "method-not-allowed") throw new HttpError(405, "Method Not Allowed", { allow: found.allowed.join(", ") });
       // The store sees this hop as the parent span, and the same request id.
@@ -68,7 +68,12 @@ export function createGatewayHandler(deps: GatewayDeps): (request: IncomingMessa
         query: new URLSearchParams(queryStart === -1 ? "" : target.slice(queryStart + 1)),
         body,
         headers: request.headers,
-        call: storeCallOptions(headers, abort.signal, Date.now() + deps.requestTimeoutMs),
+        call: storeCallOptions(
+          headers,
+          abort.signal,
+          Date.now() + deps.requestTimeoutMs,
+          credential === undefined ? undefined : () => deps.limitCaller?.accepted(credential),
+        ),
       });
     } catch (error) {
       const failure = httpErrorFrom(error);

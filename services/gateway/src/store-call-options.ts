@@ -7,14 +7,17 @@ import type { CallOptions } from "@connectrpc/connect";
  * call starts. A request that makes several store calls therefore shares one
  * budget instead of granting each call a fresh one, and the store (and the
  * authn and authz calls it makes in turn) sees the deadline the gateway
- * holds, shortened at every hop.
+ * holds, shortened at every hop. `onAnswered` hears of every call the store
+ * answered without an error.
  */
-export function storeCallOptions(headers: HeadersInit, signal: AbortSignal, deadline: number): CallOptions {
+export function storeCallOptions(headers: HeadersInit, signal: AbortSignal, deadline: number, onAnswered?: () => void): CallOptions {
   return {
     headers,
     signal,
     get timeoutMs() {
       return Math.max(1, deadline - Date.now());
     },
+    // Called only when a call succeeds: the store then authenticated the caller's credential.
+    ...(onAnswered && { onHeader: onAnswered }),
   };
 }

@@ -1,6 +1,6 @@
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import { ErrorInfoSchema, RetryInfoSchema } from "@gatehouse/contracts";
-import { createCallerRateLimiter } from "@gatehouse/server";
+import { createCallerRateLimiter, createProvenCredentials } from "@gatehouse/server";
 import { describe, expect, it } from "vitest";
 import { createCallerLimit } from "./caller-limit.js";
 
@@ -10,7 +10,7 @@ function context(headers: Record<string, string>, peerAddress: string): HandlerC
 
 function limit(clock = { now: 0 }) {
   const limiter = createCallerRateLimiter({ perSecond: 1, burst: 1, maxCallers: 100, now: () => clock.now });
-  return createCallerLimit(limiter, ["authorization"], { verifiedForMs: 60_000, maxVerified: 2, now: () => clock.now });
+  return createCallerLimit(limiter, ["authorization"], createProvenCredentials({ ttlMs: 60_000, max: 2, now: () => clock.now }));
 }
 
 describe("the store's caller limit", () => {

@@ -1,6 +1,6 @@
 import type { HandlerContext } from "@connectrpc/connect";
 import { rateLimitExceeded } from "@gatehouse/errors";
-import type { CallerRateLimiter } from "@gatehouse/server";
+import type { CallerRateLimiter, ProvenCredentials } from "@gatehouse/server";
 
 /** The store's per-caller rate limit, and what it remembers of credentials that proved good. */
 export interface CallerLimit {
@@ -15,15 +15,6 @@ export interface CallerLimit {
   verified(credentialKey: string): void;
 }
 
-/** How long and how many proven credentials are remembered. */
-export interface CallerLimitOptions {
-  /** Default 10 minutes: past that, a credential's next request proves it again. */
-  verifiedForMs?: number;
-  /** Default 100 000; past that, the credential proven longest ago is forgotten first. */
-  maxVerified?: number;
-  now?: () => number;
-}
-
 /**
  * The store's per-caller rate limit. A caller is its credential key (the HMAC
  * the identity cache uses, never the raw token) once that credential is known
@@ -36,38 +27,20 @@ export interface CallerLimitOptions {
  * remembered here, apart from the identity cache, so the limit keys the same
  * however short the cache's lifetimes are.
  */
-export function createCallerLimit(limiter: CallerRateLimiter, credentialHeaders: readonly string[], options: CallerLimitOptions = {}): CallerLimit {
-  const verifiedForMs = options.verifiedForMs ?? 600_000;
-  const maxVerified = options.maxVerified ?? 100_000;
-  const now = options.now ?? Date.now;
+export function createCallerLimit(limiter: CallerRateLimiter, credentialHeaders: readonly string[], proven: ProvenCredentials): CallerLimit {
   const charged = new WeakSet<HandlerContext>();
-  // Credential key → when it stops counting as proven; insertion order is proof order.
-  const proven = new Map<string, number>();
-
-  const isProven = (credentialKey: string) => {
-    const until = proven.get(credentialKey);
-    if (until === undefined) return false;
-    if (until > now()) return true;
-    proven.delete(credentialKey);
-    return false;
-  };
-
   return {
     charge(context, credentialKey, cachedUser) {
       if (charged.has(context)) return;
       charged.add(context);
       // Without a credential every caller has the same key: only the address tells them apart.
       const anonymous = credentialHeaders.every((name) => !context.requestHeader.has(name));
-      const known = !anonymous && (cachedUser || isProven(credentialKey));
+      const known = !anonymous && (cachedUser || proven.has(credentialKey));
       const caller = known ? `credential:${credentialKey}` : `peer:${peerAddress(context)}`;
       const waitMs = limiter.take(caller);
       if (waitMs > 0) throw rateLimitExceeded(waitMs);
     },
-    verified(credentialKey) {
-      proven.delete(credentialKey);
-      proven.set(credentialKey, now() + verifiedForMs);
-      if (proven.size > maxVerified) proven.delete(proven.keys().next().value!);
-    },
+    verified: (credentialKey) => proven.add(credentialKey),
   };
 }
 

@@ -14,6 +14,7 @@ import {
   callerRateLimiterFromEnv,
   createGrpcTransport,
   createLogger,
+  createProvenCredentials,
   envInt,
   envString,
   internalChannelCredentialsFromEnv,
@@ -76,7 +77,7 @@ await runService("store", logger, async () => {
     authz: createBatchingAuthorizer(createClient(AuthzService, authzTransport)),
     logger,
     callTimeoutMs,
-    limitCaller: rateLimiter && createCallerLimit(rateLimiter, identity.credentialHeaders),
+    limitCaller: rateLimiter && createCallerLimit(rateLimiter, identity.credentialHeaders, createProvenCredentials()),
     onIdentity: storeMetrics && ((source) => storeMetrics.identityLookups.inc({ source })),
   });
   const host = envString("STORE_HOST", "127.0.0.1");
