@@ -31,4 +31,4 @@ export { internalTlsFromEnv, allowedCallersFromEnv, internalTlsVariables, type I
 export { internalServerCredentials, internalChannelCredentials, internalServerSecurityFromEnv, internalChannelCredentialsFromEnv, type InternalServerSecurity } from "./internal-tls.js";
 export { requireAllowedCaller, callerName } from "./caller-check.js";
 export { generateCertificates, writeCertificates, defaultCertificateServices, type GeneratedCertificates, type CertificateOptions, type PemPair } from "./certificates.js";
-export { createMetrics, serveMetrics, metricsFromEnv, type Metrics } from "./metrics.js";
+export { createMetrics, registerCounter, serveMetrics, metricsFromEnv, type Metrics } from "./metrics.js";

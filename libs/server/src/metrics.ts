@@ -28,6 +28,11 @@ export function createMetrics(service: string): Metrics {
   };
 }
 
+/** A counter registered with a service's metrics. */
+export function registerCounter<Label extends string>(metrics: Metrics, name: string, help: string, labelNames: readonly Label[]): Counter<Label> {
+  return new Counter({ name, help, labelNames, registers: [metrics.registry] });
+}
+
 /** Serves GET /metrics in the Prometheus text format on host:port (0 for a free port). */
 export function serveMetrics(registry: Registry, host: string, port: number): Promise<{ port: number; close(): Promise<void> }> {
   const server: Server = createServer((request, response) => {

@@ -9,8 +9,7 @@
  */
 import { loadAuthModule, loadConfig } from "@gatehouse/auth";
 import { createIdentityCache, identityConfigFromEnv, sharedIdentityStoreFromEnv } from "@gatehouse/identity";
-import { Counter } from "prom-client";
-import { createLogger, envInt, envString, internalServerSecurityFromEnv, metricsFromEnv, runService, serverLimitsFromEnv } from "@gatehouse/server";
+import { createLogger, envInt, envString, internalServerSecurityFromEnv, metricsFromEnv, registerCounter, runService, serverLimitsFromEnv } from "@gatehouse/server";
 import { startAuthnServer } from "./server.js";
 
 const logger = createLogger("authn");
@@ -31,12 +30,12 @@ await runService("authn", logger, async () => {
   const observed = await metricsFromEnv("authn");
   const lookups =
     observed &&
-    new Counter({
-      name: "gatehouse_identity_lookups_total",
-      help: "Identity lookups by the tier that answered: l1 (in-process), shared (Redis) or verify (a miss of both)",
-      labelNames: ["source"],
-      registers: [observed.metrics.registry],
-    });
+    registerCounter(
+      observed.metrics,
+      "gatehouse_identity_lookups_total",
+      "Identity lookups by the tier that answered: l1 (in-process), shared (Redis) or verify (a miss of both)",
+      ["source"],
+    );
   const host = envString("AUTHN_HOST", "127.0.0.1");
   const graceMs = envInt("GATEHOUSE_SHUTDOWN_GRACE_MS", 10_000, { min: 0 });
   const server = await startAuthnServer(

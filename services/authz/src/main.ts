@@ -6,8 +6,7 @@
  * GATEHOUSE_TLS_ALLOWED_CALLERS (default store).
  */
 import { buildHandlerTable, loadAuthModule, loadConfig } from "@gatehouse/auth";
-import { Counter } from "prom-client";
-import { createLogger, envInt, envString, internalServerSecurityFromEnv, metricsFromEnv, runService, serverLimitsFromEnv } from "@gatehouse/server";
+import { createLogger, envInt, envString, internalServerSecurityFromEnv, metricsFromEnv, registerCounter, runService, serverLimitsFromEnv } from "@gatehouse/server";
 import { startAuthzServer } from "./server.js";
 
 const logger = createLogger("authz");
@@ -22,13 +21,7 @@ await runService("authz", logger, async () => {
   const handlerTimeoutMs = envInt("GATEHOUSE_HANDLER_TIMEOUT_MS", 2_000, { min: 1 });
   const observed = await metricsFromEnv("authz");
   const decisions =
-    observed &&
-    new Counter({
-      name: "gatehouse_authz_decisions_total",
-      help: "Authorization decisions, by event and outcome",
-      labelNames: ["event", "outcome"],
-      registers: [observed.metrics.registry],
-    });
+    observed && registerCounter(observed.metrics, "gatehouse_authz_decisions_total", "Authorization decisions, by event and outcome", ["event", "outcome"]);
   const server = await startAuthzServer(
     { table, handlerTimeoutMs, logger, onDecision: decisions && ((event, outcome) => decisions.inc({ event, outcome })) },
     { host, port: envInt("AUTHZ_PORT", 50053, { max: 65535 }), metrics: observed?.metrics, limits, security },
