@@ -107,4 +107,14 @@ export const migrations: readonly string[] = [
   CREATE INDEX assistants_owner_created_idx ON assistants ((metadata -> 'owner'), created_at DESC, assistant_id DESC);
   CREATE INDEX crons_owner_created_idx ON crons ((metadata -> 'owner'), created_at DESC, cron_id DESC);
   `,
+  `
+  -- Postgres estimates a containment filter (metadata @> ...) from the column's
+  -- histogram. At the default 100 buckets, one unlucky ANALYZE sample rates a
+  -- user shared on 0.1% of threads at 1%, and a newest-first search then walks
+  -- the created_at index through a tenth of the table instead of reading its
+  -- few rows through the GIN index. 1000 buckets keep such estimates near the truth.
+  ALTER TABLE threads ALTER COLUMN metadata SET STATISTICS 1000;
+  ALTER TABLE assistants ALTER COLUMN metadata SET STATISTICS 1000;
+  ALTER TABLE crons ALTER COLUMN metadata SET STATISTICS 1000;
+  `,
 ];
