@@ -5,7 +5,14 @@
  */
 export { registerService, type RegisterServiceOptions } from "./grpc-server.js";
 export { createProvenCredentials, type ProvenCredentials, type ProvenCredentialsOptions } from "./proven-credentials.js";
-export { startGrpcServiceServer, type GrpcServiceServer, type GrpcServiceServerOptions, type Route } from "./grpc-service-server.js";
+export {
+  startGrpcServiceServer,
+  runningGrpcService,
+  shutdownGraceFromEnv,
+  type GrpcServiceServer,
+  type GrpcServiceServerOptions,
+  type Route,
+} from "./grpc-service-server.js";
 export { GrpcHandlerContext, headersFromMetadata, requestTraceOf } from "./grpc-handler-context.js";
 export { traceFromHeaders, traceHeaders, traceLogFields, type RequestTrace } from "./request-trace.js";
 export { createGrpcTransport, type GrpcTransportOptions, type ClosableTransport } from "./grpc-transport.js";
@@ -31,4 +38,4 @@ export { internalTlsFromEnv, allowedCallersFromEnv, internalTlsVariables, type I
 export { internalServerCredentials, internalChannelCredentials, internalServerSecurityFromEnv, internalChannelCredentialsFromEnv, type InternalServerSecurity } from "./internal-tls.js";
 export { requireAllowedCaller, callerName } from "./caller-check.js";
 export { generateCertificates, writeCertificates, defaultCertificateServices, type GeneratedCertificates, type CertificateOptions, type PemPair } from "./certificates.js";
-export { createMetrics, registerCounter, serveMetrics, metricsFromEnv, type Metrics } from "./metrics.js";
+export { createMetrics, registerCounter, serveMetrics, metricsFromEnv, type Metrics, type MetricsEndpoint } from "./metrics.js";

@@ -57,12 +57,20 @@ export function serveMetrics(registry: Registry, host: string, port: number): Pr
   });
 }
 
+/** A service's metrics and the /metrics endpoint that serves them. */
+export interface MetricsEndpoint {
+  metrics: Metrics;
+  /** host:port. */
+  address: string;
+  close(): Promise<void>;
+}
+
 /**
  * Metrics for a service process when METRICS_PORT is set (0 picks a free
  * port): the registry, served at http://METRICS_HOST:port/metrics. Unset, no
  * metrics are kept.
  */
-export async function metricsFromEnv(service: string): Promise<{ metrics: Metrics; address: string; close(): Promise<void> } | undefined> {
+export async function metricsFromEnv(service: string): Promise<MetricsEndpoint | undefined> {
   const portText = process.env.METRICS_PORT;
   if (portText === undefined || portText === "") return undefined;
   const metrics = createMetrics(service);

@@ -9,7 +9,7 @@
  */
 import { loadAuthModule, loadConfig } from "@gatehouse/auth";
 import { createIdentityCache, identityConfigFromEnv, sharedIdentityStoreFromEnv } from "@gatehouse/identity";
-import { createLogger, envInt, envString, internalServerSecurityFromEnv, metricsFromEnv, registerCounter, runService, serverLimitsFromEnv } from "@gatehouse/server";
+import { createLogger, envInt, envString, internalServerSecurityFromEnv, metricsFromEnv, registerCounter, runningGrpcService, runService, serverLimitsFromEnv } from "@gatehouse/server";
 import { startAuthnServer } from "./server.js";
 
 const logger = createLogger("authn");
@@ -37,7 +37,6 @@ await runService("authn", logger, async () => {
       ["source"],
     );
   const host = envString("AUTHN_HOST", "127.0.0.1");
-  const graceMs = envInt("GATEHOUSE_SHUTDOWN_GRACE_MS", 10_000, { min: 0 });
   const server = await startAuthnServer(
     {
       authenticate,
@@ -50,12 +49,5 @@ await runService("authn", logger, async () => {
     { host, port: envInt("AUTHN_PORT", 50052, { max: 65535 }), metrics: observed?.metrics, limits, security },
   );
   logger.info({ mutualTls: security.mutualTls }, "internal transport");
-  return {
-    address: `${host}:${server.port}`,
-    metricsAddress: observed?.address,
-    async stop() {
-      await server.stop(graceMs);
-      await observed?.close();
-    },
-  };
+  return runningGrpcService(host, server, observed);
 });

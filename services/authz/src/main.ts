@@ -6,7 +6,7 @@
  * GATEHOUSE_TLS_ALLOWED_CALLERS (default store).
  */
 import { buildHandlerTable, loadAuthModule, loadConfig } from "@gatehouse/auth";
-import { createLogger, envInt, envString, internalServerSecurityFromEnv, metricsFromEnv, registerCounter, runService, serverLimitsFromEnv } from "@gatehouse/server";
+import { createLogger, envInt, envString, internalServerSecurityFromEnv, metricsFromEnv, registerCounter, runningGrpcService, runService, serverLimitsFromEnv } from "@gatehouse/server";
 import { startAuthzServer } from "./server.js";
 
 const logger = createLogger("authz");
@@ -27,13 +27,5 @@ await runService("authz", logger, async () => {
     { host, port: envInt("AUTHZ_PORT", 50053, { max: 65535 }), metrics: observed?.metrics, limits, security },
   );
   logger.info({ handlers: [...handlers.keys()], mutualTls: security.mutualTls }, "handlers loaded");
-  const graceMs = envInt("GATEHOUSE_SHUTDOWN_GRACE_MS", 10_000, { min: 0 });
-  return {
-    address: `${host}:${server.port}`,
-    metricsAddress: observed?.address,
-    async stop() {
-      await server.stop(graceMs);
-      await observed?.close();
-    },
-  };
+  return runningGrpcService(host, server, observed);
 });

@@ -21,6 +21,7 @@ import {
   metricsFromEnv,
   runService,
   serverLimitsFromEnv,
+  shutdownGraceFromEnv,
   watchDependency,
 } from "@gatehouse/server";
 import { createAccessGuard } from "./access-guard.js";
@@ -81,7 +82,7 @@ await runService("store", logger, async () => {
     onIdentity: storeMetrics && ((source) => storeMetrics.identityLookups.inc({ source })),
   });
   const host = envString("STORE_HOST", "127.0.0.1");
-  const graceMs = envInt("GATEHOUSE_SHUTDOWN_GRACE_MS", 10_000, { min: 0 });
+  const graceMs = shutdownGraceFromEnv();
   const server = await startStoreServer(
     {
       guard,

@@ -1,8 +1,8 @@
-import { compileFilter, type FilterExpr, type JsonObject } from "@gatehouse/filters";
+import type { FilterExpr, JsonObject } from "@gatehouse/filters";
 import { query, withTransaction, type Database } from "../sql/database.js";
 import { limitOffset } from "../sql/paging.js";
 import { countWhere, deleteVisible, selectVisible, type GuardedTable } from "../sql/visible-rows.js";
-import { indexedMetadataKeys } from "../sql/metadata-indexes.js";
+import { visibleSql } from "../sql/metadata-indexes.js";
 
 /** An assistant (or one of its versions) as Postgres returns it. */
 export interface AssistantRow {
@@ -50,7 +50,7 @@ export interface AssistantCriteria {
 }
 
 function where(criteria: AssistantCriteria, filter: FilterExpr, params: unknown[]): string {
-  const conditions = [compileFilter(filter, { column: "metadata", params, indexedKeys: indexedMetadataKeys.assistants })];
+  const conditions = [visibleSql("assistants", filter, params)];
   if (criteria.graphId !== undefined) conditions.push(`graph_id = $${params.push(criteria.graphId)}`);
   if (criteria.metadataJson !== undefined) conditions.push(`metadata @> $${params.push(criteria.metadataJson)}::jsonb`);
   return conditions.join(" AND ");
@@ -92,7 +92,7 @@ export function createAssistantRepo(db: Database) {
     async get(assistantId: string, filter: FilterExpr, version?: number): Promise<AssistantRow | undefined> {
       if (version === undefined) return selectVisible<AssistantRow>(db, table, assistantId, filter);
       const params: unknown[] = [assistantId, version];
-      const visible = compileFilter(filter, { column: "a.metadata", params, indexedKeys: indexedMetadataKeys.assistants });
+      const visible = visibleSql("assistants", filter, params, "a.metadata");
       const rows = await query<AssistantRow>(
         db,
         `SELECT ${versionColumns} FROM assistant_versions v JOIN assistants a ON a.assistant_id = v.assistant_id
@@ -121,7 +121,7 @@ export function createAssistantRepo(db: Database) {
     async update(assistantId: string, changes: AssistantChanges, filter: FilterExpr): Promise<AssistantRow | undefined> {
       return withTransaction(db, async (client) => {
         const params: unknown[] = [assistantId];
-        const visible = compileFilter(filter, { column: "metadata", params, indexedKeys: indexedMetadataKeys.assistants });
+        const visible = visibleSql("assistants", filter, params);
         const locked = await client.query(`SELECT 1 FROM assistants WHERE assistant_id = $1 AND ${visible} FOR UPDATE`, params);
         if (locked.rowCount === 0) return undefined;
         const { rows } = await client.query<AssistantRow>(
@@ -152,7 +152,7 @@ export function createAssistantRepo(db: Database) {
      */
     async setLatest(assistantId: string, version: number, filter: FilterExpr): Promise<AssistantRow | undefined> {
       const params: unknown[] = [assistantId, version];
-      const visible = compileFilter(filter, { column: "a.metadata", params, indexedKeys: indexedMetadataKeys.assistants });
+      const visible = visibleSql("assistants", filter, params, "a.metadata");
       const rows = await query<AssistantRow>(
         db,
         `UPDATE assistants a SET graph_id = v.graph_id, config = v.config, context = v.context, metadata = v.metadata,

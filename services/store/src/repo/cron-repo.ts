@@ -1,8 +1,8 @@
-import { compileFilter, type FilterExpr, type JsonObject } from "@gatehouse/filters";
+import type { FilterExpr, JsonObject } from "@gatehouse/filters";
 import { query, type Database } from "../sql/database.js";
 import { limitOffset } from "../sql/paging.js";
 import { countWhere, deleteVisible, selectVisible, type GuardedTable } from "../sql/visible-rows.js";
-import { indexedMetadataKeys } from "../sql/metadata-indexes.js";
+import { visibleSql } from "../sql/metadata-indexes.js";
 
 /** A crons row as Postgres returns it. */
 export interface CronRow {
@@ -38,7 +38,7 @@ export interface CronCriteria {
 }
 
 function where(criteria: CronCriteria, filter: FilterExpr, params: unknown[]): string {
-  const conditions = [compileFilter(filter, { column: "metadata", params, indexedKeys: indexedMetadataKeys.crons })];
+  const conditions = [visibleSql("crons", filter, params)];
   if (criteria.assistantId !== undefined) conditions.push(`assistant_id = $${params.push(criteria.assistantId)}`);
   if (criteria.threadId !== undefined) conditions.push(`thread_id = $${params.push(criteria.threadId)}::uuid`);
   return conditions.join(" AND ");
@@ -56,7 +56,7 @@ export function createCronRepo(db: Database) {
       const threadVisible =
         cron.threadId === undefined
           ? "TRUE"
-          : `EXISTS (SELECT 1 FROM threads WHERE threads.thread_id = $2::uuid AND ${compileFilter(threadFilter, { column: "threads.metadata", params, indexedKeys: indexedMetadataKeys.threads })})`;
+          : `EXISTS (SELECT 1 FROM threads WHERE threads.thread_id = $2::uuid AND ${visibleSql("threads", threadFilter, params, "threads.metadata")})`;
       const rows = await query<CronRow>(
         db,
         `INSERT INTO crons (cron_id, thread_id, assistant_id, schedule, payload, metadata, end_time)
@@ -75,7 +75,7 @@ export function createCronRepo(db: Database) {
     /** Changes a visible cron's schedule and payload; undefined when it is missing or hidden. */
     async update(cronId: string, schedule: string | undefined, payloadJson: string | undefined, filter: FilterExpr): Promise<CronRow | undefined> {
       const params: unknown[] = [cronId, schedule ?? null, payloadJson ?? null];
-      const visible = compileFilter(filter, { column: "metadata", params, indexedKeys: indexedMetadataKeys.crons });
+      const visible = visibleSql("crons", filter, params);
       const rows = await query<CronRow>(
         db,
         `UPDATE crons SET schedule = COALESCE($2, schedule), payload = COALESCE($3::jsonb, payload), updated_at = now()

@@ -1,7 +1,7 @@
-import { compileFilter, type FilterExpr, type JsonObject } from "@gatehouse/filters";
+import type { FilterExpr, JsonObject } from "@gatehouse/filters";
 import { query, withTransaction, type Database } from "../sql/database.js";
 import { limitOffset } from "../sql/paging.js";
-import { indexedMetadataKeys } from "../sql/metadata-indexes.js";
+import { visibleSql } from "../sql/metadata-indexes.js";
 
 /** A runs row as Postgres returns it. */
 export interface RunRow {
@@ -41,7 +41,7 @@ export function createRunRepo(db: Database) {
     /** Inserts a pending run on the thread if the filter lets the caller see the thread; undefined otherwise. */
     async insertOnVisibleThread(run: NewRun, threadFilter: FilterExpr): Promise<RunRow | undefined> {
       const params: unknown[] = [run.runId, run.threadId, run.assistantId, run.metadataJson, run.kwargsJson, run.multitaskStrategy];
-      const visible = compileFilter(threadFilter, { column: "threads.metadata", params, indexedKeys: indexedMetadataKeys.threads });
+      const visible = visibleSql("threads", threadFilter, params, "threads.metadata");
       const rows = await query<RunRow>(
         db,
         `${insertRun} SELECT $1, threads.thread_id, $3, $4::jsonb, $5::jsonb, $6 FROM threads WHERE threads.thread_id = $2 AND ${visible}
@@ -70,7 +70,7 @@ export function createRunRepo(db: Database) {
     /** The run, if it exists on that thread and the filter lets the caller see the thread. */
     async get(threadId: string, runId: string, threadFilter: FilterExpr): Promise<RunRow | undefined> {
       const params: unknown[] = [threadId, runId];
-      const visible = compileFilter(threadFilter, { column: "threads.metadata", params, indexedKeys: indexedMetadataKeys.threads });
+      const visible = visibleSql("threads", threadFilter, params, "threads.metadata");
       const rows = await query<RunRow>(
         db,
         `SELECT ${runColumns} FROM runs JOIN threads ON threads.thread_id = runs.thread_id
@@ -94,7 +94,7 @@ export function createRunRepo(db: Database) {
     /** Marks a pending or running run of a visible thread interrupted; undefined when there is none such. */
     async cancel(threadId: string, runId: string, threadFilter: FilterExpr): Promise<RunRow | undefined> {
       const params: unknown[] = [threadId, runId];
-      const visible = compileFilter(threadFilter, { column: "threads.metadata", params, indexedKeys: indexedMetadataKeys.threads });
+      const visible = visibleSql("threads", threadFilter, params, "threads.metadata");
       const rows = await query<RunRow>(
         db,
         `UPDATE runs SET status = 'interrupted', updated_at = now() FROM threads
@@ -109,7 +109,7 @@ export function createRunRepo(db: Database) {
     /** Deletes a run of a visible thread; false when it is missing or hidden. */
     async delete(threadId: string, runId: string, threadFilter: FilterExpr): Promise<boolean> {
       const params: unknown[] = [threadId, runId];
-      const visible = compileFilter(threadFilter, { column: "threads.metadata", params, indexedKeys: indexedMetadataKeys.threads });
+      const visible = visibleSql("threads", threadFilter, params, "threads.metadata");
       const rows = await query(
         db,
         `DELETE FROM runs USING threads WHERE runs.thread_id = $1 AND runs.run_id = $2 AND threads.thread_id = runs.thread_id AND ${visible}

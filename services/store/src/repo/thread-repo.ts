@@ -1,8 +1,8 @@
-import { compileFilter, type FilterExpr, type JsonObject } from "@gatehouse/filters";
+import type { FilterExpr, JsonObject } from "@gatehouse/filters";
 import { query, type Database } from "../sql/database.js";
 import { limitOffset, orderBy, type SortField, type SortOrder } from "../sql/paging.js";
 import { countWhere, deleteVisible, selectVisible, type GuardedTable } from "../sql/visible-rows.js";
-import { indexedMetadataKeys } from "../sql/metadata-indexes.js";
+import { visibleSql } from "../sql/metadata-indexes.js";
 
 /** A threads row as Postgres returns it. */
 export interface ThreadRow {
@@ -33,7 +33,7 @@ export interface ThreadPage {
 }
 
 function where(criteria: ThreadCriteria, filter: FilterExpr, params: unknown[]): string {
-  const conditions = [compileFilter(filter, { column: "metadata", params, indexedKeys: indexedMetadataKeys.threads })];
+  const conditions = [visibleSql("threads", filter, params)];
   if (criteria.metadataJson !== undefined) conditions.push(`metadata @> $${params.push(criteria.metadataJson)}::jsonb`);
   if (criteria.status !== undefined) conditions.push(`status = $${params.push(criteria.status)}`);
   if (criteria.ids !== undefined) conditions.push(`thread_id = ANY($${params.push(criteria.ids)}::uuid[])`);
@@ -66,7 +66,7 @@ export function createThreadRepo(db: Database) {
     /** Shallow-merges metadata into a visible thread; undefined when it is missing or hidden. */
     async mergeMetadata(threadId: string, patchJson: string, filter: FilterExpr): Promise<ThreadRow | undefined> {
       const params: unknown[] = [threadId, patchJson];
-      const visible = compileFilter(filter, { column: "metadata", params, indexedKeys: indexedMetadataKeys.threads });
+      const visible = visibleSql("threads", filter, params);
       const rows = await query<ThreadRow>(
         db,
         `UPDATE threads SET metadata = metadata || $2::jsonb, updated_at = now() WHERE thread_id = $1 AND ${visible} RETURNING ${columns}`,

@@ -1,13 +1,13 @@
-import { compileFilter, type FilterExpr } from "@gatehouse/filters";
+import type { FilterExpr } from "@gatehouse/filters";
 import { query, type Database } from "./database.js";
-import { indexedMetadataKeys } from "./metadata-indexes.js";
+import { visibleSql, type MetadataTable } from "./metadata-indexes.js";
 
 /**
  * A resource table whose rows the caller's metadata filter guards. Names are
  * written in code, never taken from a request, so they may appear in SQL text.
  */
 export interface GuardedTable {
-  name: "threads" | "assistants" | "crons";
+  name: MetadataTable;
   idColumn: string;
   columns: string;
 }
@@ -15,7 +15,7 @@ export interface GuardedTable {
 /** The row with this id, if the filter lets the caller see it; hidden and missing look alike. */
 export async function selectVisible<Row extends object>(db: Database, table: GuardedTable, id: string, filter: FilterExpr): Promise<Row | undefined> {
   const params: unknown[] = [id];
-  const visible = compileFilter(filter, { column: "metadata", params, indexedKeys: indexedMetadataKeys[table.name] });
+  const visible = visibleSql(table.name, filter, params);
   const rows = await query<Row>(db, `SELECT ${table.columns} FROM ${table.name} WHERE ${table.idColumn} = $1 AND ${visible}`, params);
   return rows[0];
 }
@@ -23,7 +23,7 @@ export async function selectVisible<Row extends object>(db: Database, table: Gua
 /** Deletes the row with this id if the filter lets the caller see it; false when it is missing or hidden. */
 export async function deleteVisible(db: Database, table: GuardedTable, id: string, filter: FilterExpr): Promise<boolean> {
   const params: unknown[] = [id];
-  const visible = compileFilter(filter, { column: "metadata", params, indexedKeys: indexedMetadataKeys[table.name] });
+  const visible = visibleSql(table.name, filter, params);
   const rows = await query(db, `DELETE FROM ${table.name} WHERE ${table.idColumn} = $1 AND ${visible} RETURNING ${table.idColumn}`, params);
   return rows.length > 0;
 }
