@@ -1,4 +1,4 @@
-import { createHmac } from "node:crypto";
+import { createHmac, type Hmac } from "node:crypto";
 
 /** The header names whose values identify a credential, lower case. */
 export const defaultCredentialHeaders: readonly string[] = ["authorization"];
@@ -10,10 +10,15 @@ export const defaultCredentialHeaders: readonly string[] = ["authorization"];
  */
 export function credentialKey(secret: Buffer, headers: Headers, names: readonly string[]): string {
   const hmac = createHmac("sha256", secret);
-  for (const name of names) {
-    const value = headers.get(name);
-    // NUL cannot occur in a header, so these separators cannot be forged.
-    hmac.update(name).update("\u0000").update(value ?? "").update(value === null ? "\u0001" : "\u0000");
-  }
+  hashHeaders(hmac, names.map((name) => [name, headers.get(name)]));
   return hmac.digest("hex");
+}
+
+/**
+ * Feeds header names and values (null: absent) into an HMAC so that two
+ * different lists never feed the same bytes: NUL cannot occur in a header, so
+ * the separators cannot be forged, and an absent header differs from an empty one.
+ */
+export function hashHeaders(hmac: Hmac, entries: Iterable<readonly [string, string | null]>): void {
+  for (const [name, value] of entries) hmac.update(name).update("\u0000").update(value ?? "").update(value === null ? "\u0001" : "\u0000");
 }

@@ -1,6 +1,7 @@
 import { createHmac } from "node:crypto";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { RequestBinding as RequestBindingProto, RequestBindingSchema } from "@gatehouse/contracts";
+import { hashHeaders } from "./credential-key.js";
 
 /**
  * What of a request, besides its credential headers, a cached verdict
@@ -86,8 +87,7 @@ function bindingDigest(secret: Buffer, names: readonly string[] | "all", withPat
   const bound: Array<[string, string | null]> = [];
   if (names === "all") headers.forEach((value, name) => bindable(name) && bound.push([name, value]));
   else for (const name of names) bound.push([name, headers.get(name)]);
-  // NUL cannot occur in a header name or value, so these separators cannot be forged.
-  for (const [name, value] of bound) hmac.update(name).update("\u0000").update(value ?? "").update(value === null ? "\u0001" : "\u0000");
+  hashHeaders(hmac, bound);
   hmac.update(withPath ? `\u0002${path}` : "\u0003");
   return hmac.digest("hex");
 }

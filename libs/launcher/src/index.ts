@@ -6,5 +6,3 @@
 export { startServiceProcess, repoRoot, type ServiceProcess, type ServiceProcessOptions } from "./service-process.js";
 export { startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded-postgres.js";
 export { startCluster, type Cluster, type ClusterOptions, type ClusterService } from "./cluster.js";
-export { balancedTarget } from "./balanced-target.js";
-export { serviceTlsEnv } from "./tls-env.js";

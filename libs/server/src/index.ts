@@ -16,26 +16,16 @@ export {
 export { GrpcHandlerContext, headersFromMetadata, requestTraceOf } from "./grpc-handler-context.js";
 export { traceFromHeaders, traceHeaders, traceLogFields, type RequestTrace } from "./request-trace.js";
 export { createGrpcTransport, type GrpcTransportOptions, type ClosableTransport } from "./grpc-transport.js";
-export { methodsWithoutSideEffects, grpcServiceConfig, retryPolicy, type MethodName, type RetryScope } from "./retry-policy.js";
+export { methodsWithoutSideEffects, type MethodName, type RetryScope } from "./retry-policy.js";
 export { statusFromConnectError, connectErrorFromStatus } from "./status-details.js";
 export { createLogger, type Logger } from "./logger.js";
-export {
-  listen,
-  shutdown,
-  serverOptionsFor,
-  serverLimitsFromEnv,
-  defaultServerLimits,
-  type ServerLimits,
-} from "./listen.js";
-export { metadataLimit, metadataSize } from "./metadata-limit.js";
+export { listen, shutdown, serverLimitsFromEnv, defaultServerLimits, type ServerLimits } from "./listen.js";
 export { createCallerRateLimiter, callerRateLimiterFromEnv, type CallerRateLimiter, type CallerRateLimitOptions } from "./caller-rate-limiter.js";
 export { envString, envOptional, envInt, envList } from "./env.js";
 export { runService, type RunningService } from "./process.js";
 export { rateLimited } from "./rate-limited.js";
 export { addOperations, type HealthReporter } from "./operations.js";
 export { watchDependency, type DependencyWatch } from "./dependency-watch.js";
-export { internalTlsFromEnv, allowedCallersFromEnv, internalTlsVariables, type InternalTls } from "./internal-tls-config.js";
-export { internalServerCredentials, internalChannelCredentials, internalServerSecurityFromEnv, internalChannelCredentialsFromEnv, type InternalServerSecurity } from "./internal-tls.js";
-export { requireAllowedCaller, callerName } from "./caller-check.js";
+export { internalChannelCredentials, internalServerSecurityFromEnv, internalChannelCredentialsFromEnv, type InternalServerSecurity } from "./internal-tls.js";
 export { generateCertificates, writeCertificates, defaultCertificateServices, type GeneratedCertificates, type CertificateOptions, type PemPair } from "./certificates.js";
 export { createMetrics, registerCounter, serveMetrics, metricsFromEnv, type Metrics, type MetricsEndpoint } from "./metrics.js";

@@ -19,7 +19,7 @@ export const internalTlsVariables = {
   key: "GATEHOUSE_TLS_KEY",
 } as const;
 
-/** The variable listing which certificate names may call authn and authz. */
+/** The variable listing which certificate CNs may call authn and authz. */
 export const allowedCallersVariable = "GATEHOUSE_TLS_ALLOWED_CALLERS";
 
 /** Callers allowed when GATEHOUSE_TLS_ALLOWED_CALLERS is unset: the store is the one service that calls authn and authz. */
@@ -68,10 +68,10 @@ export function internalTlsFromEnv(env: NodeJS.ProcessEnv = process.env): Intern
 }
 
 /**
- * The certificate subject CNs that may call
- * authn and authz: GATEHOUSE_TLS_ALLOWED_CALLERS, comma-separated and
- * case-insensitive, default `store`. A list that names nobody is refused,
- * since it would lock every caller out.
+ * The certificate subject CNs that may call authn and authz:
+ * GATEHOUSE_TLS_ALLOWED_CALLERS, comma-separated and case-insensitive,
+ * default `store`. A list that names nobody is refused, since it would lock
+ * every caller out.
  */
 export function allowedCallersFromEnv(env: NodeJS.ProcessEnv = process.env): readonly string[] {
   const text = nonEmpty(env[allowedCallersVariable]);

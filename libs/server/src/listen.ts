@@ -64,7 +64,6 @@ export function serverOptionsFor(limits: ServerLimits, interceptors: readonly gr
   };
 }
 
-
 /**
  * The limits of this process's gRPC server: GATEHOUSE_MAX_MESSAGE_BYTES,
  * GATEHOUSE_MAX_METADATA_BYTES and GATEHOUSE_MAX_CONCURRENT_STREAMS, each

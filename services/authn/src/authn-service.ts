@@ -31,6 +31,9 @@ export interface AuthnServiceDeps {
   onIdentity?: (tier: IdentityTier) => void;
 }
 
+/** Keeps a cached entry only if it may answer the request at hand (see reusableFor). */
+type Reusable = ReturnType<typeof reusableFor>;
+
 /** Where authn found a verdict: its L1, the shared cache, or neither, so it verified the credential. */
 export type IdentityTier = "l1" | "shared" | "verify";
 
@@ -75,10 +78,10 @@ export function createAuthnService(deps: AuthnServiceDeps): ServiceImpl<typeof A
    * not tell apart (the same credential, headers and request line), so none
    * gets the verdict or the failure of a request it differs from.
    */
-  function verifyOnce(key: string, request: CredentialRequest, line: string, trace: RequestTrace): Promise<CachedIdentity> {
+  function verifyOnce(key: string, request: CredentialRequest, line: string, reusable: Reusable, trace: RequestTrace): Promise<CachedIdentity> {
     return flights.run(`${key}:${requestFingerprint(secret, request.headers, line)}`, async () => {
       // A verification of this key may have finished between our cache miss and now.
-      return reusableFor(secret, request.headers, line)(deps.cache.lookupLocal(key)) ?? verifyAndRemember(key, request, trace);
+      return reusable(deps.cache.lookupLocal(key)) ?? verifyAndRemember(key, request, trace);
     });
   }
 
@@ -92,7 +95,7 @@ export function createAuthnService(deps: AuthnServiceDeps): ServiceImpl<typeof A
     async authenticate(request, context) {
       const headers = toHeaders(request.headers, deps.identity.maxCredentialBytes);
       const { method, path } = requestLine(request.method, request.path);
-      const key = credentialKey(deps.identity.secret, headers, deps.identity.credentialHeaders);
+      const key = credentialKey(secret, headers, credentialHeaders);
       const line = requestLineOf(method, path);
       // An entry whose verdict depends on other request details (RequestBinding) answers only requests that share them.
       const reusable = reusableFor(secret, headers, line);
@@ -104,7 +107,7 @@ export function createAuthnService(deps: AuthnServiceDeps): ServiceImpl<typeof A
           deps.onIdentity?.("shared");
         } else {
           deps.onIdentity?.("verify");
-          entry = await verifyOnce(key, { headers, method, path }, line, requestTraceOf(context));
+          entry = await verifyOnce(key, { headers, method, path }, line, reusable, requestTraceOf(context));
         }
       } catch (error) {
         throw noVerdict(error);
@@ -121,7 +124,7 @@ export function createAuthnService(deps: AuthnServiceDeps): ServiceImpl<typeof A
 
     async revokeCredential(request, context) {
       const headers = toHeaders(request.headers, deps.identity.maxCredentialBytes);
-      const key = credentialKey(deps.identity.secret, headers, deps.identity.credentialHeaders);
+      const key = credentialKey(secret, headers, credentialHeaders);
       try {
         return { removed: await deps.cache.revoke(key) };
       } catch (error) {

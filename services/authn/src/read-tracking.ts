@@ -12,9 +12,10 @@ const wholeHeaderReads = new Set<PropertyKey>(["forEach", "entries", "keys", "va
 /**
  * Wraps a Request so that what the authenticate callback reads of it is
  * known: which headers by name, whether it walked all of them, and whether
- * it read the request line (the URL or the method). A verdict is then cached bound to exactly those values
- * (see RequestBinding). Anything the wrapper cannot follow, such as a clone,
- * counts as reading everything, so an unforeseen read binds more, never less.
+ * it read the request line (the URL or the method). A verdict is then
+ * cached bound to exactly those values (see RequestBinding). Anything the
+ * wrapper cannot follow, such as a clone, counts as reading everything, so
+ * an unforeseen read binds more, never less.
  */
 export function trackReads(request: Request): TrackedRequest {
   const names = new Set<string>();

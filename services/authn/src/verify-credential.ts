@@ -74,8 +74,11 @@ export async function verifyCredential(
   const tracked = trackReads(
     new Request(`http://gatehouse${request.path}`, { method: request.method, headers: request.headers, signal: controller.signal }),
   );
+  // Called once the callback has answered, so every read it made is bound.
   const bound = () => {
-    const binding = options.bind && bindRequest(options.bind.secret, tracked.reads(), options.bind.credentialHeaders, request.headers, requestLineOf(request.method, request.path));
+    if (options.bind === undefined) return {};
+    const { secret, credentialHeaders } = options.bind;
+    const binding = bindRequest(secret, tracked.reads(), credentialHeaders, request.headers, requestLineOf(request.method, request.path));
     return binding === undefined ? {} : { binding };
   };
   let result: unknown;

@@ -43,7 +43,7 @@ export interface AccessGuardDeps {
   logger: Logger;
   /** The deadline of one authn or authz call, shortened to the caller's when that is sooner. */
   callTimeoutMs: number;
-  /** Charges each request to its caller before anything else is spent on it; unset, no rate limit. */
+  /** Charges each request to its caller once the caches have been asked, before authn is; unset, no rate limit. */
   limitCaller?: CallerLimit;
   /** Told where each identity was found, for metrics. */
   onIdentity?: (source: IdentitySource) => void;
