@@ -1,7 +1,7 @@
 import type { Assistant } from "@gatehouse/contracts";
 import { unprocessable } from "./errors.js";
 import { bodyObject, optionalInt, optionalObject, optionalString, optionalStringList, pick, rejectFields, type Body } from "./fields.js";
-import { resolveAssistantId } from "./graph-assistants.js";
+import { resolveAssistantId } from "@gatehouse/graphs";
 import { json, noContent, route, type Route } from "./route.js";
 import type { TranslatorDeps } from "./store-clients.js";
 import { object, present, requiredIsoTime } from "./wire.js";
