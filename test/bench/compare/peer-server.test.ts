@@ -28,5 +28,5 @@ describe("the LangGraph.js dev server starter", () => {
       await peer.stop();
     }
     expect(tree.filter((pid) => processTree(pid).length > 0)).toEqual([]);
-  });
+  }, 150_000); // Starting the dev server compiles the modules with tsx: room for a busy machine.
 });
