@@ -2,7 +2,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import { decide, HandlerFailure, parseEvent, type HandlerTable } from "@gatehouse/auth";
 import type { AuthorizeRequest, AuthzService, DecisionSchema } from "@gatehouse/contracts";
-import { gatehouseError, internalError, invalidArgument } from "@gatehouse/errors";
+import { ErrorReason, gatehouseError, internalError, invalidArgument } from "@gatehouse/errors";
 import { describeFilterShape } from "@gatehouse/filters";
 import { userFromProto } from "@gatehouse/identity";
 import { requestTraceOf, traceFromHeaders, traceLogFields, type Logger } from "@gatehouse/server";
@@ -62,9 +62,9 @@ export function createAuthzService(deps: AuthzServiceDeps): ServiceImpl<typeof A
       deps.onDecision?.(parsed.event, "error");
       deps.logger.error({ ...audit, handler, outcome: "error", reason: error.message }, "decision");
       if (error instanceof HandlerFailure && error.kind === "timed_out") {
-        throw gatehouseError(Code.DeadlineExceeded, "HANDLER_TIMED_OUT", "the authorization handler did not decide in time");
+        throw gatehouseError(Code.DeadlineExceeded, ErrorReason.HANDLER_TIMED_OUT, "the authorization handler did not decide in time");
       }
-      throw gatehouseError(Code.Internal, "HANDLER_FAILED", "the authorization handler failed");
+      throw gatehouseError(Code.Internal, ErrorReason.HANDLER_FAILED, "the authorization handler failed");
     }
   }
 
