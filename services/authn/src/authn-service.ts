@@ -2,7 +2,7 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, type ServiceImpl } from "@connectrpc/connect";
 import type { AuthenticateCallback } from "@gatehouse/auth";
 import type { AuthnService } from "@gatehouse/contracts";
-import { ErrorReason, codeForHttpStatus, gatehouseError, internalError, unavailable } from "@gatehouse/errors";
+import { ErrorReason, gatehouseError, httpStatusError, internalError, unavailable } from "@gatehouse/errors";
 import {
   bindingToProto,
   credentialKey,
@@ -138,7 +138,7 @@ export function createAuthnService(deps: AuthnServiceDeps): ServiceImpl<typeof A
   function noVerdict(error: unknown): unknown {
     if (error instanceof CallbackServerError) {
       const reason = error.status === 503 ? ErrorReason.IDENTITY_PROVIDER_UNAVAILABLE : ErrorReason.AUTHENTICATE_FAILED;
-      return gatehouseError(codeForHttpStatus(error.status), reason, error.message, {}, error.headers);
+      return httpStatusError(error.status, reason, error.message, error.headers);
     }
     if (error instanceof CallbackTimeout) {
       return gatehouseError(Code.DeadlineExceeded, ErrorReason.AUTHENTICATE_TIMED_OUT, error.message);

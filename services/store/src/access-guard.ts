@@ -2,7 +2,7 @@ import { getOption, type DescMethod } from "@bufbuild/protobuf";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type Client, type HandlerContext } from "@connectrpc/connect";
 import { auth_event, Effect, type AuthnService, type Decision } from "@gatehouse/contracts";
-import { ErrorReason, codeForHttpStatus, gatehouseError, internalError, unavailable } from "@gatehouse/errors";
+import { ErrorReason, gatehouseError, httpStatusError, internalError, unavailable } from "@gatehouse/errors";
 import { FilterError, filterFromProto, matchAll, type FilterExpr, type JsonObject } from "@gatehouse/filters";
 import {
   bindingFromProto,
@@ -139,7 +139,7 @@ export function createAccessGuard(deps: AccessGuardDeps): AccessGuard {
       deps.cache.rememberLocal(key, entry);
     }
     if (entry.kind === "rejected") {
-      throw gatehouseError(codeForHttpStatus(entry.status), ErrorReason.CREDENTIAL_REJECTED, entry.message, {}, entry.headers);
+      throw httpStatusError(entry.status, ErrorReason.CREDENTIAL_REJECTED, entry.message, entry.headers);
     }
     deps.limitCaller?.verified(key);
     return entry.user;
@@ -166,13 +166,7 @@ export function createAccessGuard(deps: AccessGuardDeps): AccessGuard {
     }
     if (decision.effect !== Effect.ALLOW) {
       const denial = decision.denial;
-      throw gatehouseError(
-        codeForHttpStatus(denial?.httpStatus ?? 403),
-        ErrorReason.PERMISSION_DENIED,
-        denial?.message || "Forbidden",
-        {},
-        denial?.headers,
-      );
+      throw httpStatusError(denial?.httpStatus ?? 403, ErrorReason.PERMISSION_DENIED, denial?.message || "Forbidden", denial?.headers);
     }
     let filter: FilterExpr;
     try {
