@@ -1,8 +1,8 @@
 import { once } from "node:events";
 import * as grpc from "@grpc/grpc-js";
 import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
-import { ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
-import { internalError } from "@gatehouse/errors";
+import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import { ErrorReason, gatehouseError, internalError } from "@gatehouse/errors";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 import { GrpcHandlerContext } from "./grpc-handler-context.js";
@@ -18,6 +18,24 @@ export interface RegisterServiceOptions {
   logger: Logger;
   /** Where every call's method, code and latency are counted, when given. */
   metrics?: Metrics;
+  /**
+   * The largest request message, in bytes; a larger one is answered
+   * RESOURCE_EXHAUSTED with reason MESSAGE_TOO_LARGE before the handler
+   * runs. grpc-js must be let read somewhat more (serverOptionsFor does).
+   */
+  maxMessageBytes?: number;
+}
+
+/** What the request deserializer hands on in place of a message over the limit, so the call answers it with an ErrorInfo. */
+class OversizedMessage {
+  constructor(readonly bytes: number) {}
+}
+
+/** The error of a request message over the limit. */
+function messageTooLarge(bytes: number, maxBytes: number): ConnectError {
+  return gatehouseError(Code.ResourceExhausted, ErrorReason.MESSAGE_TOO_LARGE, `request message is ${bytes} bytes; the limit is ${maxBytes}`, {
+    limit_bytes: String(maxBytes),
+  });
 }
 
 /**
@@ -45,7 +63,7 @@ export function registerService<S extends DescService>(
     if (methodImpl === undefined) {
       throw new Error(`${service.typeName}.${method.name} has no implementation`);
     }
-    definition[method.name] = methodDefinition(service, method);
+    definition[method.name] = methodDefinition(service, method, options.maxMessageBytes);
     handlers[method.name] =
       method.methodKind === "unary"
         ? unaryHandler(service, method, methodImpl.bind(impl) as AnyUnaryImpl, options)
@@ -54,13 +72,15 @@ export function registerService<S extends DescService>(
   server.addService(definition, handlers);
 }
 
-function methodDefinition(service: DescService, method: DescMethod): grpc.MethodDefinition<unknown, unknown> {
+function methodDefinition(service: DescService, method: DescMethod, maxMessageBytes: number | undefined): grpc.MethodDefinition<unknown, unknown> {
+  const parse = deserializer(method.input);
   return {
     path: `/${service.typeName}/${method.name}`,
     requestStream: false,
     responseStream: method.methodKind === "server_streaming",
     requestSerialize: serializer(method.input),
-    requestDeserialize: deserializer(method.input),
+    // Not parsed at all when over the limit: the handler path answers it.
+    requestDeserialize: maxMessageBytes === undefined ? parse : (bytes: Buffer) => (bytes.length > maxMessageBytes ? new OversizedMessage(bytes.length) : parse(bytes)),
     responseSerialize: serializer(method.output),
     responseDeserialize: deserializer(method.output),
   };
@@ -112,7 +132,7 @@ function unaryHandler(service: DescService, method: DescMethod, impl: AnyUnaryIm
     const started = performance.now();
     const context = new GrpcHandlerContext(service, method, path, call);
     Promise.resolve()
-      .then(() => impl(call.request, context))
+      .then(() => (call.request instanceof OversizedMessage ? Promise.reject(messageTooLarge(call.request.bytes, options.maxMessageBytes!)) : impl(call.request, context)))
       .then(
         (response) => {
           callback(null, response, successTrailer(context));
@@ -152,6 +172,7 @@ function serverStreamingHandler(
     });
     let iterator: AsyncIterator<unknown> | undefined;
     const run = async (): Promise<void> => {
+      if (call.request instanceof OversizedMessage) throw messageTooLarge(call.request.bytes, options.maxMessageBytes!);
       iterator = impl(call.request, context)[Symbol.asyncIterator]();
       for (;;) {
         const pending = iterator.next();
