@@ -57,13 +57,15 @@ export function createBatchingAuthorizer(authz: Client<typeof AuthzService>, max
   async function send(batch: Pending[]): Promise<void> {
     const now = Date.now();
     const waits = (pending: Pending) => Math.max(1, pending.deadline - now);
-    // Once every event has its outcome (a result or its own deadline), nobody waits for the rest of the stream.
+    // Once every event has its outcome and some only by their own deadline, nobody waits for the rest of
+    // the stream: it is cancelled. When every result arrived, the stream is ending on its own.
     const abort = new AbortController();
     let open = batch.filter((pending) => !pending.settled).length;
+    let received = 0;
     if (open === 0) return;
     for (const pending of batch) {
       pending.onSettled = () => {
-        if (--open === 0) abort.abort();
+        if (--open === 0 && received < batch.length) abort.abort();
       };
     }
     try {
@@ -72,6 +74,7 @@ export function createBatchingAuthorizer(authz: Client<typeof AuthzService>, max
         { timeoutMs: Math.max(...batch.map(waits)), signal: abort.signal },
       );
       for await (const { index, result } of responses) {
+        received++;
         const pending = batch[index];
         if (pending === undefined) throw new ConnectError("authz answered for an event the batch does not have", Code.Internal);
         const outcome = result?.result;
