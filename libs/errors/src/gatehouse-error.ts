@@ -57,8 +57,7 @@ const notFoundReason = {
 
 /**
  * The one NOT_FOUND of a resource kind. It names no id, so a row the caller's
- * filter hides and a row that does not exist answer with identical bytes
- * (README, Security model).
+ * filter hides and a row that does not exist answer with identical bytes.
  */
 export function notFound(kind: keyof typeof notFoundReason): ConnectError {
   return gatehouseError(Code.NotFound, notFoundReason[kind], `${kind} not found`);
