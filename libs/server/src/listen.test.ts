@@ -85,7 +85,7 @@ describe("gRPC server limits on grpc-js", () => {
     expect(over.details).toMatch(/request metadata is \d+ bytes; the limit is 2048/);
   });
 
-  it("leaves metadata past Node's 64 KiB header block to HTTP/2, which resets the stream: clients see INTERNAL", async () => {
+  it("leaves a header field over 64 KiB once HPACK-encoded to Node's HTTP/2 layer, which resets the stream: clients see INTERNAL", async () => {
     const server = await start({ ...small, maxMetadataBytes: 64 * 1024 });
     const reset = await server.call(Buffer.alloc(1), { "x-huge": "~".repeat(70_000) });
     expect(reset.code).toBe(grpc.status.INTERNAL);

@@ -78,7 +78,8 @@ export function serverOptionsFor(limits: ServerLimits, interceptors: readonly gr
  * GATEHOUSE_MAX_METADATA_BYTES and GATEHOUSE_MAX_CONCURRENT_STREAMS, each
  * falling back to defaultServerLimits. A value out of range stops the service
  * at start-up. Metadata is capped at 64 KiB because Node's HTTP/2 layer
- * resets any stream whose header block is larger, before grpc-js sees it.
+ * resets the connection when one header field is larger than that once
+ * HPACK-encoded, before grpc-js sees the call (README, Limits).
  */
 export function serverLimitsFromEnv(): ServerLimits {
   return {
