@@ -127,21 +127,46 @@ describe("the gateway's per-caller rate limit", () => {
 });
 
 describe("message and metadata sizes on the store", () => {
-  it("answers a request message over GATEHOUSE_MAX_MESSAGE_BYTES with RESOURCE_EXHAUSTED", async () => {
+  it("answers a request message over GATEHOUSE_MAX_MESSAGE_BYTES with RESOURCE_EXHAUSTED and MESSAGE_TOO_LARGE", async () => {
     const client = storeClient(gatehouse.storeAddress, { authorization: "Bearer sizes-message" });
     const metadata = { fields: { note: { stringValue: "x".repeat(8_000) } } };
     const error = expectError(await client.call("ThreadService", "CreateThread", { metadata }));
     expect(error.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
-    expect(error.details).toMatch(/larger than max/);
+    expect(error.details).toMatch(/^request message is \d+ bytes; the limit is 4096$/);
+    expect(detailsOf(error).reason).toBe("MESSAGE_TOO_LARGE");
     client.close();
   });
 
-  it("answers request metadata over GATEHOUSE_MAX_METADATA_BYTES with RESOURCE_EXHAUSTED", async () => {
+  it("leaves a message more than 1 MiB past the limit to grpc-js, whose RESOURCE_EXHAUSTED has no ErrorInfo", async () => {
+    const client = storeClient(gatehouse.storeAddress, { authorization: "Bearer sizes-message" });
+    const metadata = { fields: { note: { stringValue: "x".repeat(4096 + 1024 * 1024) } } };
+    const error = expectError(await client.call("ThreadService", "CreateThread", { metadata }));
+    expect(error.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(error.details).toMatch(/larger than max/);
+    expect(detailsOf(error).reason).toBeUndefined();
+    client.close();
+  });
+
+  it("answers request metadata over GATEHOUSE_MAX_METADATA_BYTES with RESOURCE_EXHAUSTED and METADATA_TOO_LARGE", async () => {
     const client = storeClient(gatehouse.storeAddress, { authorization: "Bearer sizes-metadata", "x-padding": "p".repeat(6_000) });
     const error = expectError(await getMissingThread(client));
     expect(error.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
     expect(error.details).toMatch(/request metadata is \d+ bytes; the limit is 4096/);
+    expect(detailsOf(error).reason).toBe("METADATA_TOO_LARGE");
     client.close();
+  });
+
+  it("cannot answer a 1 MB credential cleanly: Node's HTTP/2 layer resets the connection, which grpc-js reports as INTERNAL; the client's next call succeeds", async () => {
+    const huge = storeClient(gatehouse.storeAddress, { authorization: `Bearer ${"t".repeat(1024 * 1024)}` });
+    const error = expectError(await getMissingThread(huge));
+    huge.close();
+    expect(error.code).toBe(grpc.status.INTERNAL);
+    expect(error.details).toBe("Received RST_STREAM with code 9");
+    expect(detailsOf(error).reason).toBeUndefined();
+
+    const bob = storeClient(gatehouse.storeAddress, { authorization: "Bearer user2-token" });
+    expect(expectError(await getMissingThread(bob)).code).toBe(grpc.status.NOT_FOUND);
+    bob.close();
   });
 });
 

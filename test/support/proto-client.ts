@@ -63,7 +63,8 @@ export type CallResult<T> = { ok: true; value: T } | { ok: false; error: grpc.Se
 
 /** A store client that authenticates with a bearer token (or any metadata). */
 export interface StoreClient {
-  call<T = Record<string, any>>(service: string, method: string, request: object): Promise<CallResult<T>>;
+  /** Calls a store method; the deadline is 10 s unless `timeoutMs` says otherwise. */
+  call<T = Record<string, any>>(service: string, method: string, request: object, options?: { timeoutMs?: number }): Promise<CallResult<T>>;
   close(): void;
 }
 
@@ -80,7 +81,7 @@ export function storeClient(address: string, headers: Record<string, string>): S
     return client;
   };
   return {
-    call(service, method, request) {
+    call(service, method, request, options) {
       const metadata = new grpc.Metadata();
       for (const [name, value] of Object.entries(headers)) metadata.set(name, value);
       const client = clientFor(service) as unknown as Record<
@@ -88,7 +89,7 @@ export function storeClient(address: string, headers: Record<string, string>): S
         (request: object, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<any>) => void
       >;
       return new Promise((resolvePromise) => {
-        client[method]!.call(client, request, metadata, { deadline: Date.now() + 10_000 }, (error, value) => {
+        client[method]!.call(client, request, metadata, { deadline: Date.now() + (options?.timeoutMs ?? 10_000) }, (error, value) => {
           resolvePromise(error ? { ok: false, error } : { ok: true, value });
         });
       });

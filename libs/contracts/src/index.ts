@@ -4,6 +4,7 @@
  */
 export * from "./gen/gatehouse/type/v1/user_pb.js";
 export * from "./gen/gatehouse/type/v1/filter_pb.js";
+export * from "./gen/gatehouse/type/v1/error_reason_pb.js";
 export * from "./gen/gatehouse/authn/v1/authn_service_pb.js";
 export * from "./gen/gatehouse/authz/v1/authz_service_pb.js";
 export * from "./gen/gatehouse/authz/v1/decision_pb.js";

@@ -1,7 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import type { PeerCertificate } from "node:tls";
 import { Code, type ConnectError } from "@connectrpc/connect";
-import { gatehouseError } from "@gatehouse/errors";
+import { ErrorReason, gatehouseError } from "@gatehouse/errors";
 import type { Logger } from "./logger.js";
 import { rateLimited } from "./rate-limited.js";
 import { statusFromConnectError } from "./status-details.js";
@@ -41,7 +41,7 @@ export function requireAllowedCaller(allowedCallers: readonly string[], logger?:
           onReceiveMetadata(metadata, nextMetadata) {
             const certificate = call.getAuthContext().sslPeerCertificate;
             if (certificate === undefined) {
-              refuse(call, gatehouseError(Code.Unauthenticated, "CALLER_CERTIFICATE_REQUIRED", "internal calls need a client certificate signed by the Gatehouse CA"));
+              refuse(call, gatehouseError(Code.Unauthenticated, ErrorReason.CALLER_CERTIFICATE_REQUIRED, "internal calls need a client certificate signed by the Gatehouse CA"));
               return;
             }
             const name = callerName(certificate);
@@ -51,7 +51,7 @@ export function requireAllowedCaller(allowedCallers: readonly string[], logger?:
             }
             const caller = name ?? "(unnamed)";
             warn({ caller, method: method.path });
-            refuse(call, gatehouseError(Code.PermissionDenied, "CALLER_NOT_ALLOWED", `caller "${caller}" is not allowed to call this service`, { caller }));
+            refuse(call, gatehouseError(Code.PermissionDenied, ErrorReason.CALLER_NOT_ALLOWED, `caller "${caller}" is not allowed to call this service`, { caller }));
           },
         });
       },

@@ -3,6 +3,9 @@ import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { createContextValues, type ContextValues, type HandlerContext } from "@connectrpc/connect";
 import { traceFromHeaders, type RequestTrace } from "./request-trace.js";
 
+/** A grpc-js call with one request message: unary, or server-streaming. */
+export type ServedCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>;
+
 /**
  * A Connect HandlerContext over one grpc-js call, built lazily: headers, the
  * abort signal and context values are only made when a handler reads them.
@@ -12,7 +15,7 @@ import { traceFromHeaders, type RequestTrace } from "./request-trace.js";
 export class GrpcHandlerContext implements HandlerContext {
   readonly protocolName = "grpc";
   readonly requestMethod = "POST";
-  readonly #call: grpc.ServerUnaryCall<unknown, unknown>;
+  readonly #call: ServedCall;
   readonly #deadlineMs: number;
   #requestHeader: Headers | undefined;
   #responseHeader: Headers | undefined;
@@ -25,7 +28,7 @@ export class GrpcHandlerContext implements HandlerContext {
     readonly service: DescService,
     readonly method: DescMethod,
     readonly url: string,
-    call: grpc.ServerUnaryCall<unknown, unknown>,
+    call: ServedCall,
   ) {
     this.#call = call;
     const deadline = call.getDeadline();

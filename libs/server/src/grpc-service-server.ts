@@ -45,8 +45,11 @@ export interface GrpcServiceServer {
  * reflection, and, when given, mutual TLS.
  */
 export async function startGrpcServiceServer(routes: readonly Route[], options: GrpcServiceServerOptions): Promise<GrpcServiceServer> {
-  const server = new grpc.Server(serverOptionsFor(options.limits ?? defaultServerLimits, options.security?.interceptors));
-  for (const { service, impl } of routes) registerService(server, service, impl, { logger: options.logger, metrics: options.metrics });
+  const limits = options.limits ?? defaultServerLimits;
+  const server = new grpc.Server(serverOptionsFor(limits, options.security?.interceptors));
+  for (const { service, impl } of routes) {
+    registerService(server, service, impl, { logger: options.logger, metrics: options.metrics, maxMessageBytes: limits.maxMessageBytes });
+  }
   const health = addOperations(server, routes.map(({ service }) => service));
   const port = await listen(server, options.host, options.port, options.security?.credentials);
   return {

@@ -1,6 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
-import { create, fromBinary, toBinary, type DescMessage, type DescMethodUnary, type MessageInitShape } from "@bufbuild/protobuf";
-import { Code, ConnectError, type Transport, type UnaryResponse } from "@connectrpc/connect";
+import { create, fromBinary, toBinary, type DescMessage, type DescMethodStreaming, type DescMethodUnary, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import { Code, ConnectError, type StreamResponse, type Transport, type UnaryResponse } from "@connectrpc/connect";
 import { grpcServiceConfig, type RetryScope } from "./retry-policy.js";
 import { connectErrorFromStatus } from "./status-details.js";
 
@@ -89,11 +89,65 @@ export function createGrpcTransport(options: GrpcTransportOptions): ClosableTran
         });
       });
     },
-    stream() {
-      return Promise.reject(new ConnectError("streaming calls are not used between Gatehouse services", Code.Unimplemented));
+    async stream<I extends DescMessage, O extends DescMessage>(
+      method: DescMethodStreaming<I, O>,
+      signal: AbortSignal | undefined,
+      timeoutMs: number | undefined,
+      header: HeadersInit | undefined,
+      input: AsyncIterable<MessageInitShape<I>>,
+    ): Promise<StreamResponse<I, O>> {
+      if (method.methodKind !== "server_streaming") {
+        throw new ConnectError(`${method.parent.typeName}.${method.name}: only server-streaming calls are supported`, Code.Unimplemented);
+      }
+      let request: MessageInitShape<I> | undefined;
+      for await (const message of input) {
+        request = message;
+        break;
+      }
+      if (request === undefined) throw new ConnectError("a server-streaming call needs its request", Code.InvalidArgument);
+      if (signal?.aborted) throw new ConnectError("call aborted", Code.Canceled);
+      const metadata = new grpc.Metadata();
+      new Headers(header).forEach((value, key) => metadata.set(key, value));
+      const call = client.makeServerStreamRequest(
+        `/${method.parent.typeName}/${method.name}`,
+        (message: MessageInitShape<I>) => Buffer.from(toBinary(method.input, create(method.input, message))),
+        (bytes: Buffer) => fromBinary(method.output, bytes),
+        request,
+        metadata,
+        { deadline: Date.now() + (timeoutMs ?? options.defaultTimeoutMs) },
+      );
+      const cancel = () => call.cancel();
+      signal?.addEventListener("abort", cancel, { once: true });
+      const responseHeader = new Headers();
+      const trailer = new Headers();
+      call.on("metadata", (received) => copyText(received, responseHeader));
+      call.on("status", (status) => copyText(status.metadata, trailer));
+      async function* messages(): AsyncGenerator<MessageShape<O>> {
+        try {
+          // A Readable in object mode: iterating pulls, so grpc-js stops reading from the socket while the consumer is busy.
+          for await (const message of call) yield message as MessageShape<O>;
+        } catch (error) {
+          throw isStatus(error) ? connectErrorFromStatus(error) : ConnectError.from(error);
+        } finally {
+          signal?.removeEventListener("abort", cancel);
+          // A consumer that stops early cancels the call, so the server stops producing.
+          call.cancel();
+        }
+      }
+      return { stream: true, service: method.parent, method, header: responseHeader, message: messages(), trailer };
     },
     close() {
       client.close();
     },
   };
+}
+
+function copyText(metadata: grpc.Metadata, into: Headers): void {
+  for (const [key, value] of Object.entries(metadata.getMap())) {
+    if (typeof value === "string") into.set(key, value);
+  }
+}
+
+function isStatus(error: unknown): error is grpc.StatusObject {
+  return typeof error === "object" && error !== null && typeof (error as { code?: unknown }).code === "number" && "details" in error;
 }

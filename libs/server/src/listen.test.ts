@@ -1,6 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";
-import { listen, serverLimitsFromEnv, serverOptionsFor, shutdown, type ServerLimits } from "./listen.js";
+import { listen, messageSlackBytes, serverLimitsFromEnv, serverOptionsFor, shutdown, type ServerLimits } from "./listen.js";
 
 const bytes = (value: Buffer) => value;
 const echo = {
@@ -69,10 +69,10 @@ async function start(limits: ServerLimits, handlerDelayMs = 0): Promise<Started>
 const small: ServerLimits = { maxMessageBytes: 1024, maxMetadataBytes: 2048, maxConcurrentStreams: 100 };
 
 describe("gRPC server limits on grpc-js", () => {
-  it("answers a request message over the limit with RESOURCE_EXHAUSTED", async () => {
+  it("lets grpc-js itself refuse only a request message past the limit plus its slack, which registerService answers below that", async () => {
     const server = await start(small);
-    expect((await server.call(Buffer.alloc(1024))).code).toBe(grpc.status.OK);
-    const over = await server.call(Buffer.alloc(1025));
+    expect((await server.call(Buffer.alloc(1024 + messageSlackBytes))).code).toBe(grpc.status.OK);
+    const over = await server.call(Buffer.alloc(1024 + messageSlackBytes + 1));
     expect(over.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
     expect(over.details).toMatch(/larger than max/);
   });
@@ -85,7 +85,7 @@ describe("gRPC server limits on grpc-js", () => {
     expect(over.details).toMatch(/request metadata is \d+ bytes; the limit is 2048/);
   });
 
-  it("leaves metadata past Node's 64 KiB header block to HTTP/2, which resets the stream: clients see INTERNAL", async () => {
+  it("leaves a header field over 64 KiB once HPACK-encoded to Node's HTTP/2 layer, which resets the stream: clients see INTERNAL", async () => {
     const server = await start({ ...small, maxMetadataBytes: 64 * 1024 });
     const reset = await server.call(Buffer.alloc(1), { "x-huge": "~".repeat(70_000) });
     expect(reset.code).toBe(grpc.status.INTERNAL);

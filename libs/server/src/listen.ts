@@ -51,12 +51,21 @@ export const defaultServerLimits: ServerLimits = {
 };
 
 /**
+ * How far past `maxMessageBytes` grpc-js still reads a request message. Up to
+ * the limit plus this, registerService answers an oversized message itself,
+ * with an ErrorInfo; beyond it grpc-js refuses the message from its length
+ * prefix, before buffering it, with a status no code of ours can add a detail
+ * to (README, Limits).
+ */
+export const messageSlackBytes = 1024 * 1024;
+
+/**
  * The grpc-js server options that enforce these limits. Responses may be
  * larger than requests (a search page), up to 16 MiB.
  */
 export function serverOptionsFor(limits: ServerLimits, interceptors: readonly grpc.ServerInterceptor[] = []): grpc.ServerOptions {
   return {
-    "grpc.max_receive_message_length": limits.maxMessageBytes,
+    "grpc.max_receive_message_length": limits.maxMessageBytes + messageSlackBytes,
     "grpc.max_send_message_length": 16 * 1024 * 1024,
     "grpc.max_concurrent_streams": limits.maxConcurrentStreams,
     // The given ones (such as the internal caller check) first: an untrusted caller is refused before anything else.
@@ -69,7 +78,8 @@ export function serverOptionsFor(limits: ServerLimits, interceptors: readonly gr
  * GATEHOUSE_MAX_METADATA_BYTES and GATEHOUSE_MAX_CONCURRENT_STREAMS, each
  * falling back to defaultServerLimits. A value out of range stops the service
  * at start-up. Metadata is capped at 64 KiB because Node's HTTP/2 layer
- * resets any stream whose header block is larger, before grpc-js sees it.
+ * resets the connection when one header field is larger than that once
+ * HPACK-encoded, before grpc-js sees the call (README, Limits).
  */
 export function serverLimitsFromEnv(): ServerLimits {
   return {

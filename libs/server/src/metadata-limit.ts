@@ -1,4 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
+import { Code } from "@connectrpc/connect";
+import { ErrorReason, gatehouseError } from "@gatehouse/errors";
+import { statusFromConnectError } from "./status-details.js";
 
 /**
  * The size of request metadata as HTTP/2 counts a header list (RFC 9113
@@ -14,10 +17,12 @@ export function metadataSize(metadata: grpc.Metadata): number {
 
 /**
  * A server interceptor that ends a call whose request metadata is larger than
- * maxBytes with RESOURCE_EXHAUSTED, before its message is read or any handler
- * runs. grpc-js itself ignores `grpc.max_metadata_size` on servers, and Node's
- * HTTP/2 layer only resets streams whose encoded header block passes about
- * 64 KiB, which clients report as INTERNAL; this gives a clear answer below that.
+ * maxBytes with RESOURCE_EXHAUSTED and an ErrorInfo (reason
+ * METADATA_TOO_LARGE, metadata `limit_bytes`), before its message is read or
+ * any handler runs. grpc-js itself has no server-side metadata limit, and
+ * Node's HTTP/2 layer only resets a stream one of whose header fields is more
+ * than 64 KiB once HPACK-encoded, which clients report as INTERNAL (README,
+ * Limits); this gives a clear answer below that.
  */
 export function metadataLimit(maxBytes: number): grpc.ServerInterceptor {
   return (_method, call) =>
@@ -28,10 +33,19 @@ export function metadataLimit(maxBytes: number): grpc.ServerInterceptor {
             .withOnReceiveMetadata((metadata, pass) => {
               const size = metadataSize(metadata);
               if (size <= maxBytes) pass(metadata);
-              else call.sendStatus({ code: grpc.status.RESOURCE_EXHAUSTED, details: `request metadata is ${size} bytes; the limit is ${maxBytes}` });
+              else call.sendStatus(metadataTooLarge(size, maxBytes));
             })
             .build(),
         );
       },
     });
+}
+
+/** The status of a call whose metadata is over the limit, with the same ErrorInfo any Gatehouse error carries. */
+function metadataTooLarge(size: number, maxBytes: number): { code: grpc.status; details: string; metadata: grpc.Metadata } {
+  const error = gatehouseError(Code.ResourceExhausted, ErrorReason.METADATA_TOO_LARGE, `request metadata is ${size} bytes; the limit is ${maxBytes}`, {
+    limit_bytes: String(maxBytes),
+  });
+  const status = statusFromConnectError(error);
+  return { code: status.code!, details: status.details!, metadata: status.metadata! };
 }

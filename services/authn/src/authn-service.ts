@@ -2,7 +2,7 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, type ServiceImpl } from "@connectrpc/connect";
 import type { AuthenticateCallback } from "@gatehouse/auth";
 import type { AuthnService } from "@gatehouse/contracts";
-import { codeForHttpStatus, gatehouseError, internalError, unavailable } from "@gatehouse/errors";
+import { ErrorReason, gatehouseError, httpStatusError, internalError, unavailable } from "@gatehouse/errors";
 import {
   bindingToProto,
   credentialKey,
@@ -129,7 +129,7 @@ export function createAuthnService(deps: AuthnServiceDeps): ServiceImpl<typeof A
         return { removed: await deps.cache.revoke(key) };
       } catch (error) {
         deps.logger.error({ err: error, ...traceLogFields(requestTraceOf(context)) }, "revocation failed: the identity cache is unavailable");
-        throw unavailable("IDENTITY_CACHE_UNAVAILABLE", "the identity cache is unavailable; the credential was not revoked, retry");
+        throw unavailable(ErrorReason.IDENTITY_CACHE_UNAVAILABLE, "the identity cache is unavailable; the credential was not revoked, retry");
       }
     },
   };
@@ -137,11 +137,11 @@ export function createAuthnService(deps: AuthnServiceDeps): ServiceImpl<typeof A
   /** Maps a callback that gave no verdict to the caller's error, never caching it (SPEC §4, DESIGN.md Errors). */
   function noVerdict(error: unknown): unknown {
     if (error instanceof CallbackServerError) {
-      const reason = error.status === 503 ? "IDENTITY_PROVIDER_UNAVAILABLE" : "AUTHENTICATE_FAILED";
-      return gatehouseError(codeForHttpStatus(error.status), reason, error.message, {}, error.headers);
+      const reason = error.status === 503 ? ErrorReason.IDENTITY_PROVIDER_UNAVAILABLE : ErrorReason.AUTHENTICATE_FAILED;
+      return httpStatusError(error.status, reason, error.message, error.headers);
     }
     if (error instanceof CallbackTimeout) {
-      return gatehouseError(Code.DeadlineExceeded, "AUTHENTICATE_TIMED_OUT", error.message);
+      return gatehouseError(Code.DeadlineExceeded, ErrorReason.AUTHENTICATE_TIMED_OUT, error.message);
     }
     if (error instanceof CallbackFailure) return internalError();
     return error;

@@ -1,5 +1,5 @@
 import { Code } from "@connectrpc/connect";
-import { gatehouseError, invalidArgument } from "@gatehouse/errors";
+import { ErrorReason, gatehouseError, invalidArgument } from "@gatehouse/errors";
 
 /**
  * Builds Fetch headers from the request's header map, refusing an oversized
@@ -9,7 +9,7 @@ import { gatehouseError, invalidArgument } from "@gatehouse/errors";
 export function toHeaders(raw: Record<string, string>, maxBytes: number): Headers {
   for (const [name, value] of Object.entries(raw)) {
     if (value.length > maxBytes) {
-      throw gatehouseError(Code.Unauthenticated, "CREDENTIAL_TOO_LARGE", `header ${name} is longer than ${maxBytes} bytes`);
+      throw gatehouseError(Code.Unauthenticated, ErrorReason.CREDENTIAL_TOO_LARGE, `header ${name} is longer than ${maxBytes} bytes`);
     }
   }
   const headers = new Headers();
@@ -17,7 +17,7 @@ export function toHeaders(raw: Record<string, string>, maxBytes: number): Header
     try {
       headers.set(name, value);
     } catch {
-      throw gatehouseError(Code.Unauthenticated, "MALFORMED_HEADER", `header ${name} is malformed`);
+      throw gatehouseError(Code.Unauthenticated, ErrorReason.MALFORMED_HEADER, `header ${name} is malformed`);
     }
   }
   return headers;

@@ -1,7 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
-import { RetryInfoSchema } from "@gatehouse/contracts";
-import { gatehouseError, notFound, rateLimitExceeded } from "@gatehouse/errors";
+import { ErrorInfoSchema, RetryInfoSchema } from "@gatehouse/contracts";
+import { ErrorReason, gatehouseError, httpStatusError, notFound, rateLimitExceeded } from "@gatehouse/errors";
 import { describe, expect, it } from "vitest";
 import { HttpError, httpErrorFrom } from "./errors.js";
 
@@ -19,11 +19,11 @@ describe("store errors as HTTP errors", () => {
     [Code.DeadlineExceeded, 504],
     [Code.Internal, 500],
   ])("gRPC code %s is HTTP %s, with the store's message as the detail", (code, status) => {
-    expect(httpErrorFrom(gatehouseError(code, "REASON", "what happened"))).toMatchObject({ status, detail: "what happened" });
+    expect(httpErrorFrom(gatehouseError(code, ErrorReason.INTERNAL, "what happened"))).toMatchObject({ status, detail: "what happened" });
   });
 
   it("a 401's www-authenticate challenge becomes a response header", () => {
-    const error = gatehouseError(Code.Unauthenticated, "CREDENTIAL_REJECTED", "Invalid token", {}, { "www-authenticate": "Bearer", "x-internal": "1" });
+    const error = gatehouseError(Code.Unauthenticated, ErrorReason.CREDENTIAL_REJECTED, "Invalid token", {}, { "www-authenticate": "Bearer", "x-internal": "1" });
     expect(httpErrorFrom(error).headers).toEqual({ "www-authenticate": "Bearer" });
   });
 
@@ -46,8 +46,20 @@ describe("store errors as HTTP errors", () => {
   });
 
   it("a RESOURCE_EXHAUSTED that says when to retry only in RetryInfo still gets a Retry-After", () => {
-    const error = gatehouseError(Code.ResourceExhausted, "QUOTA", "over quota");
+    const error = gatehouseError(Code.ResourceExhausted, ErrorReason.RATE_LIMITED, "over quota");
     error.details.push({ desc: RetryInfoSchema, value: { retryDelay: durationFromMs(300) } });
     expect(httpErrorFrom(error).headers).toEqual({ "retry-after": "1" });
+  });
+
+  it.each([402, 410, 412, 400, 418])("an HTTPException's status %s reaches the client unchanged", (status) => {
+    expect(httpErrorFrom(httpStatusError(status, ErrorReason.PERMISSION_DENIED, "no"))).toMatchObject({ status, detail: "no" });
+  });
+
+  it("ignores a carried status from another ErrorInfo domain or one that contradicts the code", () => {
+    const foreign = new ConnectError("no", Code.FailedPrecondition, undefined, [
+      { desc: ErrorInfoSchema, value: { reason: "X", domain: "example.com", metadata: { http_status: "402" } } },
+    ]);
+    expect(httpErrorFrom(foreign).status).toBe(400);
+    expect(httpErrorFrom(gatehouseError(Code.NotFound, ErrorReason.THREAD_NOT_FOUND, "x", { http_status: "200" })).status).toBe(404);
   });
 });

@@ -1,7 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { durationMs } from "@bufbuild/protobuf/wkt";
 import { RetryInfoSchema } from "@gatehouse/contracts";
-import { errorInfoOf, httpStatusForCode } from "@gatehouse/errors";
+import { codeForHttpStatus, errorInfoOf, httpStatusForCode, httpStatusOf } from "@gatehouse/errors";
 
 /**
  * An HTTP error answered as `{ "detail": ... }`, the body LangGraph servers
@@ -50,14 +50,18 @@ const genericDetail: Partial<Record<Code, string>> = {
  * expects: the status from the gRPC code (NOT_FOUND → 404, PERMISSION_DENIED
  * → 403, UNAUTHENTICATED → 401, ALREADY_EXISTS → 409, INVALID_ARGUMENT → 422,
  * UNAVAILABLE → 503, …, as libs/errors maps them) and the store's message as
- * the detail. Only errors the store built on purpose (they carry an ErrorInfo
- * detail) keep their message; anything else gets a generic one, and an
- * unexpected non-gRPC error is a 500 whose cause the caller logs.
+ * the detail. An HTTPException's own status (402, 410, 412, …, which share
+ * codes with others) comes back unchanged from the ErrorInfo metadata
+ * `http_status`, trusted only in Gatehouse's own domain and only when it maps
+ * to the code the error carries. Only errors the store built on purpose (they
+ * carry an ErrorInfo detail) keep their message; anything else gets a generic
+ * one, and an unexpected non-gRPC error is a 500 whose cause the caller logs.
  */
 export function httpErrorFrom(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
   if (!(error instanceof ConnectError)) return new HttpError(500, "internal error");
-  const status = httpStatusForCode(error.code);
+  const carried = httpStatusOf(error);
+  const status = carried !== undefined && codeForHttpStatus(carried) === error.code ? carried : httpStatusForCode(error.code);
   const fromStore = errorInfoOf(error) !== undefined;
   const detail = fromStore ? error.rawMessage : (genericDetail[error.code] ?? (status === 500 ? "internal error" : "the store rejected the request"));
   const headers: Record<string, string> = {};

@@ -2,7 +2,7 @@ import { getOption, type DescMethod } from "@bufbuild/protobuf";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type Client, type HandlerContext } from "@connectrpc/connect";
 import { auth_event, Effect, type AuthnService, type Decision } from "@gatehouse/contracts";
-import { codeForHttpStatus, gatehouseError, internalError, unavailable } from "@gatehouse/errors";
+import { ErrorReason, gatehouseError, httpStatusError, internalError, unavailable } from "@gatehouse/errors";
 import { FilterError, filterFromProto, matchAll, type FilterExpr, type JsonObject } from "@gatehouse/filters";
 import {
   bindingFromProto,
@@ -114,7 +114,7 @@ export function createAccessGuard(deps: AccessGuardDeps): AccessGuard {
   async function authenticate(context: HandlerContext): Promise<UserRecord> {
     for (const name of deps.identity.credentialHeaders) {
       if ((context.requestHeader.get(name)?.length ?? 0) > deps.identity.maxCredentialBytes) {
-        throw gatehouseError(Code.Unauthenticated, "CREDENTIAL_TOO_LARGE", `header ${name} is too large`);
+        throw gatehouseError(Code.Unauthenticated, ErrorReason.CREDENTIAL_TOO_LARGE, `header ${name} is too large`);
       }
     }
     const key = credentialKey(deps.identity.secret, context.requestHeader, deps.identity.credentialHeaders);
@@ -139,7 +139,7 @@ export function createAccessGuard(deps: AccessGuardDeps): AccessGuard {
       deps.cache.rememberLocal(key, entry);
     }
     if (entry.kind === "rejected") {
-      throw gatehouseError(codeForHttpStatus(entry.status), "CREDENTIAL_REJECTED", entry.message, {}, entry.headers);
+      throw httpStatusError(entry.status, ErrorReason.CREDENTIAL_REJECTED, entry.message, entry.headers);
     }
     deps.limitCaller?.verified(key);
     return entry.user;
@@ -166,13 +166,7 @@ export function createAccessGuard(deps: AccessGuardDeps): AccessGuard {
     }
     if (decision.effect !== Effect.ALLOW) {
       const denial = decision.denial;
-      throw gatehouseError(
-        codeForHttpStatus(denial?.httpStatus ?? 403),
-        "PERMISSION_DENIED",
-        denial?.message || "Forbidden",
-        {},
-        denial?.headers,
-      );
+      throw httpStatusError(denial?.httpStatus ?? 403, ErrorReason.PERMISSION_DENIED, denial?.message || "Forbidden", denial?.headers);
     }
     let filter: FilterExpr;
     try {
@@ -225,12 +219,12 @@ function translateDependencyError(
 ): ConnectError {
   const code = error instanceof ConnectError ? error.code : Code.Internal;
   if (code === Code.Unauthenticated && what === "authentication" && error instanceof ConnectError) {
-    return gatehouseError(Code.Unauthenticated, "CREDENTIAL_REJECTED", error.rawMessage);
+    return gatehouseError(Code.Unauthenticated, ErrorReason.CREDENTIAL_REJECTED, error.rawMessage);
   }
-  if (code === Code.Unavailable) return unavailable(`${what.toUpperCase()}_UNAVAILABLE`, `the ${what} service is unavailable`);
+  if (code === Code.Unavailable) return unavailable(what === "authentication" ? ErrorReason.AUTHENTICATION_UNAVAILABLE : ErrorReason.AUTHORIZATION_UNAVAILABLE, `the ${what} service is unavailable`);
   if (code === Code.DeadlineExceeded) {
-    return gatehouseError(Code.DeadlineExceeded, `${what.toUpperCase()}_TIMED_OUT`, `${what} did not finish in time`);
+    return gatehouseError(Code.DeadlineExceeded, what === "authentication" ? ErrorReason.AUTHENTICATION_TIMED_OUT : ErrorReason.AUTHORIZATION_TIMED_OUT, `${what} did not finish in time`);
   }
   logger.error({ err: error, ...traceLogFields(requestTraceOf(context)) }, `${what} failed`);
-  return gatehouseError(Code.Internal, `${what.toUpperCase()}_FAILED`, `${what} failed`);
+  return gatehouseError(Code.Internal, what === "authentication" ? ErrorReason.AUTHENTICATION_FAILED : ErrorReason.AUTHORIZATION_FAILED, `${what} failed`);
 }

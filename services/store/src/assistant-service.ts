@@ -1,6 +1,6 @@
 import { Code, type ServiceImpl } from "@connectrpc/connect";
 import type { AssistantService } from "@gatehouse/contracts";
-import { gatehouseError, invalidArgument, notFound } from "@gatehouse/errors";
+import { ErrorReason, gatehouseError, invalidArgument, notFound } from "@gatehouse/errors";
 import type { AccessGuard } from "./access-guard.js";
 import type { AssistantRepo } from "./repo/assistant-repo.js";
 import { assistantToProto } from "./rows-to-proto.js";
@@ -48,7 +48,7 @@ export function createAssistantService(
       const created = await assistants.insert({ assistantId, graphId: graph, configJson, contextJson, metadataJson, name, description });
       if (created !== undefined) return { assistant: assistantToProto(created) };
       const existing = ifExists === "do_nothing" ? await assistants.get(assistantId, access.filter) : undefined;
-      if (existing === undefined) throw gatehouseError(Code.AlreadyExists, "ASSISTANT_ALREADY_EXISTS", "assistant already exists");
+      if (existing === undefined) throw gatehouseError(Code.AlreadyExists, ErrorReason.ASSISTANT_ALREADY_EXISTS, "assistant already exists");
       return { assistant: assistantToProto(existing) };
     },
 

@@ -11,8 +11,22 @@ export interface Authorizer {
 interface Pending {
   request: MessageInitShape<typeof AuthorizeRequestSchema>;
   deadline: number;
+  timer: NodeJS.Timeout;
+  settled: boolean;
   resolve: (decision: Decision) => void;
   reject: (error: unknown) => void;
+  /** Told once the event has its outcome, so its batch knows when nobody waits any more. */
+  onSettled?: () => void;
+}
+
+/** Gives a pending event its outcome, once: a result or its own deadline, whichever comes first. */
+function settle(pending: Pending, outcome: { decision: Decision } | { error: unknown }): void {
+  if (pending.settled) return;
+  pending.settled = true;
+  clearTimeout(pending.timer);
+  if ("decision" in outcome) pending.resolve(outcome.decision);
+  else pending.reject(outcome.error);
+  pending.onSettled?.();
 }
 
 /**
@@ -20,7 +34,12 @@ interface Pending {
  * calls: events queued during one turn of the event loop leave together on
  * the next. One call pays the per-RPC cost of grpc-js once for the batch,
  * on both sides of the hop; a lone request waits only for that turn.
- * Each event still gets its own decision or its own error.
+ *
+ * Each event keeps its own budget, so batching never couples callers: it
+ * carries its own timeout for the handler, fails alone with
+ * DEADLINE_EXCEEDED at its own deadline, and resolves as soon as authz
+ * streams its result, whatever the other events of the batch do. The batch
+ * call's deadline is the latest of its events'.
  */
 export function createBatchingAuthorizer(authz: Client<typeof AuthzService>, maxBatchSize = 64): Authorizer {
   let queue: Pending[] = [];
@@ -36,25 +55,54 @@ export function createBatchingAuthorizer(authz: Client<typeof AuthzService>, max
   }
 
   async function send(batch: Pending[]): Promise<void> {
-    const timeoutMs = Math.max(1, Math.min(...batch.map((pending) => pending.deadline)) - Date.now());
+    const now = Date.now();
+    const waits = (pending: Pending) => Math.max(1, pending.deadline - now);
+    // Once every event has its outcome and some only by their own deadline, nobody waits for the rest of
+    // the stream: it is cancelled. When every result arrived, the stream is ending on its own.
+    const abort = new AbortController();
+    let open = batch.filter((pending) => !pending.settled).length;
+    let received = 0;
+    if (open === 0) return;
+    for (const pending of batch) {
+      pending.onSettled = () => {
+        if (--open === 0 && received < batch.length) abort.abort();
+      };
+    }
     try {
-      const { results } = await authz.authorizeBatch({ requests: batch.map((pending) => pending.request) }, { timeoutMs });
-      if (results.length !== batch.length) throw new ConnectError("authz answered a batch with the wrong number of results", Code.Internal);
-      batch.forEach((pending, i) => {
-        const { result } = results[i]!;
-        if (result.case === "decision") pending.resolve(result.value);
-        else if (result.case === "error") pending.reject(new ConnectError(result.value.message, result.value.code as Code));
-        else pending.reject(new ConnectError("authz sent an empty result", Code.Internal));
-      });
+      const responses = authz.authorizeBatch(
+        { requests: batch.map((pending) => ({ ...pending.request, timeoutMs: waits(pending) })) },
+        { timeoutMs: Math.max(...batch.map(waits)), signal: abort.signal },
+      );
+      for await (const { index, result } of responses) {
+        received++;
+        const pending = batch[index];
+        if (pending === undefined) throw new ConnectError("authz answered for an event the batch does not have", Code.Internal);
+        const outcome = result?.result;
+        if (outcome?.case === "decision") settle(pending, { decision: outcome.value });
+        else if (outcome?.case === "error") settle(pending, { error: new ConnectError(outcome.value.message, outcome.value.code as Code) });
+        else settle(pending, { error: new ConnectError("authz sent an empty result", Code.Internal) });
+      }
+      for (const pending of batch) settle(pending, { error: new ConnectError("authz ended the batch without this event's result", Code.Internal) });
     } catch (error) {
-      for (const pending of batch) pending.reject(error);
+      for (const pending of batch) settle(pending, { error });
     }
   }
 
   return {
     authorize(request, timeoutMs) {
       return new Promise((resolve, reject) => {
-        queue.push({ request, deadline: Date.now() + timeoutMs, resolve, reject });
+        const pending: Pending = {
+          request,
+          deadline: Date.now() + timeoutMs,
+          timer: setTimeout(
+            () => settle(pending, { error: new ConnectError("authorization did not finish within the caller's deadline", Code.DeadlineExceeded) }),
+            timeoutMs,
+          ),
+          settled: false,
+          resolve,
+          reject,
+        };
+        queue.push(pending);
         if (!scheduled) {
           scheduled = true;
           setImmediate(flush);

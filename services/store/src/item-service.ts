@@ -1,6 +1,6 @@
 import { Code, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import type { ItemService } from "@gatehouse/contracts";
-import { gatehouseError, invalidArgument, notFound } from "@gatehouse/errors";
+import { ErrorReason, gatehouseError, invalidArgument, notFound } from "@gatehouse/errors";
 import { FilterError, matchAll, parseFilter, type FilterExpr, type JsonObject } from "@gatehouse/filters";
 import type { Access, AccessGuard } from "./access-guard.js";
 import { itemDocument, type ItemRepo } from "./repo/item-repo.js";
@@ -31,7 +31,7 @@ function valueFilter(filter: JsonObject | undefined): FilterExpr {
 }
 
 // A hidden existing item and a new item the filter rejects answer alike: no existence leak.
-const forbidden = () => gatehouseError(Code.PermissionDenied, "PERMISSION_DENIED", "Forbidden");
+const forbidden = () => gatehouseError(Code.PermissionDenied, ErrorReason.PERMISSION_DENIED, "Forbidden");
 
 /**
  * ItemService: the key-value store. A store handler may rewrite the

@@ -3,7 +3,7 @@ import { toJson } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import { Code, type ServiceImpl } from "@connectrpc/connect";
 import type { RunService } from "@gatehouse/contracts";
-import { gatehouseError, notFound } from "@gatehouse/errors";
+import { ErrorReason, gatehouseError, notFound } from "@gatehouse/errors";
 import type { JsonObject } from "@gatehouse/filters";
 import type { UserRecord } from "@gatehouse/identity";
 import type { AccessGuard } from "./access-guard.js";
@@ -104,7 +104,7 @@ export function createRunService(guard: AccessGuard, runs: RunRepo, threads: Thr
       const cancelled = await runs.cancel(threadId, runId, access.filter);
       if (cancelled !== undefined) return { run: runToProto(cancelled) };
       if ((await runs.get(threadId, runId, access.filter)) === undefined) throw notFound("run");
-      throw gatehouseError(Code.FailedPrecondition, "RUN_NOT_ACTIVE", "only a pending or running run can be cancelled");
+      throw gatehouseError(Code.FailedPrecondition, ErrorReason.RUN_NOT_ACTIVE, "only a pending or running run can be cancelled");
     },
 
     async deleteRun(request, context) {

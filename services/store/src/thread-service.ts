@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Code, type ServiceImpl } from "@connectrpc/connect";
 import type { ThreadService } from "@gatehouse/contracts";
-import { gatehouseError, notFound } from "@gatehouse/errors";
+import { ErrorReason, gatehouseError, notFound } from "@gatehouse/errors";
 import type { AccessGuard } from "./access-guard.js";
 import type { ThreadRepo } from "./repo/thread-repo.js";
 import { threadToProto } from "./rows-to-proto.js";
@@ -10,7 +10,7 @@ import { compact, idList, jsonObjectText, oneOf, optionalOneOf, page, requireUui
 const threadStatuses = ["idle", "busy", "interrupted", "error"] as const;
 
 function alreadyExists() {
-  return gatehouseError(Code.AlreadyExists, "THREAD_ALREADY_EXISTS", "thread already exists");
+  return gatehouseError(Code.AlreadyExists, ErrorReason.THREAD_ALREADY_EXISTS, "thread already exists");
 }
 
 /** ThreadService: validates, asks the guard, and runs one statement with the caller's filter. */

@@ -1,4 +1,4 @@
-import { unavailable } from "@gatehouse/errors";
+import { ErrorReason, unavailable } from "@gatehouse/errors";
 
 // SQLSTATE classes and codes that mean "the database cannot serve right now", not "this request is wrong".
 const unavailableStates = new Set(["57P01", "57P02", "57P03", "53300", "53400"]);
@@ -12,14 +12,14 @@ const unavailableStates = new Set(["57P01", "57P02", "57P03", "53300", "53400"])
 export function translateDatabaseError(error: unknown): unknown {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === "string" && (code.startsWith("08") || unavailableStates.has(code))) {
-    return unavailable("DATABASE_UNAVAILABLE", "the database is unavailable");
+    return unavailable(ErrorReason.DATABASE_UNAVAILABLE, "the database is unavailable");
   }
   if (typeof code === "string" && ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE"].includes(code)) {
-    return unavailable("DATABASE_UNAVAILABLE", "the database is unavailable");
+    return unavailable(ErrorReason.DATABASE_UNAVAILABLE, "the database is unavailable");
   }
   const message = error instanceof Error ? error.message : "";
   if (/timeout exceeded when trying to connect|Connection terminated|connection timeout/i.test(message)) {
-    return unavailable("DATABASE_UNAVAILABLE", "the database is unavailable");
+    return unavailable(ErrorReason.DATABASE_UNAVAILABLE, "the database is unavailable");
   }
   return error;
 }

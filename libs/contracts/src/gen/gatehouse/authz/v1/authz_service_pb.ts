@@ -17,7 +17,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file gatehouse/authz/v1/authz_service.proto.
  */
 export const file_gatehouse_authz_v1_authz_service: GenFile = /*@__PURE__*/
-  fileDesc("CiZnYXRlaG91c2UvYXV0aHovdjEvYXV0aHpfc2VydmljZS5wcm90bxISZ2F0ZWhvdXNlLmF1dGh6LnYxIqwBChBBdXRob3JpemVSZXF1ZXN0EiUKBHVzZXIYASABKAsyFy5nYXRlaG91c2UudHlwZS52MS5Vc2VyEhAKCHJlc291cmNlGAIgASgJEg4KBmFjdGlvbhgDIAEoCRImCgV2YWx1ZRgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEgoKcmVxdWVzdF9pZBgFIAEoCRITCgt0cmFjZXBhcmVudBgGIAEoCSJDChFBdXRob3JpemVSZXNwb25zZRIuCghkZWNpc2lvbhgBIAEoCzIcLmdhdGVob3VzZS5hdXRoei52MS5EZWNpc2lvbiJPChVBdXRob3JpemVCYXRjaFJlcXVlc3QSNgoIcmVxdWVzdHMYASADKAsyJC5nYXRlaG91c2UuYXV0aHoudjEuQXV0aG9yaXplUmVxdWVzdCJOChZBdXRob3JpemVCYXRjaFJlc3BvbnNlEjQKB3Jlc3VsdHMYASADKAsyIy5nYXRlaG91c2UuYXV0aHoudjEuQXV0aG9yaXplUmVzdWx0InIKD0F1dGhvcml6ZVJlc3VsdBIwCghkZWNpc2lvbhgBIAEoCzIcLmdhdGVob3VzZS5hdXRoei52MS5EZWNpc2lvbkgAEiMKBWVycm9yGAIgASgLMhIuZ29vZ2xlLnJwYy5TdGF0dXNIAEIICgZyZXN1bHQy0QEKDEF1dGh6U2VydmljZRJYCglBdXRob3JpemUSJC5nYXRlaG91c2UuYXV0aHoudjEuQXV0aG9yaXplUmVxdWVzdBolLmdhdGVob3VzZS5hdXRoei52MS5BdXRob3JpemVSZXNwb25zZRJnCg5BdXRob3JpemVCYXRjaBIpLmdhdGVob3VzZS5hdXRoei52MS5BdXRob3JpemVCYXRjaFJlcXVlc3QaKi5nYXRlaG91c2UuYXV0aHoudjEuQXV0aG9yaXplQmF0Y2hSZXNwb25zZWIGcHJvdG8z", [file_gatehouse_authz_v1_decision, file_gatehouse_type_v1_user, file_google_protobuf_struct, file_google_rpc_status]);
+  fileDesc("CiZnYXRlaG91c2UvYXV0aHovdjEvYXV0aHpfc2VydmljZS5wcm90bxISZ2F0ZWhvdXNlLmF1dGh6LnYxIsABChBBdXRob3JpemVSZXF1ZXN0EiUKBHVzZXIYASABKAsyFy5nYXRlaG91c2UudHlwZS52MS5Vc2VyEhAKCHJlc291cmNlGAIgASgJEg4KBmFjdGlvbhgDIAEoCRImCgV2YWx1ZRgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEgoKcmVxdWVzdF9pZBgFIAEoCRITCgt0cmFjZXBhcmVudBgGIAEoCRISCgp0aW1lb3V0X21zGAcgASgNIkMKEUF1dGhvcml6ZVJlc3BvbnNlEi4KCGRlY2lzaW9uGAEgASgLMhwuZ2F0ZWhvdXNlLmF1dGh6LnYxLkRlY2lzaW9uIk8KFUF1dGhvcml6ZUJhdGNoUmVxdWVzdBI2CghyZXF1ZXN0cxgBIAMoCzIkLmdhdGVob3VzZS5hdXRoei52MS5BdXRob3JpemVSZXF1ZXN0IlwKFkF1dGhvcml6ZUJhdGNoUmVzcG9uc2USDQoFaW5kZXgYASABKA0SMwoGcmVzdWx0GAIgASgLMiMuZ2F0ZWhvdXNlLmF1dGh6LnYxLkF1dGhvcml6ZVJlc3VsdCJyCg9BdXRob3JpemVSZXN1bHQSMAoIZGVjaXNpb24YASABKAsyHC5nYXRlaG91c2UuYXV0aHoudjEuRGVjaXNpb25IABIjCgVlcnJvchgCIAEoCzISLmdvb2dsZS5ycGMuU3RhdHVzSABCCAoGcmVzdWx0MtMBCgxBdXRoelNlcnZpY2USWAoJQXV0aG9yaXplEiQuZ2F0ZWhvdXNlLmF1dGh6LnYxLkF1dGhvcml6ZVJlcXVlc3QaJS5nYXRlaG91c2UuYXV0aHoudjEuQXV0aG9yaXplUmVzcG9uc2USaQoOQXV0aG9yaXplQmF0Y2gSKS5nYXRlaG91c2UuYXV0aHoudjEuQXV0aG9yaXplQmF0Y2hSZXF1ZXN0GiouZ2F0ZWhvdXNlLmF1dGh6LnYxLkF1dGhvcml6ZUJhdGNoUmVzcG9uc2UwAWIGcHJvdG8z", [file_gatehouse_authz_v1_decision, file_gatehouse_type_v1_user, file_google_protobuf_struct, file_google_rpc_status]);
 
 /**
  * AuthorizeRequest is one event to decide.
@@ -69,6 +69,16 @@ export type AuthorizeRequest = Message<"gatehouse.authz.v1.AuthorizeRequest"> & 
    * @generated from field: string traceparent = 6;
    */
   traceparent: string;
+
+  /**
+   * How long this event's caller still waits for the decision, in
+   * milliseconds from when the call is sent. The handler gets at most this
+   * (and at most authz's own handler budget); past it the event alone fails
+   * with DEADLINE_EXCEEDED. 0 means the call's own deadline applies.
+   *
+   * @generated from field: uint32 timeout_ms = 7;
+   */
+  timeoutMs: number;
 };
 
 /**
@@ -121,17 +131,25 @@ export const AuthorizeBatchRequestSchema: GenMessage<AuthorizeBatchRequest> = /*
   messageDesc(file_gatehouse_authz_v1_authz_service, 2);
 
 /**
- * AuthorizeBatchResponse carries one result per request, in request order.
+ * AuthorizeBatchResponse carries the result of one request of the batch; the
+ * stream sends one per request, in the order the handlers finish.
  *
  * @generated from message gatehouse.authz.v1.AuthorizeBatchResponse
  */
 export type AuthorizeBatchResponse = Message<"gatehouse.authz.v1.AuthorizeBatchResponse"> & {
   /**
-   * The results, in the order of the requests.
+   * The position of the request in AuthorizeBatchRequest.requests, from 0.
    *
-   * @generated from field: repeated gatehouse.authz.v1.AuthorizeResult results = 1;
+   * @generated from field: uint32 index = 1;
    */
-  results: AuthorizeResult[];
+  index: number;
+
+  /**
+   * The decision or error for that request.
+   *
+   * @generated from field: gatehouse.authz.v1.AuthorizeResult result = 2;
+   */
+  result?: AuthorizeResult | undefined;
 };
 
 /**
@@ -202,11 +220,15 @@ export const AuthzService: GenService<{
    * Decides up to 256 independent events in one round trip, each exactly as
    * Authorize would. The store coalesces the authorizations of concurrent
    * requests into one batch, which halves the cost of the authz hop under load.
+   * Each event runs within its own budget (AuthorizeRequest.timeout_ms) and
+   * its result is sent as soon as its handler finishes, tagged with its
+   * index, so a slow handler or an impatient caller delays or fails only its
+   * own event. The stream ends once every event has its result.
    *
    * @generated from rpc gatehouse.authz.v1.AuthzService.AuthorizeBatch
    */
   authorizeBatch: {
-    methodKind: "unary";
+    methodKind: "server_streaming";
     input: typeof AuthorizeBatchRequestSchema;
     output: typeof AuthorizeBatchResponseSchema;
   },
