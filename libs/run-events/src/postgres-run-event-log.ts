@@ -1,0 +1,237 @@
+import type pg from "pg";
+import { InvalidRunEventIdError, RunStreamFinishedError } from "./run-event-errors.js";
+import type { NewRunEvent, ReadRunEventsOptions, RunEvent, RunEventLog } from "./run-event-log.js";
+import { parseSeqId, resolveBounds, type RunEventLogBounds } from "./run-event-log-options.js";
+import { waitForWake } from "./wait-for-wake.js";
+
+/** Options of the Postgres run event log; see {@link RunEventLogBounds} for the bounds. */
+export interface PostgresRunEventLogOptions extends RunEventLogBounds {
+  /** The pool to query through; the log never ends it. Run {@link ensureRunEventTables} on it first. */
+  pool: pg.Pool;
+  /**
+   * Whether readers hold one pooled connection open to `LISTEN` for appends,
+   * so they wake at once instead of at their next poll. Default true; turn
+   * it off where the pool has a single connection (the embedded PGlite
+   * database) or the server cannot `LISTEN`.
+   */
+  listen?: boolean;
+  /** The notification channel; a plain lower-case identifier, default `gatehouse_run_events`. */
+  channel?: string;
+  /** How often a waiting reader polls without `LISTEN`; default 25 ms. */
+  pollMs?: number;
+  /** How often a waiting reader polls while `LISTEN` works, in case a notification is lost; default 1 000 ms. */
+  notifiedPollMs?: number;
+  /** How often this log deletes expired runs' events; default 60 000 ms; 0 turns the janitor off. */
+  janitorIntervalMs?: number;
+  /** How many events a reader fetches per query; default 500. */
+  readBatch?: number;
+}
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const channelPattern = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * One statement, so one snapshot and one round trip: bumps the run's
+ * sequence (refused once finished: no row comes back), inserts the batch
+ * (at most the cap's worth of its newest events), deletes what falls out of
+ * the cap, and notifies listeners. The row lock on the stream serialises
+ * appenders of one run, so sequence order is commit order.
+ */
+const appendSql = `
+WITH s AS (
+  INSERT INTO run_event_streams AS s (run_id, last_seq) VALUES ($1, $2)
+  ON CONFLICT (run_id) DO UPDATE SET last_seq = s.last_seq + $2, updated_at = now()
+  WHERE s.finished_at IS NULL
+  RETURNING s.last_seq
+), inserted AS (
+  INSERT INTO run_events (run_id, seq, event, data)
+  SELECT $1, s.last_seq - $2 + $3 + t.ord, t.event, t.data::jsonb
+  FROM s, unnest($4::text[], $5::text[]) WITH ORDINALITY AS t(event, data, ord)
+), trimmed AS (
+  DELETE FROM run_events WHERE run_id = $1 AND seq <= (SELECT last_seq FROM s) - $6
+)
+SELECT s.last_seq, pg_notify($7, $1::text) FROM s`;
+
+const finishSql = `
+INSERT INTO run_event_streams AS s (run_id, finished_at) VALUES ($1, now())
+ON CONFLICT (run_id) DO UPDATE SET finished_at = now(), updated_at = now()
+WHERE s.finished_at IS NULL
+RETURNING pg_notify($2, $1::text)`;
+
+/** The run's state and its next events in one snapshot: "finished and nothing after the cursor" means done. */
+const readSql = `
+SELECT s.finished_at IS NOT NULL AS finished, e.seq::text AS seq, e.event, e.data::text AS data
+FROM (SELECT 1) AS one
+LEFT JOIN run_event_streams s ON s.run_id = $1
+LEFT JOIN LATERAL (
+  SELECT seq, event, data FROM run_events WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT $3
+) e ON true
+ORDER BY e.seq`;
+
+const isFinishedSql = `
+SELECT 1 FROM run_event_streams
+WHERE run_id = $1 AND finished_at > now() - make_interval(secs => $2::double precision / 1000)`;
+
+const sweepSql = `
+WITH gone AS (
+  DELETE FROM run_event_streams
+  WHERE finished_at < now() - make_interval(secs => $1::double precision / 1000)
+     OR (finished_at IS NULL AND updated_at < now() - make_interval(secs => $2::double precision / 1000))
+  RETURNING run_id
+)
+DELETE FROM run_events WHERE run_id IN (SELECT run_id FROM gone)`;
+
+interface ReadRow {
+  finished: boolean;
+  seq: string | null;
+  event: string | null;
+  data: string | null;
+}
+
+/**
+ * A run event log in Postgres, for deployments without Redis (the embedded
+ * PGlite database included, through the same pg code path). Event ids are
+ * the run's sequence numbers (`"1"`, `"2"`, …). Each append keeps at most
+ * `maxEventsPerRun` events per run, exactly; a janitor on every replica
+ * deletes runs finished more than `finishedTtlMs` ago and runs with no
+ * append for `abandonedTtlMs`. Readers poll, and wake early on
+ * `LISTEN`/`NOTIFY` when `listen` is on. Tables: {@link ensureRunEventTables}.
+ */
+export function createPostgresRunEventLog(options: PostgresRunEventLogOptions): RunEventLog {
+  const bounds = resolveBounds(options);
+  const { pool } = options;
+  const channel = options.channel ?? "gatehouse_run_events";
+  if (!channelPattern.test(channel)) throw new RangeError(`channel must be a lower-case identifier, got ${channel}`);
+  const pollMs = options.pollMs ?? 25;
+  const notifiedPollMs = options.notifiedPollMs ?? 1_000;
+  const readBatch = options.readBatch ?? 500;
+  const waiting = new Map<string, Set<() => void>>();
+  let closed = false;
+
+  const wakeRun = (runId: string) => {
+    for (const wake of [...(waiting.get(runId) ?? [])]) wake();
+  };
+  const wakeEveryone = () => {
+    for (const runId of [...waiting.keys()]) wakeRun(runId);
+  };
+
+  let listener: pg.PoolClient | undefined;
+  let listening: Promise<boolean> | undefined;
+  let lastListenFailure = 0;
+  const dropListener = (client: pg.PoolClient, error?: Error) => {
+    if (listener === client) listener = undefined;
+    listening = undefined;
+    lastListenFailure = Date.now();
+    client.release(error ?? true);
+    wakeEveryone();
+  };
+  /** Starts listening once a reader first waits; after a failure, retries no sooner than 5 s later. */
+  const ensureListening = (): Promise<boolean> => {
+    if (options.listen === false || closed) return Promise.resolve(false);
+    if (listening === undefined && Date.now() - lastListenFailure < 5_000) return Promise.resolve(false);
+    listening ??= (async () => {
+      let client: pg.PoolClient | undefined;
+      try {
+        client = await pool.connect();
+        client.on("notification", (message) => {
+          if (message.payload !== undefined) wakeRun(message.payload);
+        });
+        const held = client;
+        client.on("error", (error) => dropListener(held, error));
+        await client.query(`LISTEN ${channel}`);
+        if (closed) {
+          dropListener(client);
+          return false;
+        }
+        listener = client;
+        return true;
+      } catch {
+        if (client !== undefined) dropListener(client);
+        else lastListenFailure = Date.now();
+        listening = undefined;
+        return false;
+      }
+    })();
+    return listening;
+  };
+
+  const subscribe = (runId: string) => (wake: () => void) => {
+    let wakers = waiting.get(runId);
+    if (wakers === undefined) waiting.set(runId, (wakers = new Set()));
+    wakers.add(wake);
+    return () => {
+      wakers.delete(wake);
+      if (wakers.size === 0 && waiting.get(runId) === wakers) waiting.delete(runId);
+    };
+  };
+
+  const janitorIntervalMs = options.janitorIntervalMs ?? 60_000;
+  const janitor =
+    janitorIntervalMs > 0
+      ? setInterval(() => {
+          pool.query(sweepSql, [bounds.finishedTtlMs, bounds.abandonedTtlMs]).catch(() => {});
+        }, janitorIntervalMs)
+      : undefined;
+  janitor?.unref();
+
+  const checkRunId = (runId: string) => {
+    if (!uuidPattern.test(runId)) throw new RangeError(`runId must be a UUID, got ${JSON.stringify(runId.slice(0, 64))}`);
+  };
+
+  return {
+    async append(runId, events: readonly NewRunEvent[]) {
+      checkRunId(runId);
+      const kept = events.slice(-bounds.maxEventsPerRun);
+      const result = await pool.query(appendSql, [
+        runId,
+        events.length,
+        events.length - kept.length,
+        kept.map(({ event }) => event),
+        kept.map(({ data }) => JSON.stringify(data ?? null)),
+        bounds.maxEventsPerRun,
+        channel,
+      ]);
+      if (result.rowCount === 0) throw new RunStreamFinishedError(runId);
+    },
+
+    async finish(runId) {
+      checkRunId(runId);
+      await pool.query(finishSql, [runId, channel]);
+    },
+
+    async *read(runId, { afterId, signal }: ReadRunEventsOptions = {}): AsyncGenerator<RunEvent> {
+      checkRunId(runId);
+      let cursor = afterId === undefined ? 0 : parseSeqId(afterId);
+      if (cursor === undefined) throw new InvalidRunEventIdError("afterId");
+      while (!closed && !signal?.aborted) {
+        const { rows }: pg.QueryResult<ReadRow> = await pool.query<ReadRow>(readSql, [runId, cursor, readBatch]);
+        const finished = rows[0]?.finished ?? false;
+        const events = rows.filter((row) => row.seq !== null);
+        for (const row of events) {
+          if (signal?.aborted) return;
+          cursor = Number(row.seq);
+          yield { id: row.seq!, event: row.event!, data: JSON.parse(row.data!) };
+        }
+        if (events.length > 0) continue;
+        if (finished) return;
+        const notified = await ensureListening();
+        await waitForWake(subscribe(runId), notified ? notifiedPollMs : pollMs, signal);
+      }
+    },
+
+    async isFinished(runId) {
+      checkRunId(runId);
+      const result = await pool.query(isFinishedSql, [runId, bounds.finishedTtlMs]);
+      return result.rowCount === 1;
+    },
+
+    async close() {
+      closed = true;
+      clearInterval(janitor);
+      const pendingListen = listening;
+      if (pendingListen !== undefined) await pendingListen;
+      if (listener !== undefined) dropListener(listener);
+      wakeEveryone();
+    },
+  };
+}
