@@ -108,7 +108,15 @@ export function createPostgresRunEventLog(options: PostgresRunEventLogOptions): 
   const waiting = new Map<string, Set<() => void>>();
   let closed = false;
 
+  /**
+   * Per run being read: how many readers, and how many notifications came.
+   * A reader compares the count from before its query with the count when
+   * it is about to wait, so a notification that lands in between is not lost.
+   */
+  const reading = new Map<string, { readers: number; notifications: number }>();
   const wakeRun = (runId: string) => {
+    const state = reading.get(runId);
+    if (state !== undefined) state.notifications += 1;
     for (const wake of [...(waiting.get(runId) ?? [])]) wake();
   };
   const wakeEveryone = () => {
@@ -144,6 +152,8 @@ export function createPostgresRunEventLog(options: PostgresRunEventLogOptions): 
           return false;
         }
         listener = client;
+        // Appends made before LISTEN took effect sent no notification this client saw: have readers look again.
+        for (const runId of reading.keys()) wakeRun(runId);
         return true;
       } catch {
         if (client !== undefined) dropListener(client);
@@ -203,19 +213,29 @@ export function createPostgresRunEventLog(options: PostgresRunEventLogOptions): 
       checkRunId(runId);
       let cursor = afterId === undefined ? 0 : parseSeqId(afterId);
       if (cursor === undefined) throw new InvalidRunEventIdError("afterId");
-      while (!closed && !signal?.aborted) {
-        const { rows }: pg.QueryResult<ReadRow> = await pool.query<ReadRow>(readSql, [runId, cursor, readBatch]);
-        const finished = rows[0]?.finished ?? false;
-        const events = rows.filter((row) => row.seq !== null);
-        for (const row of events) {
-          if (signal?.aborted) return;
-          cursor = Number(row.seq);
-          yield { id: row.seq!, event: row.event!, data: JSON.parse(row.data!) };
+      let state = reading.get(runId);
+      if (state === undefined) reading.set(runId, (state = { readers: 0, notifications: 0 }));
+      state.readers += 1;
+      try {
+        while (!closed && !signal?.aborted) {
+          const notificationsBefore = state.notifications;
+          const { rows }: pg.QueryResult<ReadRow> = await pool.query<ReadRow>(readSql, [runId, cursor, readBatch]);
+          const finished = rows[0]?.finished ?? false;
+          const events = rows.filter((row) => row.seq !== null);
+          for (const row of events) {
+            if (signal?.aborted) return;
+            cursor = Number(row.seq);
+            yield { id: row.seq!, event: row.event!, data: JSON.parse(row.data!) };
+          }
+          if (events.length > 0) continue;
+          if (finished) return;
+          const notified = await ensureListening();
+          if (state.notifications !== notificationsBefore) continue;
+          await waitForWake(subscribe(runId), notified ? notifiedPollMs : pollMs, signal);
         }
-        if (events.length > 0) continue;
-        if (finished) return;
-        const notified = await ensureListening();
-        await waitForWake(subscribe(runId), notified ? notifiedPollMs : pollMs, signal);
+      } finally {
+        state.readers -= 1;
+        if (state.readers === 0) reading.delete(runId);
       }
     },
 
