@@ -17,9 +17,13 @@ export interface PostgresRunEventLogOptions extends RunEventLogBounds {
   listen?: boolean;
   /** The notification channel; a plain lower-case identifier, default `gatehouse_run_events`. */
   channel?: string;
-  /** How often a waiting reader polls without `LISTEN`; default 25 ms. */
+  /**
+   * How often the log polls for the runs its readers wait on, without
+   * `LISTEN`; default 25 ms. One query per poll covers every waiting reader
+   * of this log, however many there are.
+   */
   pollMs?: number;
-  /** How often a waiting reader polls while `LISTEN` works, in case a notification is lost; default 1 000 ms. */
+  /** How often the log polls while `LISTEN` works, in case a notification is lost; default 1 000 ms. */
   notifiedPollMs?: number;
   /** How often this log deletes expired runs' events; default 60 000 ms; 0 turns the janitor off. */
   janitorIntervalMs?: number;
@@ -68,6 +72,10 @@ LEFT JOIN LATERAL (
 ) e ON true
 ORDER BY e.seq`;
 
+const pollSql = `
+SELECT run_id::text AS run_id, last_seq::text AS last_seq, finished_at IS NOT NULL AS finished
+FROM run_event_streams WHERE run_id = ANY($1::uuid[])`;
+
 const isFinishedSql = `
 SELECT 1 FROM run_event_streams
 WHERE run_id = $1 AND finished_at > now() - make_interval(secs => $2::double precision / 1000)`;
@@ -105,7 +113,8 @@ export function createPostgresRunEventLog(options: PostgresRunEventLogOptions): 
   const pollMs = options.pollMs ?? 25;
   const notifiedPollMs = options.notifiedPollMs ?? 1_000;
   const readBatch = options.readBatch ?? 500;
-  const waiting = new Map<string, Set<() => void>>();
+  /** Readers waiting for a run to move past the id they have read up to. */
+  const waiting = new Map<string, Set<{ cursor: number; wake: () => void }>>();
   let closed = false;
 
   /**
@@ -117,7 +126,7 @@ export function createPostgresRunEventLog(options: PostgresRunEventLogOptions): 
   const wakeRun = (runId: string) => {
     const state = reading.get(runId);
     if (state !== undefined) state.notifications += 1;
-    for (const wake of [...(waiting.get(runId) ?? [])]) wake();
+    for (const watch of [...(waiting.get(runId) ?? [])]) watch.wake();
   };
   const wakeEveryone = () => {
     for (const runId of [...waiting.keys()]) wakeRun(runId);
@@ -165,13 +174,44 @@ export function createPostgresRunEventLog(options: PostgresRunEventLogOptions): 
     return listening;
   };
 
-  const subscribe = (runId: string) => (wake: () => void) => {
-    let wakers = waiting.get(runId);
-    if (wakers === undefined) waiting.set(runId, (wakers = new Set()));
-    wakers.add(wake);
+  let pollTimer: NodeJS.Timeout | undefined;
+  let polling = false;
+  const schedulePoll = () => {
+    if (pollTimer !== undefined || polling || closed || waiting.size === 0) return;
+    pollTimer = setTimeout(() => void poll(), listener === undefined ? pollMs : notifiedPollMs);
+  };
+  /** One query for every run a reader waits on: wakes those whose run moved past their cursor or finished. */
+  const poll = async () => {
+    pollTimer = undefined;
+    polling = true;
+    try {
+      const { rows } = await pool.query<{ run_id: string; last_seq: string; finished: boolean }>(pollSql, [[...waiting.keys()]]);
+      for (const row of rows) {
+        for (const watch of [...(waiting.get(row.run_id) ?? [])]) {
+          if (row.finished || Number(row.last_seq) > watch.cursor) watch.wake();
+        }
+      }
+    } catch {
+      // The readers' own queries report an outage; polling tries again.
+    } finally {
+      polling = false;
+      schedulePoll();
+    }
+  };
+
+  const subscribe = (runId: string, cursor: number) => (wake: () => void) => {
+    let watches = waiting.get(runId);
+    if (watches === undefined) waiting.set(runId, (watches = new Set()));
+    const watch = { cursor, wake };
+    watches.add(watch);
+    schedulePoll();
     return () => {
-      wakers.delete(wake);
-      if (wakers.size === 0 && waiting.get(runId) === wakers) waiting.delete(runId);
+      watches.delete(watch);
+      if (watches.size === 0 && waiting.get(runId) === watches) waiting.delete(runId);
+      if (waiting.size === 0) {
+        clearTimeout(pollTimer);
+        pollTimer = undefined;
+      }
     };
   };
 
@@ -184,13 +224,15 @@ export function createPostgresRunEventLog(options: PostgresRunEventLogOptions): 
       : undefined;
   janitor?.unref();
 
-  const checkRunId = (runId: string) => {
+  /** The run id in the form Postgres prints it, so notifications and poll rows match the readers' keys. */
+  const canonical = (runId: string) => {
     if (!uuidPattern.test(runId)) throw new RangeError(`runId must be a UUID, got ${JSON.stringify(runId.slice(0, 64))}`);
+    return runId.toLowerCase();
   };
 
   return {
-    async append(runId, events: readonly NewRunEvent[]) {
-      checkRunId(runId);
+    async append(givenRunId, events: readonly NewRunEvent[]) {
+      const runId = canonical(givenRunId);
       const kept = events.slice(-bounds.maxEventsPerRun);
       const result = await pool.query(appendSql, [
         runId,
@@ -204,13 +246,13 @@ export function createPostgresRunEventLog(options: PostgresRunEventLogOptions): 
       if (result.rowCount === 0) throw new RunStreamFinishedError(runId);
     },
 
-    async finish(runId) {
-      checkRunId(runId);
+    async finish(givenRunId) {
+      const runId = canonical(givenRunId);
       await pool.query(finishSql, [runId, channel]);
     },
 
-    async *read(runId, { afterId, signal }: ReadRunEventsOptions = {}): AsyncGenerator<RunEvent> {
-      checkRunId(runId);
+    async *read(givenRunId, { afterId, signal }: ReadRunEventsOptions = {}): AsyncGenerator<RunEvent> {
+      const runId = canonical(givenRunId);
       let cursor = afterId === undefined ? 0 : parseSeqId(afterId);
       if (cursor === undefined) throw new InvalidRunEventIdError("afterId");
       let state = reading.get(runId);
@@ -229,9 +271,9 @@ export function createPostgresRunEventLog(options: PostgresRunEventLogOptions): 
           }
           if (events.length > 0) continue;
           if (finished) return;
-          const notified = await ensureListening();
+          await ensureListening();
           if (state.notifications !== notificationsBefore) continue;
-          await waitForWake(subscribe(runId), notified ? notifiedPollMs : pollMs, signal);
+          await waitForWake(subscribe(runId, cursor), 60_000, signal);
         }
       } finally {
         state.readers -= 1;
@@ -239,8 +281,8 @@ export function createPostgresRunEventLog(options: PostgresRunEventLogOptions): 
       }
     },
 
-    async isFinished(runId) {
-      checkRunId(runId);
+    async isFinished(givenRunId) {
+      const runId = canonical(givenRunId);
       const result = await pool.query(isFinishedSql, [runId, bounds.finishedTtlMs]);
       return result.rowCount === 1;
     },
@@ -248,6 +290,7 @@ export function createPostgresRunEventLog(options: PostgresRunEventLogOptions): 
     async close() {
       closed = true;
       clearInterval(janitor);
+      clearTimeout(pollTimer);
       const pendingListen = listening;
       if (pendingListen !== undefined) await pendingListen;
       if (listener !== undefined) dropListener(listener);
