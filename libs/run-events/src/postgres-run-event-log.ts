@@ -49,7 +49,7 @@ WITH s AS (
   RETURNING s.last_seq
 ), inserted AS (
   INSERT INTO run_events (run_id, seq, event, data)
-  SELECT $1, s.last_seq - $2 + $3 + t.ord, t.event, t.data::jsonb
+  SELECT $1, s.last_seq - $2 + $3 + t.ord, t.event, t.data::json
   FROM s, unnest($4::text[], $5::text[]) WITH ORDINALITY AS t(event, data, ord)
 ), trimmed AS (
   DELETE FROM run_events WHERE run_id = $1 AND seq <= (SELECT last_seq FROM s) - $6

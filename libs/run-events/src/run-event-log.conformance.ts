@@ -68,6 +68,30 @@ export function describeRunEventLogConformance(name: string, subject: RunEventLo
       expect(new Set(read.map((e) => e.id)).size).toBe(5);
     });
 
+    it("hands back each event's JSON data as it was appended", async () => {
+      const log = open();
+      const runId = randomUUID();
+      const payloads: unknown[] = [
+        null,
+        "plain",
+        0,
+        -12.5,
+        Number.MAX_SAFE_INTEGER,
+        0.1,
+        true,
+        [],
+        {},
+        { nested: { list: [1, "two", { three: null }], empty: "" } },
+        { unicode: "Grüße, 你好, 🙂, \u2028 and \t \n \" \\ quotes", nul: "a\u0000b" },
+        [{ type: "ai", content: "", tool_calls: [{ name: "search", args: { q: "x" }, id: "call_1" }] }, { langgraph_node: "agent" }],
+      ];
+      await log.append(runId, payloads.map((data, i) => ({ event: i % 2 === 0 ? "values" : "messages|agent:1", data })));
+      await log.finish(runId);
+      const read = await collect(log.read(runId));
+      expect(read.map((e) => e.data)).toEqual(payloads);
+      expect(read.map((e) => e.event)).toEqual(payloads.map((_, i) => (i % 2 === 0 ? "values" : "messages|agent:1")));
+    });
+
     it("keeps a reader that starts before the run's first event waiting until it comes", async () => {
       const log = open();
       const runId = randomUUID();

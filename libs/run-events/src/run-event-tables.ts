@@ -4,7 +4,10 @@ import type pg from "pg";
  * The tables of the Postgres run event log. `run_events` holds the kept
  * events of each run; `run_event_streams` holds one row per run: the last
  * sequence number issued, when the run was finished (the finished marker)
- * and when it last changed, which the janitor uses to expire it.
+ * and when it last changed, which the janitor uses to expire it. `data` is
+ * `json`, not `jsonb`: nothing queries inside it, and `json` keeps the text
+ * exactly as written (key order included) and accepts `\u0000`, which
+ * `jsonb` refuses, so no model output can make an append fail.
  */
 export const runEventTablesDdl = `
 CREATE TABLE IF NOT EXISTS run_event_streams (
@@ -18,7 +21,7 @@ CREATE TABLE IF NOT EXISTS run_events (
   run_id uuid NOT NULL,
   seq bigint NOT NULL,
   event text NOT NULL,
-  data jsonb NOT NULL,
+  data json NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (run_id, seq)
 );`;
