@@ -35,7 +35,7 @@ describe("createPostgresRunEventLog on a real Postgres", () => {
     await admin(`CREATE DATABASE ${name}`);
     const url = new URL(serverUrl);
     url.pathname = `/${name}`;
-    pool = new pg.Pool({ connectionString: url.toString(), max: 10 });
+    pool = new pg.Pool({ connectionString: url.toString(), max: 10, idleTimeoutMillis: 0 }); // no idle timers: the suite counts timers
     await Promise.all([ensureRunEventTables(pool), ensureRunEventTables(pool), ensureRunEventTables(pool)]);
   });
   afterAll(async () => {
@@ -104,7 +104,7 @@ describe("createPostgresRunEventLog on the embedded PGlite database", () => {
     await db.waitReady;
     server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0 });
     await server.start();
-    pool = new pg.Pool({ connectionString: `postgres://postgres@${server.getServerConn()}/postgres?sslmode=disable`, max: 1 });
+    pool = new pg.Pool({ connectionString: `postgres://postgres@${server.getServerConn()}/postgres?sslmode=disable`, max: 1, idleTimeoutMillis: 0 });
     await ensureRunEventTables(pool);
   });
   afterAll(async () => {

@@ -89,6 +89,16 @@ WITH gone AS (
 )
 DELETE FROM run_events WHERE run_id IN (SELECT run_id FROM gone)`;
 
+interface ReadingState {
+  readers: number;
+  notifications: number;
+}
+
+interface Fetch {
+  rows: Promise<ReadRow[]>;
+  notificationsBefore: number;
+}
+
 interface ReadRow {
   finished: boolean;
   seq: string | null;
@@ -122,7 +132,7 @@ export function createPostgresRunEventLog(options: PostgresRunEventLogOptions): 
    * A reader compares the count from before its query with the count when
    * it is about to wait, so a notification that lands in between is not lost.
    */
-  const reading = new Map<string, { readers: number; notifications: number }>();
+  const reading = new Map<string, ReadingState>();
   const wakeRun = (runId: string) => {
     const state = reading.get(runId);
     if (state !== undefined) state.notifications += 1;
@@ -215,6 +225,26 @@ export function createPostgresRunEventLog(options: PostgresRunEventLogOptions): 
     };
   };
 
+  /**
+   * Readers of one run at the same position share one query: clients
+   * joining the same run move in step, so this turns N queries per append
+   * into about one.
+   */
+  const fetching = new Map<string, Fetch>();
+  /** The run's events after `cursor`, with the run's notification count when the query was sent. */
+  const fetchAfter = (runId: string, cursor: number, state: ReadingState): Fetch => {
+    const key = `${runId}:${cursor}`;
+    let fetch = fetching.get(key);
+    if (fetch === undefined) {
+      const rows = pool.query<ReadRow>(readSql, [runId, cursor, readBatch]).then((result) => result.rows);
+      fetch = { rows, notificationsBefore: state.notifications };
+      fetching.set(key, fetch);
+      const forget = () => fetching.delete(key);
+      rows.then(forget, forget);
+    }
+    return fetch;
+  };
+
   const janitorIntervalMs = options.janitorIntervalMs ?? 60_000;
   const janitor =
     janitorIntervalMs > 0
@@ -260,8 +290,8 @@ export function createPostgresRunEventLog(options: PostgresRunEventLogOptions): 
       state.readers += 1;
       try {
         while (!closed && !signal?.aborted) {
-          const notificationsBefore = state.notifications;
-          const { rows }: pg.QueryResult<ReadRow> = await pool.query<ReadRow>(readSql, [runId, cursor, readBatch]);
+          const fetch = fetchAfter(runId, cursor, state);
+          const rows = await fetch.rows;
           const finished = rows[0]?.finished ?? false;
           const events = rows.filter((row) => row.seq !== null);
           for (const row of events) {
@@ -272,7 +302,7 @@ export function createPostgresRunEventLog(options: PostgresRunEventLogOptions): 
           if (events.length > 0) continue;
           if (finished) return;
           await ensureListening();
-          if (state.notifications !== notificationsBefore) continue;
+          if (state.notifications !== fetch.notificationsBefore) continue;
           await waitForWake(subscribe(runId, cursor), 60_000, signal);
         }
       } finally {

@@ -56,7 +56,13 @@ type ScriptedRedis = Redis & {
 
 type StreamEntry = [id: string, fields: string[]];
 
-const streamIdPattern = /^[0-9]{1,20}(-[0-9]{1,20})?$/;
+const maxStreamIdPart = 2n ** 64n - 1n;
+
+/** Whether Redis would take this as a stream id: `ms` or `ms-seq`, each part an unsigned 64-bit integer. */
+function isStreamId(id: string): boolean {
+  if (!/^[0-9]{1,20}(-[0-9]{1,20})?$/.test(id)) return false;
+  return id.split("-").every((part) => BigInt(part) <= maxStreamIdPart);
+}
 
 /**
  * A run event log on Redis Streams, shared by every replica that uses the
@@ -105,11 +111,17 @@ export function createRedisRunEventLog(options: RedisRunEventLogOptions): RunEve
     },
 
     async *read(runId, { afterId, signal }: ReadRunEventsOptions = {}): AsyncGenerator<RunEvent> {
-      if (afterId !== undefined && !streamIdPattern.test(afterId)) throw new InvalidRunEventIdError("afterId");
+      if (afterId !== undefined && !isStreamId(afterId)) throw new InvalidRunEventIdError("afterId");
       const key = runEventsKey(runId, prefix);
       let cursor = afterId ?? "0-0";
       while (!closed && !signal?.aborted) {
-        const entries = (await redis.xrange(key, `(${cursor}`, "+", "COUNT", readBatch)) as StreamEntry[];
+        // The last entry too, in the same round trip: a cursor past the finish marker still ends the read.
+        const replies = await redis.pipeline().xrange(key, `(${cursor}`, "+", "COUNT", readBatch).xrevrange(key, "+", "-", "COUNT", 1).exec();
+        const [rangeError, range] = replies?.[0] ?? [new Error("no reply")];
+        const [lastError, last] = replies?.[1] ?? [new Error("no reply")];
+        if (rangeError) throw rangeError;
+        if (lastError) throw lastError;
+        const entries = range as StreamEntry[];
         for (const [id, fields] of entries) {
           if (fields[0] === finishedField) return;
           if (signal?.aborted) return;
@@ -117,6 +129,7 @@ export function createRedisRunEventLog(options: RedisRunEventLogOptions): RunEve
           yield { id, event: fields[1] ?? "", data: JSON.parse(fields[3] ?? "null") };
         }
         if (entries.length > 0) continue;
+        if ((last as StreamEntry[])[0]?.[1][0] === finishedField) return;
         await waitForWake(waiterFor().watch(key, cursor), blockMs * 3, signal);
       }
     },
