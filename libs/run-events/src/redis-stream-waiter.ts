@@ -39,22 +39,29 @@ export function createRedisStreamWaiter(command: Redis, blocker: Redis, blockMs:
   let inFlight: { ids: Map<string, string>; generation: number } | undefined;
   let generation = 0;
   let interrupting = false;
+  let interruptWanted = false;
 
   blocker.on("ready", () => {
     blockerId = undefined;
   });
 
+  /** Ends the pending XREAD early so the next one covers a new watch; one interrupter at a time, none lost. */
   const interrupt = async () => {
+    interruptWanted = true;
     if (interrupting) return;
     interrupting = true;
     try {
-      for (let attempt = 0; attempt < 20 && !closed; attempt += 1) {
+      while (interruptWanted && !closed) {
+        interruptWanted = false;
         const pending = inFlight;
-        if (pending === undefined || blockerId === undefined) return;
-        const unblocked = await command.client("UNBLOCK", blockerId).catch(() => 0);
-        if (unblocked === 1 || inFlight?.generation !== pending.generation) return;
-        // The XREAD was sent but has not reached Redis yet: try again shortly.
-        await new Promise((resolve) => setTimeout(resolve, 5));
+        // Nothing in flight: the next XREAD is built from all watches, the new one included.
+        if (pending === undefined || blockerId === undefined) continue;
+        for (let attempt = 1; !closed && inFlight?.generation === pending.generation; attempt += 1) {
+          const unblocked = await command.client("UNBLOCK", blockerId).catch(() => 0);
+          if (unblocked === 1) break;
+          // The XREAD has been sent but has not reached Redis yet: try again shortly.
+          await new Promise((resolve) => setTimeout(resolve, Math.min(attempt * 5, 50)));
+        }
       }
     } finally {
       interrupting = false;
