@@ -37,7 +37,7 @@ describe("createPostgresRunEventLog on a real Postgres", () => {
     url.pathname = `/${name}`;
     pool = new pg.Pool({ connectionString: url.toString(), max: 10, idleTimeoutMillis: 0 }); // no idle timers: the suite counts timers
     await Promise.all([ensureRunEventTables(pool), ensureRunEventTables(pool), ensureRunEventTables(pool)]);
-  });
+  }, 30_000);
   afterAll(async () => {
     await pool?.end();
     await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -106,7 +106,7 @@ describe("createPostgresRunEventLog on the embedded PGlite database", () => {
     await server.start();
     pool = new pg.Pool({ connectionString: `postgres://postgres@${server.getServerConn()}/postgres?sslmode=disable`, max: 1, idleTimeoutMillis: 0 });
     await ensureRunEventTables(pool);
-  });
+  }, 60_000); // PGlite compiles its WebAssembly first, slowly on a busy machine
   afterAll(async () => {
     await pool?.end();
     await server?.stop();
