@@ -7,8 +7,8 @@ import { waitForWake } from "./wait-for-wake.js";
 export type MemoryRunEventLogOptions = RunEventLogBounds;
 
 interface MemoryStream {
-  /** Kept events, oldest first; `events[i].id` is `String(firstSeq + i)`. */
-  events: RunEvent[];
+  /** Kept events, oldest first, their data as JSON text: each reader gets its own copy, as from the other logs. */
+  events: { id: string; event: string; json: string }[];
   lastSeq: number;
   finished: boolean;
   expiry: NodeJS.Timeout | undefined;
@@ -20,8 +20,9 @@ interface MemoryStream {
  * sequence numbers (`"1"`, `"2"`, …). Each run keeps at most
  * `maxEventsPerRun` events (the oldest go first); a run is forgotten
  * `finishedTtlMs` after it finishes, or `abandonedTtlMs` after its last
- * append if it never does. Expiry timers are unref'd, so they never keep the
- * process alive.
+ * append if it never does. Data is kept as JSON text, so each reader gets
+ * its own copy, exactly as the other logs give it. Expiry timers are
+ * unref'd, so they never keep the process alive.
  */
 export function createMemoryRunEventLog(options: MemoryRunEventLogOptions = {}): RunEventLog {
   const bounds = resolveBounds(options);
@@ -69,7 +70,7 @@ export function createMemoryRunEventLog(options: MemoryRunEventLogOptions = {}):
       if (events.length === 0) return;
       for (const { event, data } of events) {
         stream.lastSeq += 1;
-        stream.events.push({ id: String(stream.lastSeq), event, data });
+        stream.events.push({ id: String(stream.lastSeq), event, json: JSON.stringify(data ?? null) });
       }
       const excess = stream.events.length - bounds.maxEventsPerRun;
       if (excess > 0) stream.events.splice(0, excess);
@@ -95,10 +96,10 @@ export function createMemoryRunEventLog(options: MemoryRunEventLogOptions = {}):
         const from = Math.max(0, cursor - firstSeq + 1);
         if (from < kept.length) {
           const batch = kept.slice(from);
-          for (const event of batch) {
+          for (const { id, event, json } of batch) {
             if (signal?.aborted) return;
-            cursor = Number(event.id);
-            yield event;
+            cursor = Number(id);
+            yield { id, event, data: JSON.parse(json) };
           }
           continue;
         }

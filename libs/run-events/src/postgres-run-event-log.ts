@@ -145,7 +145,10 @@ export function createPostgresRunEventLog(options: PostgresRunEventLogOptions): 
   let listener: pg.PoolClient | undefined;
   let listening: Promise<boolean> | undefined;
   let lastListenFailure = 0;
+  const released = new WeakSet<pg.PoolClient>();
   const dropListener = (client: pg.PoolClient, error?: Error) => {
+    if (released.has(client)) return;
+    released.add(client);
     if (listener === client) listener = undefined;
     listening = undefined;
     lastListenFailure = Date.now();

@@ -81,7 +81,7 @@ export function createRedisRunEventLog(options: RedisRunEventLogOptions): RunEve
   const prefix = options.keyPrefix ?? "gatehouse";
   const blockMs = options.blockMs ?? 10_000;
   const readBatch = options.readBatch ?? 500;
-  const redis = new Redis(options.url, { maxRetriesPerRequest: 1, ...options.redis }) as ScriptedRedis;
+  const redis = new Redis(options.url, { maxRetriesPerRequest: 1, ...options.redis, connectionName: "gatehouse-run-events" }) as ScriptedRedis;
   redis.on("error", () => {});
   redis.defineCommand("appendRunEvents", { numberOfKeys: 1, lua: appendScript });
   redis.defineCommand("finishRunEvents", { numberOfKeys: 1, lua: finishScript });
