@@ -29,14 +29,21 @@ export interface ReadRunEventsOptions {
  * after a configured time, so neither memory nor storage grows without end.
  */
 export interface RunEventLog {
-  /** Appends events to a run's stream, in order; they reach every reader, on any replica. */
+  /**
+   * Appends events to a run's stream, in order; they reach every reader, on
+   * any replica. Rejects with `RunStreamFinishedError` once the stream is
+   * finished.
+   */
   append(runId: string, events: readonly NewRunEvent[]): Promise<void>;
-  /** Marks the run's stream complete: readers end after its last event, and its events start to expire. */
+  /** Marks the run's stream complete: readers end after its last event, and its events start to expire. Idempotent. */
   finish(runId: string): Promise<void>;
   /**
    * The run's events after `afterId`, then each new one as it is appended,
    * ending once the stream is finished (or the signal aborts). A run with no
    * stream yet is waited for; the caller bounds the wait with the signal.
+   * An `afterId` older than the oldest event kept resumes from the oldest
+   * kept; one the log could never have issued makes the iteration reject
+   * with `InvalidRunEventIdError`.
    */
   read(runId: string, options?: ReadRunEventsOptions): AsyncIterable<RunEvent>;
   /** Whether the run's stream has been finished (and not yet expired). */
