@@ -4,6 +4,7 @@ import { authEventOf, type AccessGuard } from "./access-guard.js";
 import { createAssistantService } from "./assistant-service.js";
 import { createCronService } from "./cron-service.js";
 import { createItemService } from "./item-service.js";
+import { withJsonChecks } from "./json-fields.js";
 import type { AssistantRepo } from "./repo/assistant-repo.js";
 import type { CronRepo } from "./repo/cron-repo.js";
 import type { ItemRepo } from "./repo/item-repo.js";
@@ -39,5 +40,5 @@ export function routes(deps: StoreDeps): Route[] {
   for (const { service } of all) {
     for (const method of service.methods) authEventOf(method);
   }
-  return all;
+  return all.map(({ service, impl }) => ({ service, impl: withJsonChecks(service, impl) }));
 }
