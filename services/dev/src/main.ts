@@ -8,7 +8,7 @@
  * 0, a free port) those of the internal services. GATEHOUSE_TLS_DIR, a directory
  * written by `npm run certs`, turns on mutual TLS between the services.
  * GATEHOUSE_REPLICAS (default 1) runs that many processes of every service
- * (one store on the embedded database, which serves a single connection),
+ * (one store on the embedded database, whose queries run one at a time),
  * the first of each service on those ports and the rest on free
  * ones, each client balancing over all replicas of what it calls.
  */
@@ -42,6 +42,7 @@ try {
     authzPort: envInt("AUTHZ_PORT", 0, { max: 65535 }),
     certsDir,
     replicas: { authn: replicas, authz: replicas, store: embedded === undefined ? replicas : 1, gateway: replicas },
+    ...(embedded && { env: embedded.storeEnv }),
     onLog: (_service, line) => process.stdout.write(`${line}\n`),
   });
   const internal = certsDir === undefined ? "internal" : "internal, mutual TLS";
