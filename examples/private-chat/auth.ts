@@ -1,5 +1,5 @@
 /**
- * The "make conversations private" tutorial (SPEC §7) as a Gatehouse auth
+ * The "make conversations private" tutorial as a Gatehouse auth
  * module. Two exports, each loadable from gatehouse.json:
  *
  * - `auth`: one global handler stamps `metadata.owner` and filters on it;

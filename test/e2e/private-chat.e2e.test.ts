@@ -1,5 +1,5 @@
 /**
- * SPEC §7, the "make conversations private" tutorial, end to end: the three
+ * The "make conversations private" tutorial, end to end: the three
  * services as separate processes, real sockets, a client built from the
  * .proto files alone.
  */
