@@ -27,7 +27,7 @@ export interface StoreDeps {
 /**
  * The one place the store's RPCs are listed. Checks that every method
  * declares its auth event, so an RPC without an authorization check cannot
- * be served.
+ * be served, and wraps each service in withJsonChecks.
  */
 export function routes(deps: StoreDeps): Route[] {
   const all: Route[] = [
