@@ -2,7 +2,7 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { CreateThreadRequestSchema } from "@gatehouse/contracts";
 import { describe, expect, it } from "vitest";
-import { decodeRequest, findStructProtoKey, structProtoKeyOf } from "./struct-proto-keys.js";
+import { decodeRequest, findStructProtoKey, structProblemOf } from "./struct-proto-keys.js";
 
 /** A google.protobuf.Struct encoded by hand, since protobuf-es itself cannot encode a "__proto__" key. */
 function struct(entries: [string, Uint8Array][]): Uint8Array {
@@ -26,7 +26,7 @@ describe("findStructProtoKey", () => {
     expect(findStructProtoKey(CreateThreadRequestSchema, bytes)).toBe("metadata.a.__proto__");
     const decoded = decodeRequest(CreateThreadRequestSchema, bytes) as { metadata: Record<string, unknown> };
     expect(decoded.metadata).toEqual({ a: {} });
-    expect(structProtoKeyOf(decoded)).toBe("metadata.a.__proto__");
+    expect(structProblemOf(decoded)).toEqual({ path: "metadata.a.__proto__", problem: 'the key "__proto__" is not allowed' });
   });
 
   it("finds one inside a list, and names the element", () => {
@@ -37,11 +37,22 @@ describe("findStructProtoKey", () => {
   it("lets a __proto__ that is a value, not a key, pass", () => {
     const bytes = request(struct([["name", stringValue("__proto__")]]));
     expect(findStructProtoKey(CreateThreadRequestSchema, bytes)).toBeUndefined();
-    expect(structProtoKeyOf(decodeRequest(CreateThreadRequestSchema, bytes))).toBeUndefined();
+    expect(structProblemOf(decodeRequest(CreateThreadRequestSchema, bytes))).toBeUndefined();
   });
 
   it("passes ordinary requests untouched", () => {
     const bytes = toBinary(CreateThreadRequestSchema, create(CreateThreadRequestSchema, { metadata: { a: { b: [1, "c"] } } }));
     expect(findStructProtoKey(CreateThreadRequestSchema, bytes)).toBeUndefined();
+  });
+
+  it("turns a request too deep for protobuf-es to decode into one that names the field and the limit", () => {
+    let value = new BinaryWriter().tag(2, WireType.Bit64).double(1).finish();
+    let metadata = struct([]);
+    for (let level = 0; level < 200; level++) {
+      metadata = struct([["a", value]]);
+      value = structValue(metadata);
+    }
+    const decoded = decodeRequest(CreateThreadRequestSchema, request(metadata));
+    expect(structProblemOf(decoded)).toEqual({ path: `metadata${".a".repeat(32)}`, problem: "nests deeper than 32 levels" });
   });
 });

@@ -3,7 +3,7 @@ import type { Value } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { invalidArgument } from "@gatehouse/errors";
 import { findJsonProblem, type JsonProblem } from "@gatehouse/filters";
-import { structProtoKeyOf } from "@gatehouse/server";
+import { structProblemOf } from "@gatehouse/server";
 import { limits } from "./validate.js";
 
 type Fields = Record<string, unknown>;
@@ -41,9 +41,9 @@ export function withJsonChecks<S extends DescService>(service: S, impl: ServiceI
   for (const method of service.methods) {
     const call = (impl as Record<string, (request: unknown, context: HandlerContext) => unknown>)[method.localName]!.bind(impl);
     checked[method.localName] = (request: Fields, context: HandlerContext) => {
-      // A "__proto__" key vanishes in decoding; decodeRequest noted where it was.
-      const protoKey = structProtoKeyOf(request);
-      if (protoKey !== undefined) throw invalidArgument(protoKey, 'the key "__proto__" is not allowed');
+      // What decoding hides (a "__proto__" key, nesting too deep to decode); decodeRequest noted it.
+      const hidden = structProblemOf(request);
+      if (hidden !== undefined) throw invalidArgument(hidden.path, hidden.problem);
       const problem = findRequestJsonProblem(method.input, request);
       if (problem) throw invalidArgument(problem.path, problem.problem);
       return call(request, context);
