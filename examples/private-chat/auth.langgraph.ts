@@ -35,7 +35,26 @@ function addOwner({ user, value }: { user: { identity: string }; value: unknown 
   return filters;
 }
 
-export const auth = new Auth().authenticate(authenticate).on("*", addOwner);
+/**
+ * Partitions the store by user, as LangGraph's documentation does: every
+ * namespace starts with the caller's identity. Owner stamping makes no sense
+ * for items (their value is the caller's data, and a filter on it would let
+ * one user learn whether another's key exists, or take it first); a search or
+ * a listing without a prefix is narrowed to the caller's own namespaces, and
+ * any other namespace is refused before anything is read, so the answer never
+ * depends on what is stored there.
+ */
+function partitionStore({ user, value }: { user: { identity: string }; value: { namespace?: string[] | null } }) {
+  if (value.namespace == null || value.namespace.length === 0) {
+    value.namespace = [user.identity];
+    return;
+  }
+  if (value.namespace[0] !== user.identity) {
+    throw new HTTPException(403, { message: "Not authorized: store namespaces start with your user id" });
+  }
+}
+
+export const auth = new Auth().authenticate(authenticate).on("*", addOwner).on("store", partitionStore);
 
 export const scopedAuth = new Auth()
   .authenticate(authenticate)
@@ -48,6 +67,4 @@ export const scopedAuth = new Auth()
   .on("assistants", () => {
     throw new HTTPException(403, { message: "User lacks the required permissions." });
   })
-  .on("store", ({ user, value }) => {
-    if (value.namespace?.[0] !== user.identity) throw new HTTPException(403, { message: "Not authorized" });
-  });
+  .on("store", partitionStore);

@@ -1,10 +1,11 @@
 /**
- * The "make conversations private" tutorial (SPEC §7) as a Gatehouse auth
+ * The "make conversations private" tutorial as a Gatehouse auth
  * module. Two exports, each loadable from gatehouse.json:
  *
- * - `auth`: one global handler stamps `metadata.owner` and filters on it.
- * - `scopedAuth`: the same, plus specific handlers for thread create/read,
- *   a deny-all for assistants and a namespace check for the store.
+ * - `auth`: one global handler stamps `metadata.owner` and filters on it;
+ *   the store is partitioned by user instead (see partitionStore).
+ * - `scopedAuth`: the same, plus specific handlers for thread create/read
+ *   and a deny-all for assistants.
  */
 import { Auth, HTTPException, type AuthContext } from "@gatehouse/auth";
 
@@ -40,7 +41,26 @@ function addOwner({ user, value }: AuthContext<unknown>) {
   return filters;
 }
 
-export const auth = new Auth().authenticate(authenticate).on("*", addOwner);
+/**
+ * Partitions the store by user, as LangGraph's documentation does: every
+ * namespace starts with the caller's identity. Owner stamping makes no sense
+ * for items (their value is the caller's data, and a filter on it would let
+ * one user learn whether another's key exists, or take it first); a search or
+ * a listing without a prefix is narrowed to the caller's own namespaces, and
+ * any other namespace is refused before anything is read, so the answer never
+ * depends on what is stored there.
+ */
+function partitionStore({ user, value }: { user: { identity: string }; value: { namespace?: string[] | null } }) {
+  if (value.namespace == null || value.namespace.length === 0) {
+    value.namespace = [user.identity];
+    return;
+  }
+  if (value.namespace[0] !== user.identity) {
+    throw new HTTPException(403, { message: "Not authorized: store namespaces start with your user id" });
+  }
+}
+
+export const auth = new Auth().authenticate(authenticate).on("*", addOwner).on.store(partitionStore);
 
 export const scopedAuth = new Auth()
   .authenticate(authenticate)
@@ -55,8 +75,4 @@ export const scopedAuth = new Auth()
   .on.assistants(function onAssistants() {
     throw new HTTPException(403, { message: "User lacks the required permissions." });
   })
-  .on.store(function authorizeStore({ user, value }) {
-    if (value.namespace?.[0] !== user.identity) {
-      throw new HTTPException(403, { message: "Not authorized" });
-    }
-  });
+  .on.store(partitionStore);

@@ -1,5 +1,5 @@
 /**
- * The filter conformance table (SPEC §5, DESIGN.md "Filters in Postgres"):
+ * The filter conformance table (README "Filters"):
  * what a handler may return as a filter and which metadata rows it selects.
  * filter-conformance.int.test.ts holds the in-memory matcher and the SQL
  * compiler on real Postgres to every row of it.

@@ -1,5 +1,5 @@
 /**
- * The filter conformance suite (SPEC §5; STYLE.md: one table run against both
+ * The filter conformance suite (README "Filters"; one table run against both
  * the in-memory matcher and the SQL compiler, so the two can never disagree).
  * Every case of filter-cases.ts runs through parseFilter, then matchesFilter
  * in memory and compileFilter on Postgres, both as planned and with

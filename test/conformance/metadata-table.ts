@@ -6,8 +6,7 @@ export type PlannerMode = "default" | "index";
 
 /**
  * A scratch table of metadata rows, shaped like the resource tables:
- * `metadata jsonb` with a GIN `jsonb_path_ops` index (DESIGN.md, Filters in
- * Postgres).
+ * `metadata jsonb` with a GIN `jsonb_path_ops` index (README "Filters").
  */
 export interface MetadataTable {
   /** Replaces the table's rows with these JSON texts, bound as parameters and numbered 1, 2, … in order. */

@@ -95,12 +95,33 @@ describe.skipIf(!hasRedisServer || !process.env.DATABASE_URL)("the identity cach
     expect(dump.size).toBeGreaterThanOrEqual(tokens.length);
     const fragments = tokens.flatMap((token) => [token, ...token.split(".").filter((part) => part.length >= 16)]);
     for (const [key, value] of dump) {
-      expect(key).toMatch(/^gatehouse:identity:v2:\{[0-9a-f]{64}\}(:revoked)?$/);
+      expect(key).toMatch(/^gatehouse:identity:v3:\{[0-9a-f]{64}\}(:revoked)?$/);
       for (const fragment of fragments) {
         expect(key).not.toContain(fragment);
         expect(value ?? "").not.toContain(fragment);
       }
     }
+  });
+
+  it("an entry forged in Redis (identity changed, key kept) is ignored and the credential verified again", async () => {
+    const token = idp.issueOpaque({ sub: "victim", exp: now() + 600 }, "opaque-");
+    const [storeA, storeB] = clientsFor(token);
+    expect((await storeA!.call("ThreadService", "SearchThreads", {})).ok).toBe(true);
+    const key = cacheKey(token);
+    for (let wait = 0; wait < 50 && (await admin.exists(key)) === 0; wait += 1) await sleep(20);
+    const sealed = (await admin.get(key))!;
+    expect(sealed).toContain('"identity":"victim"');
+    await admin.set(key, sealed.replace('"identity":"victim"', '"identity":"mallory"'), "KEEPTTL");
+
+    // Store B has never seen the token: its L1 is empty, so it (and its authn) read the forged entry.
+    const before = introspections("authn-b");
+    const created = await storeB!.call("ThreadService", "CreateThread", {});
+    for (const client of [storeA!, storeB!]) client.close();
+    if (!created.ok) throw created.error;
+    const owner = (created.value as { thread: { metadata: { fields: { owner: { stringValue: string } } } } }).thread.metadata.fields.owner;
+    expect(owner.stringValue).toBe("victim");
+    expect(introspections("authn-b") - before).toBe(1);
+    expect(allLogs.some((line) => line.includes("MAC does not match"))).toBe(true);
   });
 
   it("every Redis TTL ends at or before the credential's expiry, and within the identity TTL", async () => {

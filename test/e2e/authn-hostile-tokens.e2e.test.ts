@@ -9,7 +9,7 @@ import { createHmac, createPublicKey, randomBytes } from "node:crypto";
 import { base64url, SignJWT } from "jose";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { credentialKey, identityKey, isCachedIdentity } from "@gatehouse/identity";
+import { credentialKey, identityKey, isCachedIdentity, openIdentityEntry } from "@gatehouse/identity";
 import { startCluster, type Cluster } from "@gatehouse/launcher";
 import { createSigningKey, startIdentityProvider, type IdentityProvider } from "@gatehouse/verifiers/testing";
 import { authnClient, type AuthnClient } from "../support/authn-client.js";
@@ -67,7 +67,7 @@ describe.skipIf(!hasRedisServer)("hostile tokens are UNAUTHENTICATED end to end 
   async function expectNotCachedAsValid(authorization: string) {
     const key = credentialKey(Buffer.from(secret, "utf8"), new Headers({ authorization }), ["authorization"]);
     const text = await admin.get(identityKey(key));
-    if (text !== null) expect(JSON.parse(text)).toMatchObject({ kind: "rejected", status: 401 });
+    if (text !== null) expect(JSON.parse(openIdentityEntry(Buffer.from(secret, "utf8"), identityKey(key), text)!)).toMatchObject({ kind: "rejected", status: 401 });
   }
 
   async function expectRefused(token: string) {
@@ -189,8 +189,9 @@ describe.skipIf(!hasRedisServer)("hostile tokens are UNAUTHENTICATED end to end 
   });
 
   it("after the whole table, Redis holds no identity but the two valid tokens', and only the JWKS was ever fetched", async () => {
-    const users = [...(await dumpRedis(admin)).values()]
-      .map((text) => (text === null ? undefined : (JSON.parse(text) as unknown)))
+    const users = [...(await dumpRedis(admin))]
+      .map(([key, text]) => (text === null ? undefined : openIdentityEntry(Buffer.from(secret, "utf8"), key, text)))
+      .map((json) => (json === undefined ? undefined : (JSON.parse(json) as unknown)))
       .filter((entry) => isCachedIdentity(entry) && entry.kind === "user") as Array<{ user: { identity: string } }>;
     expect(users.map((entry) => entry.user.identity).sort()).toEqual(["ci-bot", "user1"]);
     expect(attacker.requests).toEqual([]);

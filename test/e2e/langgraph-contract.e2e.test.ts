@@ -382,7 +382,7 @@ describe("crons", () => {
   });
 });
 
-// The owner handler filters store items on { ...value, namespace, key } (SPEC §5), so an item's value names its owner.
+// The example module partitions the store by user (README, "Your auth module"): alice writes under ["user1", …].
 describe("store", () => {
   it("putItem answers nothing; getItem answers the Item", async () => {
     const put: void = await alice.store.putItem(["user1", "notes"], "a", { text: "first", tag: "x", owner: "user1" });
@@ -392,9 +392,12 @@ describe("store", () => {
     expect(item).toMatchObject({ namespace: ["user1", "notes"], key: "a", value: { text: "first", tag: "x", owner: "user1" } });
   });
 
-  it("getItem answers null for a missing item, and for one the caller may not see", async () => {
+  it("getItem answers null for a missing item; in another user's namespace it is a 403 whether or not the key exists", async () => {
     expect(await alice.store.getItem(["user1", "notes"], "missing")).toBeNull();
-    expect(await bob.store.getItem(["user1", "notes"], "a")).toBeNull();
+    const existing = await httpErrorOf(bob.store.getItem(["user1", "notes"], "a"));
+    const missing = await httpErrorOf(bob.store.getItem(["user1", "notes"], "missing"));
+    expect([existing.status, existing.message]).toEqual([missing.status, missing.message]);
+    expect(existing.status).toBe(403);
   });
 
   it("searchItems answers Items under a prefix that match the filter", async () => {

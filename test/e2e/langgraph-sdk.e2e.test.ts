@@ -1,5 +1,5 @@
 /**
- * SPEC §7, the "make conversations private" tutorial's client script,
+ * The "make conversations private" tutorial's client script,
  * written with the stock `@langchain/langgraph-sdk` Client against the
  * gateway: authn, authz, store and gateway as separate processes on real
  * sockets and a real Postgres. The script prints the tutorial's ✅ lines;

@@ -1,5 +1,5 @@
 /**
- * SPEC §7, the "make conversations private" tutorial, end to end: the three
+ * The "make conversations private" tutorial, end to end: the three
  * services as separate processes, real sockets, a client built from the
  * .proto files alone.
  */
@@ -127,6 +127,28 @@ describe.each(forms)("private conversations with $library: one owner handler", (
       expect(error.code).toBe(grpc.status.UNAUTHENTICATED);
     },
   );
+
+  it("alice stores an item in her own namespace and reads it back; the store needs no owner in the value", async () => {
+    const { item } = expectOk(await alice.call("ItemService", "PutItem", { namespace: ["user1", "memories"], key: "k", value: toStruct({ a: 1 }) }));
+    expect(fromStruct(item.value)).toEqual({ a: 1 });
+    const read = expectOk(await alice.call("ItemService", "GetItem", { namespace: ["user1", "memories"], key: "k" }));
+    expect(fromStruct(read.item.value)).toEqual({ a: 1 });
+    const found = expectOk(await alice.call("ItemService", "SearchItems", { namespace_prefix: [] }));
+    expect(found.items.map((each: { key: string }) => each.key)).toEqual(["k"]);
+  });
+
+  it("bob's put into alice's namespace answers the same whether the key exists or not, and squats nothing", async () => {
+    const existing = await bob.call("ItemService", "PutItem", { namespace: ["user1", "memories"], key: "k", value: toStruct({ owner: "user2" }) });
+    const missing = await bob.call("ItemService", "PutItem", { namespace: ["user1", "memories"], key: "new", value: toStruct({ owner: "user2" }) });
+    const error = expectError(missing);
+    expectSameAnswer(expectError(existing), error);
+    expect(error.code).toBe(grpc.status.PERMISSION_DENIED);
+    expect(error.details).toContain("namespace");
+    // Alice can still take the key bob tried.
+    expectOk(await alice.call("ItemService", "PutItem", { namespace: ["user1", "memories"], key: "new", value: toStruct({ a: 2 }) }));
+    const read = expectOk(await alice.call("ItemService", "GetItem", { namespace: ["user1", "memories"], key: "k" }));
+    expect(fromStruct(read.item.value)).toEqual({ a: 1 });
+  });
 
   it("a malformed id is INVALID_ARGUMENT naming the field", async () => {
     const error = expectError(await alice.call("ThreadService", "GetThread", { thread_id: "not-a-uuid" }));

@@ -3,7 +3,7 @@ import type { grpc } from "./proto-client.js";
 
 /**
  * Asserts two errors are indistinguishable to a client: code, message, and
- * every trailer byte (the ErrorInfo detail included). SPEC §5: a row the
+ * every trailer byte (the ErrorInfo detail included). README "Errors": a row the
  * caller may not see answers exactly like a row that does not exist.
  * The HTTP/2 `date` header is left out: it is the clock second the answer
  * left, the same for hidden and missing rows but not for two calls that

@@ -5,7 +5,7 @@ import { startEmbeddedPostgres } from "@gatehouse/launcher";
 /** A database of one's own for a test file. */
 export interface TestDatabase {
   url: string;
-  /** 1 on the embedded database, which serves one connection at a time. */
+  /** 1 on the embedded database, which runs one query at a time anyway. */
   poolMax: number | undefined;
   /** True when this is a real Postgres server (DATABASE_URL). */
   real: boolean;

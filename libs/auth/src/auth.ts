@@ -5,13 +5,13 @@ import type { ValueForKey } from "./values.js";
 /** What a handler returns: allow (nothing, null, true), deny (false), or allow with a filter (an object). */
 export type HandlerResult = void | null | undefined | boolean | Record<string, unknown>;
 
-/** The argument every authorization handler receives (SPEC §2). */
+/** The argument every authorization handler receives (README "Your auth module"). */
 export interface AuthContext<V = unknown> {
   /** The concrete event, such as "threads:create". */
   event: EventName;
   resource: Resource;
   action: Action;
-  /** The request's value; handlers may mutate value.metadata (SPEC §4). */
+  /** The request's value; handlers may mutate value.metadata (README "Your auth module"). */
   value: V;
   user: BaseUser;
   permissions: string[];

@@ -15,7 +15,7 @@ function run(handler: AnyHandler, value: Record<string, unknown> = { thread_id: 
   return decide(table, { event: "threads:read", user: alice, value }, { timeoutMs });
 }
 
-describe("handler results (SPEC §4)", () => {
+describe("handler results", () => {
   it.each([
     ["undefined", () => undefined],
     ["null", () => null],

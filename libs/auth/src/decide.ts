@@ -12,7 +12,7 @@ export interface DecisionRequest {
   value: Record<string, unknown>;
 }
 
-/** The verdict of SPEC §4, as data. */
+/** The verdict of a handler (README "Your auth module"), as data. */
 export type Decision =
   | {
       effect: "allow";
@@ -59,8 +59,8 @@ export interface DecideOptions {
 }
 
 /**
- * Runs the single handler that matches the event (SPEC §3) and turns its
- * result into a decision (SPEC §4). Throws HandlerFailure when the handler
+ * Runs the single handler that matches the event and turns its
+ * result into a decision (README "Your auth module"). Throws HandlerFailure when the handler
  * cannot decide.
  */
 export async function decide(table: HandlerTable, request: DecisionRequest, options: DecideOptions): Promise<Decision> {

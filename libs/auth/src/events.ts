@@ -1,4 +1,4 @@
-/** The actions of each resource a handler can be registered for (SPEC §2). */
+/** The actions of each resource a handler can be registered for (README "Your auth module"). */
 export const actionsByResource = {
   threads: ["create", "read", "update", "delete", "search", "create_run"],
   assistants: ["create", "read", "update", "delete", "search"],

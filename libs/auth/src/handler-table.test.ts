@@ -7,7 +7,7 @@ function tableOf(auth: Auth) {
   return buildHandlerTable(auth.definition.handlers);
 }
 
-describe("handler resolution (SPEC §3)", () => {
+describe("handler resolution", () => {
   const exact = () => ({ handler: "exact" });
   const resource = () => ({ handler: "resource" });
   const anyResource = () => ({ handler: "anyResource" });

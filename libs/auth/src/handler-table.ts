@@ -11,7 +11,7 @@ export interface ResolvedHandler {
 export type HandlerTable = ReadonlyMap<EventName, ResolvedHandler | undefined>;
 
 /**
- * Precomputes SPEC §3 resolution for every event, so a request costs one map
+ * Precomputes handler resolution (README "Your auth module") for every event, so a request costs one map
  * lookup: the first registered of "res:act", "res", "*:act", "*" wins, with
  * no fall-through to less specific handlers.
  */

@@ -11,7 +11,7 @@ export interface HTTPExceptionOptions {
 
 /**
  * Thrown by an authenticate callback or a handler to answer with an HTTP
- * status, mapped to the gRPC code of DESIGN.md. Same constructor as
+ * status, mapped to the gRPC code of README "Errors". Same constructor as
  * LangGraph.js's HTTPException, so auth files move unchanged.
  */
 export class HTTPException extends Error {

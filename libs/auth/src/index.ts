@@ -1,8 +1,8 @@
 /**
  * The operator-facing auth API (`Auth`, `HTTPException`), a superset of
  * LangGraph.js's, and what the services need to run it: loading the
- * configured module, resolving handlers (SPEC §3) and turning their results
- * into decisions (SPEC §4).
+ * configured module, resolving handlers and turning their results
+ * into decisions (README "Your auth module").
  */
 export { Auth, type AuthContext, type Handler, type HandlerResult, type OnRegistrar } from "./auth.js";
 export { HTTPException, isHttpException, exceptionHeaders, type HTTPExceptionOptions, type HttpExceptionLike } from "./http-exception.js";

@@ -1,6 +1,6 @@
 import { describeType } from "@gatehouse/filters";
 
-/** The user an authenticate callback produced, as handlers see it (SPEC §1). */
+/** The user an authenticate callback produced, as handlers see it (README "Your auth module"). */
 export interface BaseUser {
   identity: string;
   display_name: string;
@@ -21,7 +21,7 @@ export type AuthenticateResult =
       [extra: string]: unknown;
     };
 
-/** An authenticate callback: receives the request as a Fetch Request (SPEC §2). */
+/** An authenticate callback: receives the request as a Fetch Request (README "Your auth module"). */
 export type AuthenticateCallback = (request: Request) => AuthenticateResult | Promise<AuthenticateResult>;
 
 /** An authenticate callback returned something that is not a user. */
@@ -30,7 +30,7 @@ export class InvalidUserError extends Error {
 }
 
 /**
- * Fills in the defaults of SPEC §1 (display_name = identity,
+ * Fills in the defaults of README "Your auth module" (display_name = identity,
  * is_authenticated = true, permissions = []) and checks the types, so that
  * every service sees the same user. Throws InvalidUserError naming the problem.
  */

@@ -3,7 +3,7 @@ import type { EventName, Resource } from "./events.js";
 /** Free-form JSON metadata that handlers stamp and filters match. */
 export type Metadata = Record<string, unknown>;
 
-/** What a threads:create handler sees (SPEC §6). */
+/** What a threads:create handler sees. */
 export interface ThreadsCreateValue {
   thread_id?: string;
   metadata?: Metadata;

@@ -25,7 +25,7 @@ export interface SqlTarget {
  * (`column @> $n::jsonb`), which a GIN `jsonb_path_ops` index serves. For
  * object or array operands containment over-matches (`{"a":1,"b":2}`
  * contains `{"a":1}`), so those keep `@>` to narrow through the index and
- * add an exact jsonb equality test (DESIGN.md, Filters in Postgres).
+ * add an exact jsonb equality test (README "Filters").
  */
 export function compileFilter(filter: FilterExpr, target: SqlTarget): string {
   switch (filter.op) {

@@ -1,6 +1,6 @@
 /**
  * A filter that cannot be represented or applied. Gatehouse fails closed on
- * it: the request errors and no row is returned (SPEC §5).
+ * it: the request errors and no row is returned (README "Filters").
  */
 export class FilterError extends Error {
   override readonly name = "FilterError";

@@ -3,6 +3,7 @@ import { ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
 import type { Filter, FilterSchema } from "@gatehouse/contracts";
 import { FilterError } from "./filter-error.js";
 import type { FilterExpr, JsonValue } from "./filter-expr.js";
+import { findJsonProblem } from "./json-problem.js";
 
 /** Encodes a filter as the typed expression tree of gatehouse.type.v1.Filter. */
 export function filterToProto(filter: FilterExpr): MessageInitShape<typeof FilterSchema> {
@@ -49,5 +50,14 @@ function operand(value: Value | undefined): JsonValue {
   if (value === undefined || value.kind.case === undefined) {
     throw new FilterError("a filter operand is missing");
   }
-  return toJson(ValueSchema, value) as JsonValue;
+  // protobuf can carry NaN and Infinity, which no JSON document (and no jsonb row) holds: fail closed.
+  let json: JsonValue;
+  try {
+    json = toJson(ValueSchema, value) as JsonValue;
+  } catch {
+    throw new FilterError("a filter operand holds NaN or Infinity, which is not a JSON number");
+  }
+  const problem = findJsonProblem(json, "operand");
+  if (problem) throw new FilterError(`a filter operand: ${problem.path} ${problem.problem}`);
+  return json;
 }

@@ -13,3 +13,4 @@ export { jsonEqual } from "./json-equal.js";
 export { compileFilter, type SqlTarget } from "./compile-filter.js";
 export { filterToProto, filterFromProto } from "./filter-proto.js";
 export { describeFilterShape } from "./describe-filter.js";
+export { findJsonProblem, defaultMaxJsonDepth, type JsonProblem } from "./json-problem.js";

@@ -19,14 +19,14 @@ const fieldOperators = new Set(["$eq", "$ne", "$contains", "$in", "$exists"]);
  * Turns the plain object an authorization handler returned into a validated
  * FilterExpr, or throws FilterError naming the offending key.
  *
- * SPEC §5 with the Gatehouse extensions: `{k: v}` and `{k: {$eq: v}}` test
+ * README "Filters", with the Gatehouse extensions: `{k: v}` and `{k: {$eq: v}}` test
  * JSON equality, `{k: {$contains: v | [v...]}}` array membership, plus `$ne`,
  * `$in`, `$exists`, and top-level `$and` / `$or` lists. Anything else, such
  * as an unknown or misspelt operator or two operators in one object, is an
  * error, never a match.
  *
- * It also rejects what the store could not apply exactly (DESIGN.md,
- * Contracts: authz rejects what it cannot represent): text Postgres cannot
+ * It also rejects what the store could not apply exactly (authz rejects
+ * what it cannot represent): text Postgres cannot
  * hold (NUL characters), text that is not well-formed Unicode (a lone
  * surrogate would reach Postgres as U+FFFD and match a different key or
  * value), and operand objects with a "__proto__" key, which the

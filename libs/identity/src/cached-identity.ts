@@ -1,6 +1,6 @@
 import { isRequestBinding, type RequestBinding } from "./request-binding.js";
 
-/** A user as cached: the normalized fields of SPEC §1 plus extras, JSON only. */
+/** A user as cached: the normalized fields (README "Your auth module") plus extras, JSON only. */
 export interface UserRecord {
   identity: string;
   display_name: string;

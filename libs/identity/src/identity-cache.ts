@@ -59,7 +59,7 @@ export interface IdentityCache {
 }
 
 /**
- * The two-tier identity cache of DESIGN.md. Reads never extend a lifetime:
+ * The two-tier identity cache (README "Built-in verifiers", Keys and lifetimes). Reads never extend a lifetime:
  * L1 keeps an entry for min(L1 TTL, the entry's cacheUntil) from when it was
  * stored. A revocation drops the key from this L1 and holds it for the
  * shared store's revocationHoldMs, so a lookup or verification already in

@@ -54,14 +54,15 @@ export function identityConfigFromEnv(logger: Logger): IdentityConfig {
  * GATEHOUSE_REDIS_TIMEOUT_MS (default 50) is the time budget of one Redis
  * command, after which the lookup counts as a miss and the credential is
  * verified directly; GATEHOUSE_REVOCATION_HOLD_MS (default 10 000) how long
- * a revoked credential may not be cached again.
+ * a revoked credential may not be cached again. `secret` is the cache
+ * secret, under which every Redis entry is sealed.
  */
-export function sharedIdentityStoreFromEnv(logger: Logger): SharedIdentityStore {
+export function sharedIdentityStoreFromEnv(logger: Logger, secret: Buffer): SharedIdentityStore {
   const url = envOptional("REDIS_URL");
   const revocationHoldMs = envInt("GATEHOUSE_REVOCATION_HOLD_MS", 10_000, { min: 0 });
   if (url === undefined) {
     logger.info("REDIS_URL is unset: identities are cached in this process only");
     return createMemoryIdentityStore(Date.now, revocationHoldMs);
   }
-  return createRedisIdentityStore({ url, commandTimeoutMs: envInt("GATEHOUSE_REDIS_TIMEOUT_MS", 50, { min: 1 }), revocationHoldMs });
+  return createRedisIdentityStore({ url, secret, commandTimeoutMs: envInt("GATEHOUSE_REDIS_TIMEOUT_MS", 50, { min: 1 }), revocationHoldMs });
 }

@@ -19,7 +19,7 @@ export {
 } from "./request-binding.js";
 export type { SharedIdentityStore } from "./shared-identity-store.js";
 export { createMemoryIdentityStore } from "./memory-identity-store.js";
-export { createRedisIdentityStore, identityKey, type RedisIdentityStoreOptions } from "./redis-identity-store.js";
+export { createRedisIdentityStore, identityKey, openIdentityEntry, sealIdentityEntry, type RedisIdentityStoreOptions } from "./redis-identity-store.js";
 export { L1Cache } from "./l1-cache.js";
 export { createIdentityCache, IdentityCacheUnavailable, type IdentityCache, type IdentityCacheOptions } from "./identity-cache.js";
 export { userToProto, userFromProto } from "./user-proto.js";

@@ -10,7 +10,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CachedIdentity } from "./cached-identity.js";
 import { createIdentityCache } from "./identity-cache.js";
-import { createRedisIdentityStore, identityKey } from "./redis-identity-store.js";
+import { createRedisIdentityStore, identityKey, sealIdentityEntry } from "./redis-identity-store.js";
 import type { SharedIdentityStore } from "./shared-identity-store.js";
 
 const hasRedisServer = spawnSync("redis-server", ["--version"]).status === 0;
@@ -45,6 +45,7 @@ const user = (identity: string, cacheUntil: number): CachedIdentity => ({
   cacheUntil,
 });
 const newKey = () => randomBytes(32).toString("hex");
+const secret = randomBytes(32);
 const connected = async (store: SharedIdentityStore) => {
   await store.connect();
   return store;
@@ -66,7 +67,7 @@ describe.skipIf(!hasRedisServer)("createRedisIdentityStore on a real Redis", () 
   });
 
   it("makes Redis expire the entry at its cacheUntil, in whole milliseconds, never later", async () => {
-    const store = await connected(createRedisIdentityStore({ url: redis.url, commandTimeoutMs: 500 }));
+    const store = await connected(createRedisIdentityStore({ secret, url: redis.url, commandTimeoutMs: 500 }));
     const key = newKey();
     const cacheUntil = Date.now() + 1_234.9;
     await store.set(key, user("user1", cacheUntil));
@@ -78,7 +79,7 @@ describe.skipIf(!hasRedisServer)("createRedisIdentityStore on a real Redis", () 
   });
 
   it("reads never extend the TTL", async () => {
-    const store = await connected(createRedisIdentityStore({ url: redis.url, commandTimeoutMs: 500 }));
+    const store = await connected(createRedisIdentityStore({ secret, url: redis.url, commandTimeoutMs: 500 }));
     const key = newKey();
     await store.set(key, user("user1", Date.now() + 10_000));
     const first = await admin.pttl(identityKey(key));
@@ -89,7 +90,7 @@ describe.skipIf(!hasRedisServer)("createRedisIdentityStore on a real Redis", () 
   });
 
   it("does not store an entry whose life is already over", async () => {
-    const store = await connected(createRedisIdentityStore({ url: redis.url, commandTimeoutMs: 500 }));
+    const store = await connected(createRedisIdentityStore({ secret, url: redis.url, commandTimeoutMs: 500 }));
     const key = newKey();
     await store.set(key, user("user1", Date.now() - 1));
     expect(await admin.exists(identityKey(key))).toBe(0);
@@ -97,15 +98,45 @@ describe.skipIf(!hasRedisServer)("createRedisIdentityStore on a real Redis", () 
   });
 
   it("treats a value of an unknown shape as a failure, not as an identity", async () => {
-    const store = await connected(createRedisIdentityStore({ url: redis.url, commandTimeoutMs: 500 }));
+    const store = await connected(createRedisIdentityStore({ secret, url: redis.url, commandTimeoutMs: 500 }));
     const key = newKey();
-    await admin.set(identityKey(key), JSON.stringify({ kind: "user", user: "admin", cacheUntil: Date.now() + 60_000 }));
+    const json = JSON.stringify({ kind: "user", user: "admin", cacheUntil: Date.now() + 60_000 });
+    await admin.set(identityKey(key), sealIdentityEntry(secret, identityKey(key), json));
     await expect(store.get(key)).rejects.toThrow(/unknown shape/);
     await store.close();
   });
 
+  it("refuses an entry whose identity was changed in Redis, its key kept", async () => {
+    const store = await connected(createRedisIdentityStore({ secret, url: redis.url, commandTimeoutMs: 500 }));
+    const key = newKey();
+    await store.set(key, user("user1", Date.now() + 60_000));
+    const stored = (await admin.get(identityKey(key)))!;
+    const forged = stored.replace('"identity":"user1"', '"identity":"admin"');
+    expect(forged).not.toBe(stored);
+    await admin.set(identityKey(key), forged);
+    await expect(store.get(key)).rejects.toThrow(/MAC does not match/);
+    // An entry without a MAC, a valid entry moved to another key, and one sealed under another secret fail alike.
+    await admin.set(identityKey(key), JSON.stringify(user("admin", Date.now() + 60_000)));
+    await expect(store.get(key)).rejects.toThrow(/MAC does not match/);
+    const other = newKey();
+    await admin.set(identityKey(other), stored);
+    await expect(store.get(other)).rejects.toThrow(/MAC does not match/);
+    await admin.set(identityKey(key), sealIdentityEntry(randomBytes(32), identityKey(key), JSON.stringify(user("admin", Date.now() + 60_000))));
+    await expect(store.get(key)).rejects.toThrow(/MAC does not match/);
+    await store.close();
+  });
+
+  it("an identity cache treats a forged entry as a miss, so the credential is verified again", async () => {
+    const cache = createIdentityCache({ shared: createRedisIdentityStore({ secret, url: redis.url, commandTimeoutMs: 500 }), l1TtlMs: 60_000, l1MaxEntries: 100 });
+    await cache.start();
+    const key = newKey();
+    await admin.set(identityKey(key), JSON.stringify(user("admin", Date.now() + 60_000)));
+    expect(await cache.lookup(key)).toBeUndefined();
+    await cache.close();
+  });
+
   it("revocation deletes the entry, and no process can store it as a user again until the hold ends", async () => {
-    const store = await connected(createRedisIdentityStore({ url: redis.url, commandTimeoutMs: 500, revocationHoldMs: 300 }));
+    const store = await connected(createRedisIdentityStore({ secret, url: redis.url, commandTimeoutMs: 500, revocationHoldMs: 300 }));
     const key = newKey();
     await store.set(key, user("user1", Date.now() + 60_000));
     expect(await store.revoke(key)).toBe(true);
@@ -124,7 +155,7 @@ describe.skipIf(!hasRedisServer)("createRedisIdentityStore on a real Redis", () 
 
   it("a revocation through one cache drops the key from the L1 of another process's cache", async () => {
     const caches = [1, 2].map(() =>
-      createIdentityCache({ shared: createRedisIdentityStore({ url: redis.url, commandTimeoutMs: 500 }), l1TtlMs: 60_000, l1MaxEntries: 100 }),
+      createIdentityCache({ shared: createRedisIdentityStore({ secret, url: redis.url, commandTimeoutMs: 500 }), l1TtlMs: 60_000, l1MaxEntries: 100 }),
     );
     await Promise.all(caches.map((cache) => cache.start()));
     const key = newKey();
@@ -137,7 +168,7 @@ describe.skipIf(!hasRedisServer)("createRedisIdentityStore on a real Redis", () 
   });
 
   it("when the subscription connection is cut, the cache clears its L1 once it has subscribed again", async () => {
-    const cache = createIdentityCache({ shared: createRedisIdentityStore({ url: redis.url, commandTimeoutMs: 500 }), l1TtlMs: 60_000, l1MaxEntries: 100 });
+    const cache = createIdentityCache({ shared: createRedisIdentityStore({ secret, url: redis.url, commandTimeoutMs: 500 }), l1TtlMs: 60_000, l1MaxEntries: 100 });
     await cache.start();
     const key = newKey();
     cache.rememberLocal(key, user("user1", Date.now() + 60_000));
@@ -149,7 +180,7 @@ describe.skipIf(!hasRedisServer)("createRedisIdentityStore on a real Redis", () 
 
   it("a slow Redis answers within the command budget as a miss, and the lookup does not wait for it", async () => {
     const reports: unknown[] = [];
-    const store = await connected(createRedisIdentityStore({ url: redis.url, commandTimeoutMs: 50 }));
+    const store = await connected(createRedisIdentityStore({ secret, url: redis.url, commandTimeoutMs: 50 }));
     const cache = createIdentityCache({ shared: store, l1TtlMs: 0, l1MaxEntries: 100, onSharedError: (error) => reports.push(error) });
     const key = newKey();
     await store.set(key, user("user1", Date.now() + 60_000));
@@ -167,7 +198,7 @@ describe.skipIf(!hasRedisServer)("createRedisIdentityStore on a real Redis", () 
 
   it("starts within its wait when Redis is unreachable, and then serves every lookup as a miss", async () => {
     const cache = createIdentityCache({
-      shared: createRedisIdentityStore({ url: "redis://127.0.0.1:1", commandTimeoutMs: 50, startupWaitMs: 300 }),
+      shared: createRedisIdentityStore({ secret, url: "redis://127.0.0.1:1", commandTimeoutMs: 50, startupWaitMs: 300 }),
       l1TtlMs: 5_000,
       l1MaxEntries: 100,
     });
@@ -180,7 +211,7 @@ describe.skipIf(!hasRedisServer)("createRedisIdentityStore on a real Redis", () 
 
   it("with Redis stopped, lookups miss at once, writes are dropped without throwing, and revocation rejects", async () => {
     const own = await startRedis();
-    const store = await connected(createRedisIdentityStore({ url: own.url, commandTimeoutMs: 50 }));
+    const store = await connected(createRedisIdentityStore({ secret, url: own.url, commandTimeoutMs: 50 }));
     const cache = createIdentityCache({ shared: store, l1TtlMs: 0, l1MaxEntries: 100 });
     const key = newKey();
     await cache.remember(key, user("user1", Date.now() + 60_000));

@@ -1,3 +1,4 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
 import { Redis } from "ioredis";
 import { isCachedIdentity, type CachedIdentity } from "./cached-identity.js";
 import type { SharedIdentityStore } from "./shared-identity-store.js";
@@ -9,8 +10,40 @@ const revocationChannel = "gatehouse:identity:revoked:v1";
  * so an entry and its revocation hold share a slot and one script can check
  * both. Only HMACs appear in keys, never a credential.
  */
-export const identityKey = (key: string) => `gatehouse:identity:v2:{${key}}`;
-const holdKey = (key: string) => `gatehouse:identity:v2:{${key}}:revoked`;
+export const identityKey = (key: string) => `gatehouse:identity:v3:{${key}}`;
+const holdKey = (key: string) => `gatehouse:identity:v3:{${key}}:revoked`;
+
+/**
+ * The key of the entry MACs, derived from the cache secret so that the
+ * secret's two uses (credential keys, entry MACs) never share a key.
+ */
+function macKey(secret: Buffer): Buffer {
+  return createHmac("sha256", secret).update("gatehouse identity entry mac v3").digest();
+}
+
+/** HMAC-SHA256 over the Redis key and the entry's JSON, so an entry cannot be edited or moved to another key. */
+function entryMac(key: Buffer, redisKey: string, json: string): Buffer {
+  return createHmac("sha256", key).update(redisKey).update("\n").update(json).digest();
+}
+
+/**
+ * An entry as stored in Redis: `<base64url MAC>.<JSON>`. Anyone who can
+ * write to Redis could otherwise change the identity inside an entry and be
+ * taken for that user; without the cache secret they cannot make a MAC.
+ */
+export function sealIdentityEntry(secret: Buffer, redisKey: string, json: string): string {
+  return `${entryMac(macKey(secret), redisKey, json).toString("base64url")}.${json}`;
+}
+
+/** The entry's JSON if its MAC holds for this Redis key, otherwise undefined. */
+export function openIdentityEntry(secret: Buffer, redisKey: string, text: string): string | undefined {
+  const dot = text.indexOf(".");
+  if (dot < 0) return undefined;
+  const json = text.slice(dot + 1);
+  const given = Buffer.from(text.slice(0, dot), "base64url");
+  const expected = entryMac(macKey(secret), redisKey, json);
+  return given.length === expected.length && timingSafeEqual(given, expected) ? json : undefined;
+}
 
 /**
  * Stores an entry, unless it is a user and its key is held after a
@@ -31,6 +64,8 @@ type ScriptedRedis = Redis & {
 /** Options of the Redis identity store. */
 export interface RedisIdentityStoreOptions {
   url: string;
+  /** The cache secret (GATEHOUSE_CACHE_SECRET): every entry carries a MAC under it, checked on every read. */
+  secret: Buffer;
   /** How long one Redis command may take before it counts as a miss. */
   commandTimeoutMs: number;
   /** After a revocation, how long the credential may not be cached again; default 10 000 ms. */
@@ -47,7 +82,10 @@ export interface RedisIdentityStoreOptions {
  * Revocation deletes the entry, holds the key (see revocationHoldMs) and
  * publishes the key so every process drops it from its L1; when the
  * subscription reconnects, the subscriber is told that it may have missed
- * revocations. Needs Redis 6.2 or later (SET ... PXAT).
+ * revocations. Every entry is sealed with a MAC over its key and value
+ * (sealIdentityEntry); one that fails the check is an error, never an
+ * identity, so the cache reports it and the credential is verified again.
+ * Needs Redis 6.2 or later (SET ... PXAT).
  */
 export function createRedisIdentityStore(options: RedisIdentityStoreOptions): SharedIdentityStore {
   const failFast = {
@@ -67,9 +105,12 @@ export function createRedisIdentityStore(options: RedisIdentityStoreOptions): Sh
     revocationHoldMs,
     connect: () => (redis.status === "ready" ? Promise.resolve() : withinWait(new Promise((resolve) => redis.once("ready", resolve)), startWaitMs)),
     async get(key) {
-      const text = await redis.get(identityKey(key));
+      const redisKey = identityKey(key);
+      const text = await redis.get(redisKey);
       if (text === null) return undefined;
-      const entry: unknown = JSON.parse(text);
+      const json = openIdentityEntry(options.secret, redisKey, text);
+      if (json === undefined) throw new Error("the identity cache holds an entry whose MAC does not match: ignored");
+      const entry: unknown = JSON.parse(json);
       if (!isCachedIdentity(entry)) throw new Error("the identity cache holds an entry of an unknown shape");
       return entry.cacheUntil > Date.now() ? entry : undefined;
     },
@@ -77,7 +118,8 @@ export function createRedisIdentityStore(options: RedisIdentityStoreOptions): Sh
       // PXAT takes whole milliseconds; rounding down keeps the entry within the credential's expiry.
       const expiresAtMs = Math.floor(entry.cacheUntil);
       if (expiresAtMs <= Date.now()) return;
-      await redis.setUnlessHeld(identityKey(key), holdKey(key), JSON.stringify(entry), expiresAtMs, entry.kind);
+      const redisKey = identityKey(key);
+      await redis.setUnlessHeld(redisKey, holdKey(key), sealIdentityEntry(options.secret, redisKey, JSON.stringify(entry)), expiresAtMs, entry.kind);
     },
     async revoke(key) {
       const results = await redis

@@ -2,7 +2,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { User, UserSchema } from "@gatehouse/contracts";
 import type { UserRecord } from "./cached-identity.js";
 
-/** Encodes a user for the wire: the SPEC §1 fields, and every extra field in `extra`. */
+/** Encodes a user for the wire: the fields of README "Your auth module", and every extra field in `extra`. */
 export function userToProto(user: UserRecord): MessageInitShape<typeof UserSchema> {
   const { identity, display_name, is_authenticated, permissions, ...extra } = user;
   return { identity, displayName: display_name, isAuthenticated: is_authenticated, permissions, extra: extra as never };

@@ -17,10 +17,13 @@ export interface ClusterOptions {
   databasePoolMax?: number;
   /**
    * The store's port; 0 picks a free one. With several store replicas only
-   * the first takes it, the others free ports. authn and authz always take
-   * free ports.
+   * the first takes it, the others free ports.
    */
   storePort?: number;
+  /** authn's port, as storePort (the first replica only); default 0, a free one. */
+  authnPort?: number;
+  /** authz's port, as storePort (the first replica only); default 0, a free one. */
+  authzPort?: number;
   /**
    * Also start the LangGraph HTTP gateway in front of the store, on this port
    * (0 picks a free one; with several replicas only the first takes it).
@@ -95,8 +98,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     );
   try {
     const [authn, authz] = await Promise.all([
-      start("authn", () => ({ AUTHN_HOST: host, AUTHN_PORT: "0" })),
-      start("authz", () => ({ AUTHZ_HOST: host, AUTHZ_PORT: "0" })),
+      start("authn", (replica) => ({ AUTHN_HOST: host, AUTHN_PORT: String(replica === 0 ? (options.authnPort ?? 0) : 0) })),
+      start("authz", (replica) => ({ AUTHZ_HOST: host, AUTHZ_PORT: String(replica === 0 ? (options.authzPort ?? 0) : 0) })),
     ]);
     const store = await start("store", (replica) => ({
       STORE_HOST: host,

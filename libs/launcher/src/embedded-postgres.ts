@@ -1,28 +1,63 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 
-/** Postgres in this process (PGlite), reachable over a loopback socket. */
+/** Postgres in this process (PGlite), reachable over a private Unix socket. */
 export interface EmbeddedPostgres {
   /** A connection string for pg. */
   url: string;
+  /** The socket file, in a folder only this user may open. */
+  socketPath: string;
+  /**
+   * Environment the store needs on this database: PGlite runs every
+   * connection in one Postgres session, where named prepared statements of
+   * two pg connections would collide.
+   */
+  storeEnv: Record<string, string>;
   stop(): Promise<void>;
+}
+
+/** Options of the embedded database. */
+export interface EmbeddedPostgresOptions {
+  /** How many connections the socket accepts at once; default 16. */
+  maxConnections?: number;
 }
 
 /**
  * Starts PGlite behind a Postgres wire-protocol socket, so the store's pg
- * code path is the same as on a real server. The socket serves one
- * connection at a time: give the store a pool of one (DATABASE_POOL_MAX=1).
+ * code path is the same as on a real server. The socket is a Unix socket in
+ * a fresh folder of mode 0700, so other users of the machine cannot connect
+ * (it has no password), and it takes several connections: their queries
+ * run one at a time in PGlite's single session, and while one connection is
+ * inside a transaction only its own queries run, so transactions stay
+ * isolated. A stray connection (a port scan, a curl) therefore cannot keep
+ * the store out.
  */
-export async function startEmbeddedPostgres(dataDir: string | undefined): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(dataDir: string | undefined, options: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
   const db = dataDir === undefined ? new PGlite() : new PGlite(dataDir);
   await db.waitReady;
-  const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0 });
-  await server.start();
+  // mkdtemp creates the folder with mode 0700.
+  const socketDir = await mkdtemp(join(tmpdir(), "gatehouse-pglite-"));
+  const socketPath = join(socketDir, ".s.PGSQL.5432");
+  const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: options.maxConnections ?? 16 });
+  try {
+    await server.start();
+  } catch (error) {
+    await db.close();
+    await rm(socketDir, { recursive: true, force: true });
+    throw error;
+  }
   return {
-    url: `postgres://postgres@${server.getServerConn()}/postgres?sslmode=disable`,
+    // pg takes a socket folder as the host; the file name follows from the port.
+    url: `postgres://postgres@localhost:5432/postgres?host=${encodeURIComponent(socketDir)}&sslmode=disable`,
+    socketPath,
+    storeEnv: { DATABASE_PREPARED_STATEMENTS: "false" },
     async stop() {
       await server.stop();
       await db.close();
+      await rm(socketDir, { recursive: true, force: true });
     },
   };
 }

@@ -7,6 +7,7 @@ import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 import { GrpcHandlerContext } from "./grpc-handler-context.js";
 import { traceLogFields } from "./request-trace.js";
+import { decodeRequest } from "./struct-proto-keys.js";
 import { statusFromConnectError } from "./status-details.js";
 
 type AnyUnaryImpl = (request: unknown, context: HandlerContext) => Promise<unknown> | unknown;
@@ -73,7 +74,8 @@ export function registerService<S extends DescService>(
 }
 
 function methodDefinition(service: DescService, method: DescMethod, maxMessageBytes: number | undefined): grpc.MethodDefinition<unknown, unknown> {
-  const parse = deserializer(method.input);
+  // Requests decode through decodeRequest, which keeps what plain decoding would hide (a "__proto__" key, nesting too deep to decode).
+  const parse = (bytes: Buffer) => decodeRequest(method.input, bytes);
   return {
     path: `/${service.typeName}/${method.name}`,
     requestStream: false,

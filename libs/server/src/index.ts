@@ -29,3 +29,4 @@ export { watchDependency, type DependencyWatch } from "./dependency-watch.js";
 export { internalChannelCredentials, internalServerSecurityFromEnv, internalChannelCredentialsFromEnv, type InternalServerSecurity } from "./internal-tls.js";
 export { generateCertificates, writeCertificates, defaultCertificateServices, type GeneratedCertificates, type CertificateOptions, type PemPair } from "./certificates.js";
 export { createMetrics, registerCounter, serveMetrics, metricsFromEnv, type Metrics, type MetricsEndpoint } from "./metrics.js";
+export { decodeRequest, findStructProblem, findStructProtoKey, structProblemOf, type StructProblem } from "./struct-proto-keys.js";

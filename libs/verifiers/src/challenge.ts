@@ -22,7 +22,7 @@ export function checkRealm(realm: string | undefined): void {
 /**
  * The 401 a verifier throws for any credential it does not accept. It carries
  * an RFC 6750 `www-authenticate` challenge, which authn keeps and the client
- * receives (SPEC §4: a 401 from authenticate stays UNAUTHENTICATED with its
+ * receives (README "Your auth module": a 401 from authenticate stays UNAUTHENTICATED with its
  * headers). `description` is always one of the verifiers' fixed phrases,
  * never text from the token, so nothing the caller sent is echoed back.
  */

@@ -5,7 +5,7 @@ import { invalidToken, type ChallengeOptions } from "./challenge.js";
 export type Claims = Record<string, unknown>;
 
 /**
- * Turns verified claims into the user (SPEC §1). Throw HTTPException(401 or
+ * Turns verified claims into the user (README "Your auth module"). Throw HTTPException(401 or
  * 403) to refuse a token that verified but lacks what you need.
  */
 export type ClaimsToUser = (claims: Claims, request: Request) => AuthenticateResult | Promise<AuthenticateResult>;

@@ -134,7 +134,7 @@ export function createAuthnService(deps: AuthnServiceDeps): ServiceImpl<typeof A
     },
   };
 
-  /** Maps a callback that gave no verdict to the caller's error, never caching it (SPEC §4, DESIGN.md Errors). */
+  /** Maps a callback that gave no verdict to the caller's error, never caching it (README "Errors"). */
   function noVerdict(error: unknown): unknown {
     if (error instanceof CallbackServerError) {
       const reason = error.status === 503 ? ErrorReason.IDENTITY_PROVIDER_UNAVAILABLE : ErrorReason.AUTHENTICATE_FAILED;

@@ -21,7 +21,7 @@ await runService("authn", logger, async () => {
   const limits = serverLimitsFromEnv();
   const identity = identityConfigFromEnv(logger);
   const cache = createIdentityCache({
-    shared: sharedIdentityStoreFromEnv(logger),
+    shared: sharedIdentityStoreFromEnv(logger, identity.secret),
     l1TtlMs: identity.l1TtlMs,
     l1MaxEntries: identity.l1MaxEntries,
     onSharedError: (error) => logger.warn({ err: error, failures: error.failures }, "identity cache unavailable; verifying directly"),

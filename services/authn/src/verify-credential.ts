@@ -3,7 +3,7 @@ import { bindRequest, requestLineOf, type CachedIdentity } from "@gatehouse/iden
 import { InvalidExpiryError, readExpiry } from "./credential-expiry.js";
 import { trackReads } from "./read-tracking.js";
 
-/** What the authenticate callback is told about the client request (SPEC §2). */
+/** What the authenticate callback is told about the client request (README "Your auth module"). */
 export interface CredentialRequest {
   headers: Headers;
   method: string;
@@ -37,7 +37,7 @@ export class CallbackTimeout extends Error {
 /**
  * The callback threw an HTTPException with a 5xx status, such as a verifier's
  * 503 when the identity provider is down: no verdict on the credential, so
- * nothing is cached, and the status reaches the caller (SPEC §4).
+ * nothing is cached, and the status reaches the caller (README "Errors").
  */
 export class CallbackServerError extends Error {
   override readonly name = "CallbackServerError";

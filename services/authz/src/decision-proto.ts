@@ -9,7 +9,7 @@ export class InvalidMutation extends Error {
 }
 
 /**
- * Encodes a handler's decision for the wire. Only what SPEC §4 lets persist
+ * Encodes a handler's decision for the wire. Only what README "Your auth module" lets persist
  * goes back: value.metadata, and for store events the item's namespace, key
  * and value. Other mutations are dropped here.
  */

@@ -1,6 +1,6 @@
 /**
  * `npm run handlers [-- path/to/gatehouse.json]`: loads the configured auth
- * module and prints, for every resource:action, which handler runs (SPEC §3).
+ * module and prints, for every resource:action, which handler runs (README "Your auth module").
  * Exits 1 with the problem when the module cannot be loaded.
  */
 import { buildHandlerTable, formatResolutionTable, loadAuthModule, loadConfig } from "@gatehouse/auth";

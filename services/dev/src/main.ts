@@ -4,11 +4,12 @@
  * GATEHOUSE_DATA_DIR, default .gatehouse/pglite); without REDIS_URL each
  * process caches identities in memory. STORE_PORT (default 50051) is the
  * client-facing gRPC port, GATEWAY_PORT (default 8123, the LangGraph SDK's
- * default URL) the LangGraph HTTP API's. GATEHOUSE_TLS_DIR, a directory
+ * default URL) the LangGraph HTTP API's; AUTHN_PORT and AUTHZ_PORT (default
+ * 0, a free port) those of the internal services. GATEHOUSE_TLS_DIR, a directory
  * written by `npm run certs`, turns on mutual TLS between the services.
  * GATEHOUSE_REPLICAS (default 1) runs that many processes of every service
- * (one store on the embedded database, which serves a single connection),
- * the first of the store and the gateway on those ports and the rest on free
+ * (one store on the embedded database, whose queries run one at a time),
+ * the first of each service on those ports and the rest on free
  * ones, each client balancing over all replicas of what it calls.
  */
 import { mkdirSync } from "node:fs";
@@ -37,8 +38,11 @@ try {
     databasePoolMax: embedded === undefined ? undefined : 1,
     storePort: envInt("STORE_PORT", 50051, { max: 65535 }),
     gatewayPort: envInt("GATEWAY_PORT", 8123, { max: 65535 }),
+    authnPort: envInt("AUTHN_PORT", 0, { max: 65535 }),
+    authzPort: envInt("AUTHZ_PORT", 0, { max: 65535 }),
     certsDir,
     replicas: { authn: replicas, authz: replicas, store: embedded === undefined ? replicas : 1, gateway: replicas },
+    ...(embedded && { env: embedded.storeEnv }),
     onLog: (_service, line) => process.stdout.write(`${line}\n`),
   });
   const internal = certsDir === undefined ? "internal" : "internal, mutual TLS";

@@ -33,7 +33,7 @@ export function notImplemented(detail: string): HttpError {
 }
 
 // Trailers of a store error that an HTTP client needs as response headers: the
-// challenge of a 401 (SPEC §4) and the back-off of a 429/503.
+// challenge of a 401 (README "Errors") and the back-off of a 429/503.
 const passedThroughHeaders = ["www-authenticate", "retry-after"] as const;
 
 // Said in place of the message of an error that did not come from the store's

@@ -1,6 +1,7 @@
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import { fromJson } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate, ValueSchema, type Timestamp, type Value } from "@bufbuild/protobuf/wkt";
+import { findJsonProblem } from "@gatehouse/filters";
 import { unprocessable } from "./errors.js";
 
 /**
@@ -24,9 +25,16 @@ export function timestampFromIso(field: string, text: string | undefined): Times
   return timestampFromDate(date);
 }
 
-/** A JSON value (a run's input) as google.protobuf.Value. */
-export function protoValue(value: JsonValue | undefined): Value | undefined {
-  return value === undefined ? undefined : fromJson(ValueSchema, value);
+/**
+ * A JSON value (a run's input) as google.protobuf.Value; 422 naming the field
+ * for a value no JSON field may hold (NaN or Infinity, which protobuf would
+ * carry on, too deep, a "__proto__" key), should one get past the body check.
+ */
+export function protoValue(value: JsonValue | undefined, field = "input"): Value | undefined {
+  if (value === undefined) return undefined;
+  const found = findJsonProblem(value, field);
+  if (found) throw unprocessable(found.path, found.problem);
+  return fromJson(ValueSchema, value);
 }
 
 /** A google.protobuf.Struct the store may leave unset, as the `{}` LangGraph clients expect. */

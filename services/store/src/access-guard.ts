@@ -114,7 +114,10 @@ export function createAccessGuard(deps: AccessGuardDeps): AccessGuard {
   async function authenticate(context: HandlerContext): Promise<UserRecord> {
     for (const name of deps.identity.credentialHeaders) {
       if ((context.requestHeader.get(name)?.length ?? 0) > deps.identity.maxCredentialBytes) {
-        throw gatehouseError(Code.Unauthenticated, ErrorReason.CREDENTIAL_TOO_LARGE, `header ${name} is too large`);
+        // RFC 6750 §3.1: a malformed request gets an invalid_request challenge, like any other 401.
+        throw gatehouseError(Code.Unauthenticated, ErrorReason.CREDENTIAL_TOO_LARGE, `header ${name} is too large`, {}, {
+          "www-authenticate": 'Bearer error="invalid_request"',
+        });
       }
     }
     const key = credentialKey(deps.identity.secret, context.requestHeader, deps.identity.credentialHeaders);

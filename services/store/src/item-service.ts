@@ -35,7 +35,7 @@ const forbidden = () => gatehouseError(Code.PermissionDenied, ErrorReason.PERMIS
 
 /**
  * ItemService: the key-value store. A store handler may rewrite the
- * namespace, key and value (SPEC §4); what it leaves is what is stored or
+ * namespace, key and value (README "Your auth module"); what it leaves is what is stored or
  * read, and it is validated like client input.
  */
 export function createItemService(guard: AccessGuard, items: ItemRepo): ServiceImpl<typeof ItemService> {

@@ -65,7 +65,7 @@ await runService("store", logger, async () => {
   });
   const identity = identityConfigFromEnv(logger);
   const cache = createIdentityCache({
-    shared: sharedIdentityStoreFromEnv(logger),
+    shared: sharedIdentityStoreFromEnv(logger, identity.secret),
     l1TtlMs: identity.l1TtlMs,
     l1MaxEntries: identity.l1MaxEntries,
     onSharedError: (error) => logger.warn({ err: error }, "identity cache unavailable; asking authn"),

@@ -4,6 +4,7 @@ import { authEventOf, type AccessGuard } from "./access-guard.js";
 import { createAssistantService } from "./assistant-service.js";
 import { createCronService } from "./cron-service.js";
 import { createItemService } from "./item-service.js";
+import { withJsonChecks } from "./json-fields.js";
 import type { AssistantRepo } from "./repo/assistant-repo.js";
 import type { CronRepo } from "./repo/cron-repo.js";
 import type { ItemRepo } from "./repo/item-repo.js";
@@ -26,7 +27,7 @@ export interface StoreDeps {
 /**
  * The one place the store's RPCs are listed. Checks that every method
  * declares its auth event, so an RPC without an authorization check cannot
- * be served.
+ * be served, and wraps each service in withJsonChecks.
  */
 export function routes(deps: StoreDeps): Route[] {
   const all: Route[] = [
@@ -39,5 +40,5 @@ export function routes(deps: StoreDeps): Route[] {
   for (const { service } of all) {
     for (const method of service.methods) authEventOf(method);
   }
-  return all;
+  return all.map(({ service, impl }) => ({ service, impl: withJsonChecks(service, impl) }));
 }

@@ -18,7 +18,7 @@ const runStatuses = ["pending", "running", "error", "success", "timeout", "inter
 /**
  * The run config the server records: the client's config with the
  * langgraph_auth_* keys of `configurable` written by the server over
- * whatever the client sent (SPEC §6), as LangGraph servers do.
+ * whatever the client sent, as LangGraph servers do.
  */
 export function configWithAuth(config: JsonObject | undefined, user: UserRecord): JsonObject {
   const clientConfigurable = config?.configurable;
@@ -37,7 +37,7 @@ export function configWithAuth(config: JsonObject | undefined, user: UserRecord)
   };
 }
 
-/** RunService: every call is authorized through the parent thread (SPEC §5). */
+/** RunService: every call is authorized through the parent thread. */
 export function createRunService(guard: AccessGuard, runs: RunRepo, threads: ThreadRepo): ServiceImpl<typeof RunService> {
   return {
     async createRun(request, context) {

@@ -23,7 +23,7 @@ export function createThreadService(guard: AccessGuard, threads: ThreadRepo): Se
       const access = await guard.authorize(context, { thread_id: threadId, metadata: request.metadata ?? {}, if_exists: ifExists });
       const created = await threads.insert(threadId, jsonObjectText("metadata", access.metadata ?? request.metadata));
       if (created !== undefined) return { thread: threadToProto(created) };
-      // SPEC §5: an existing thread is returned only for do_nothing and only if the caller may see it.
+      // README "Errors": an existing thread is returned only for do_nothing and only if the caller may see it.
       const existing = ifExists === "do_nothing" ? await threads.get(threadId, access.filter) : undefined;
       if (existing === undefined) throw alreadyExists();
       return { thread: threadToProto(existing) };

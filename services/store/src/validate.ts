@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { invalidArgument } from "@gatehouse/errors";
-import type { JsonObject } from "@gatehouse/filters";
+import { findJsonProblem, type JsonObject } from "@gatehouse/filters";
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -12,6 +12,8 @@ export const limits = {
   maxMetadataBytes: 64 * 1024,
   maxValueBytes: 1024 * 1024,
   maxNamespaceDepth: 32,
+  /** Deepest nesting of objects and arrays in any JSON field (metadata, values, config, input, item value, filter), the field itself being level 1. */
+  maxJsonDepth: 32,
   maxLabelLength: 256,
   maxKeyLength: 1_024,
   maxTextLength: 1_024,
@@ -73,9 +75,13 @@ export function text(field: string, value: string, options: { required?: boolean
 
 /**
  * A JSON object within a size bound, storable in jsonb (no NUL characters,
- * which jsonb rejects). Returns its JSON text, ready to bind.
+ * which jsonb rejects; no NaN or Infinity, which JSON text would turn into
+ * null; no deeper than limits.maxJsonDepth; no "__proto__" key). Returns its
+ * JSON text, ready to bind.
  */
 export function jsonObjectText(field: string, value: JsonObject | undefined, maxBytes: number = limits.maxMetadataBytes): string {
+  const problem = findJsonProblem(value ?? {}, field, limits.maxJsonDepth);
+  if (problem) throw invalidArgument(problem.path, problem.problem);
   const json = JSON.stringify(value ?? {});
   if (Buffer.byteLength(json) > maxBytes) throw invalidArgument(field, `larger than ${maxBytes} bytes of JSON`);
   if (json.includes("\\u0000")) throw invalidArgument(field, "contains a NUL character");

@@ -15,7 +15,7 @@ const columns = "namespace, key, value, created_at, updated_at";
 
 /**
  * The document store handler filters match: the value's fields, with
- * namespace and key over any of the same name (SPEC §5).
+ * namespace and key over any of the same name (README "Filters").
  */
 export function itemDocument(namespace: string[], key: string, value: JsonObject): JsonObject {
   return { ...value, namespace, key };

@@ -34,7 +34,7 @@ const insertRun = `INSERT INTO runs (run_id, thread_id, assistant_id, metadata, 
 
 /**
  * SQL for the runs table. Runs have no filter of their own: the parent
- * thread's filter decides, inside the same statement (SPEC §5).
+ * thread's filter decides, inside the same statement (README "Filters").
  */
 export function createRunRepo(db: Database) {
   return {

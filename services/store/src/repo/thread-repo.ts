@@ -43,7 +43,7 @@ function where(criteria: ThreadCriteria, filter: FilterExpr, params: unknown[]):
 /**
  * SQL for the threads table. Every statement that touches an existing row
  * takes the caller's filter into its WHERE clause, so what the filter hides
- * is never read, changed or counted (SPEC §5).
+ * is never read, changed or counted (README "Errors").
  */
 export function createThreadRepo(db: Database) {
   return {

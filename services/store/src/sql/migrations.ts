@@ -50,7 +50,7 @@ export const migrations: readonly string[] = [
     namespace text[] NOT NULL,
     key text NOT NULL,
     value jsonb NOT NULL,
-    -- {...value, namespace, key}: what store handler filters match (SPEC §5).
+    -- {...value, namespace, key}: what store handler filters match (README "Filters").
     doc jsonb NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now(),
@@ -98,7 +98,7 @@ export const migrations: readonly string[] = [
   CREATE INDEX items_updated_at_idx ON items (updated_at DESC);
   `,
   `
-  -- Owner and organization filters (SPEC §8) compile to equality on these keys
+  -- Owner and organization filters (README "Filters") compile to equality on these keys
   -- (see metadata-indexes.ts), so one index serves both the filter and a
   -- search's newest-first page: ten index entries instead of every row of the
   -- owner fetched and sorted.

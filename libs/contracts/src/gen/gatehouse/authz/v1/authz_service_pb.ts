@@ -47,7 +47,7 @@ export type AuthorizeRequest = Message<"gatehouse.authz.v1.AuthorizeRequest"> & 
   action: string;
 
   /**
-   * The event's value as the handler sees it (SPEC §6).
+   * The event's value as the handler sees it.
    *
    * @generated from field: google.protobuf.Struct value = 4;
    */

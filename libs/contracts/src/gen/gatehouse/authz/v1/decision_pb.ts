@@ -46,7 +46,7 @@ export type Decision = Message<"gatehouse.authz.v1.Decision"> & {
   /**
    * value.metadata after the handler ran, when the event's value carries
    * metadata. The store persists it in place of the request's metadata on
-   * create, shallow-merges it on update (SPEC §4).
+   * create, shallow-merges it on update.
    *
    * @generated from field: google.protobuf.Struct metadata = 4;
    */

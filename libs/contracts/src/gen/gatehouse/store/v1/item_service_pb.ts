@@ -329,7 +329,7 @@ export const NamespaceSchema: GenMessage<Namespace> = /*@__PURE__*/
 
 /**
  * ItemService is the key-value store. Handler filters apply to
- * {...value, namespace, key} of each item (SPEC §5).
+ * {...value, namespace, key} of each item (README "Filters").
  *
  * @generated from service gatehouse.store.v1.ItemService
  */

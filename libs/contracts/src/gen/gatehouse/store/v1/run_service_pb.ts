@@ -316,7 +316,7 @@ export const DeleteRunResponseSchema: GenMessage<DeleteRunResponse> = /*@__PURE_
 
 /**
  * RunService records runs. Runs have no handlers of their own: every call is
- * authorized through the parent thread (SPEC §5), so a run of a hidden thread
+ * authorized through the parent thread, so a run of a hidden thread
  * answers NOT_FOUND.
  *
  * @generated from service gatehouse.store.v1.RunService
