@@ -4,7 +4,7 @@ import { Code, ConnectError, createClient, createRouterTransport } from "@connec
 import { auth_event, DecisionSchema, Effect, ThreadService } from "@gatehouse/contracts";
 import { createLogger } from "@gatehouse/server";
 import { describe, expect, it } from "vitest";
-import { createAccessGuard } from "./authorization.js";
+import { Access, createAccessGuard } from "./authorization.js";
 import { declaredEvent, guardedService, rpc } from "./guarded-service.js";
 
 /** ThreadService.GetThread as if its contract declared `event`. */
@@ -88,3 +88,13 @@ describe("guardedService", () => {
     });
   });
 });
+
+// Compile-time checks: tsc fails if any of these starts to compile.
+export function typeChecks(guard: ReturnType<typeof guardAnswering>, filter: import("@gatehouse/filters").FilterExpr, threads: import("./repo/thread-repo.js").ThreadRepo) {
+  // @ts-expect-error a service missing a method does not compile
+  guardedService(ThreadService, "threads", guard, {});
+  // @ts-expect-error a repository takes an Access, never a bare filter
+  void threads.get("id", filter);
+  // @ts-expect-error an Access is made by the guard only
+  void new Access(Symbol("access"), "threads", { identity: "u", display_name: "u", is_authenticated: true, permissions: [] }, filter, undefined, undefined);
+}

@@ -4,12 +4,12 @@ import { declaredEvent } from "./guarded-service.js";
 
 describe("auth events declared in the contract", () => {
   it.each([
-    [ThreadService, "threads"],
-    [AssistantService, "assistants"],
-    [RunService, "threads"],
-    [CronService, "crons"],
-    [ItemService, "store"],
-  ] as const)("every method of %o declares one", (service, resource) => {
+    { service: ThreadService, resource: "threads" },
+    { service: AssistantService, resource: "assistants" },
+    { service: RunService, resource: "threads" },
+    { service: CronService, resource: "crons" },
+    { service: ItemService, resource: "store" },
+  ] as const)("every method of $service.typeName declares one", ({ service, resource }) => {
     for (const method of service.methods) {
       const { resource: declared, action } = declaredEvent(method, resource);
       expect(`${declared}:${action}`).toMatch(/^(threads|assistants|crons|store):[a-z_]+$/);
