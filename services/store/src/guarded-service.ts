@@ -94,9 +94,9 @@ export function guardedService<S extends DescService, R extends Resource>(
       const access = await guard.authorize(context, event, value);
       const call: GuardedCall = {
         context,
-        authorizeAlso: (also, alsoValue) => {
-          const [alsoResource, action] = also.split(":") as [never, string];
-          return guard.authorize(context, { resource: alsoResource, action }, alsoValue);
+        authorizeAlso: <E extends EventName>(also: E, alsoValue: JsonObject) => {
+          const { resource: alsoResource, action } = parseEvent(also)!;
+          return guard.authorize(context, { resource: alsoResource as ResourceOf<E>, action }, alsoValue);
         },
       };
       return guarded.run(input, access, call);
