@@ -25,3 +25,10 @@ export { createIdentityCache, IdentityCacheUnavailable, type IdentityCache, type
 export { userToProto, userFromProto } from "./user-proto.js";
 export { identityConfigFromEnv, sharedIdentityStoreFromEnv, type IdentityConfig } from "./identity-config.js";
 export { SingleFlight } from "./single-flight.js";
+export {
+  createIdentityResolver,
+  type IdentityResolver,
+  type IdentityResolverDeps,
+  type IdentityQuery,
+  type IdentityTier,
+} from "./identity-resolver.js";

@@ -5,15 +5,14 @@ import type { AuthnService } from "@gatehouse/contracts";
 import { ErrorReason, gatehouseError, httpStatusError, internalError, unavailable } from "@gatehouse/errors";
 import {
   bindingToProto,
+  createIdentityResolver,
   credentialKey,
-  requestFingerprint,
   requestLineOf,
-  reusableFor,
-  SingleFlight,
   userToProto,
   type CachedIdentity,
   type IdentityCache,
   type IdentityConfig,
+  type IdentityTier,
 } from "@gatehouse/identity";
 import { rateLimited, requestTraceOf, traceLogFields, type Logger, type RequestTrace } from "@gatehouse/server";
 import { requestLine, toHeaders } from "./request-headers.js";
@@ -31,12 +30,6 @@ export interface AuthnServiceDeps {
   onIdentity?: (tier: IdentityTier) => void;
 }
 
-/** Keeps a cached entry only if it may answer the request at hand (see reusableFor). */
-type Reusable = ReturnType<typeof reusableFor>;
-
-/** Where authn found a verdict: its L1, the shared cache, or neither, so it verified the credential. */
-export type IdentityTier = "l1" | "shared" | "verify";
-
 /**
  * AuthnService: verifies a credential once per cache lifetime. Concurrent
  * requests for one credential that a callback could not tell apart (the same
@@ -47,7 +40,6 @@ export type IdentityTier = "l1" | "shared" | "verify";
  * verification, never access.
  */
 export function createAuthnService(deps: AuthnServiceDeps): ServiceImpl<typeof AuthnService> {
-  const flights = new SingleFlight<string, CachedIdentity>();
   const { secret, credentialHeaders } = deps.identity;
   const verifyOptions = {
     ttlMs: deps.identity.ttlMs,
@@ -73,17 +65,12 @@ export function createAuthnService(deps: AuthnServiceDeps): ServiceImpl<typeof A
     return entry;
   }
 
-  /**
-   * Verifies a credential once for all concurrent requests a callback could
-   * not tell apart (the same credential, headers and request line), so none
-   * gets the verdict or the failure of a request it differs from.
-   */
-  function verifyOnce(key: string, request: CredentialRequest, line: string, reusable: Reusable, trace: RequestTrace): Promise<CachedIdentity> {
-    return flights.run(`${key}:${requestFingerprint(secret, request.headers, line)}`, async () => {
-      // A verification of this key may have finished between our cache miss and now.
-      return reusable(deps.cache.lookupLocal(key)) ?? verifyAndRemember(key, request, trace);
-    });
-  }
+  const resolver = createIdentityResolver<{ credential: CredentialRequest; trace: RequestTrace }>({
+    secret,
+    cache: deps.cache,
+    verify: (key, { credential, trace }) => verifyAndRemember(key, credential, trace),
+    onTier: deps.onIdentity,
+  });
 
   /** Logs once per verification, not once per request that waited on it. */
   function logNoVerdict(error: unknown, path: string, trace: RequestTrace): void {
@@ -97,18 +84,9 @@ export function createAuthnService(deps: AuthnServiceDeps): ServiceImpl<typeof A
       const { method, path } = requestLine(request.method, request.path);
       const key = credentialKey(secret, headers, credentialHeaders);
       const line = requestLineOf(method, path);
-      // An entry whose verdict depends on other request details (RequestBinding) answers only requests that share them.
-      const reusable = reusableFor(secret, headers, line);
-      let entry = reusable(deps.cache.lookupLocal(key));
+      let entry: CachedIdentity;
       try {
-        if (entry !== undefined) {
-          deps.onIdentity?.("l1");
-        } else if ((entry = reusable(await deps.cache.lookupShared(key))) !== undefined) {
-          deps.onIdentity?.("shared");
-        } else {
-          deps.onIdentity?.("verify");
-          entry = await verifyOnce(key, { headers, method, path }, line, reusable, requestTraceOf(context));
-        }
+        entry = await resolver.resolve({ key, headers, line, request: { credential: { headers, method, path }, trace: requestTraceOf(context) } });
       } catch (error) {
         throw noVerdict(error);
       }

@@ -81,18 +81,15 @@ export function cronRoutes({ store }: TranslatorDeps): Route[] {
       return json(cronJson(present(cron, "a cron")));
     }),
 
-    // The store replaces a cron's payload; the SDK sends only the run fields that change, so they are merged into the stored payload.
+    // The SDK sends only the run fields that change: the store merges them into the stored payload in the update itself.
     route("PATCH", "/runs/crons/:cron_id", async ({ params, body, call }) => {
       const fields = bodyObject(body);
       rejectScheduling(fields);
       rejectFields(fields, ["end_time"], "a cron's end_time cannot be changed in Gatehouse");
       rejectFields(fields, ["metadata"], "a cron's metadata cannot be changed in Gatehouse");
       const changes = runPayload(fields);
-      const payload =
-        Object.keys(changes).length === 0
-          ? undefined
-          : { ...object(present((await store.crons.getCron({ cronId: params.cron_id! }, call)).cron, "a cron").payload), ...changes };
-      const { cron } = await store.crons.updateCron({ cronId: params.cron_id!, schedule: optionalString(fields, "schedule") ?? "", payload }, call);
+      const payloadPatch = Object.keys(changes).length === 0 ? undefined : changes;
+      const { cron } = await store.crons.updateCron({ cronId: params.cron_id!, schedule: optionalString(fields, "schedule") ?? "", payloadPatch }, call);
       return json(cronJson(present(cron, "a cron")));
     }),
 

@@ -1,17 +1,20 @@
-import { Code, type ServiceImpl } from "@connectrpc/connect";
-import type { AssistantService } from "@gatehouse/contracts";
-import { ErrorReason, gatehouseError, invalidArgument, notFound } from "@gatehouse/errors";
-import type { AccessGuard } from "./access-guard.js";
+import { Code } from "@connectrpc/connect";
+import { AssistantService } from "@gatehouse/contracts";
+import { ErrorReason, gatehouseError, invalidArgument } from "@gatehouse/errors";
+import type { AccessGuard } from "./authorization.js";
+import { changed, found } from "./found.js";
+import { guardedService, rpc } from "./guarded-service.js";
 import type { AssistantRepo } from "./repo/assistant-repo.js";
 import { assistantToProto } from "./rows-to-proto.js";
 import { compact, jsonObjectText, oneOf, page, requireUuid, text, uuidOrNew } from "./validate.js";
 
-/** AssistantService: validates, asks the guard, and runs one statement with the caller's filter. */
-export function createAssistantService(
-  guard: AccessGuard,
-  assistants: AssistantRepo,
-  graphs: ReadonlySet<string>,
-): ServiceImpl<typeof AssistantService> {
+function version(value: number): number {
+  if (value < 1) throw invalidArgument("version", "must be at least 1");
+  return value;
+}
+
+/** AssistantService: validates, asks the guard (through guardedService), and runs one statement with the caller's Access. */
+export function assistantServiceRoute(guard: AccessGuard, assistants: AssistantRepo, graphs: ReadonlySet<string>) {
   function graphId(field: string, value: string, required: boolean): string | undefined {
     if (value === "" && !required) return undefined;
     const id = text(field, value, { required });
@@ -19,116 +22,136 @@ export function createAssistantService(
     return id;
   }
 
-  function version(value: number): number {
-    if (value < 1) throw invalidArgument("version", "must be at least 1");
-    return value;
-  }
+  return guardedService(AssistantService, "assistants", guard, {
+    createAssistant: rpc({
+      authorize(request) {
+        const assistantId = uuidOrNew("assistant_id", request.assistantId);
+        const graph = graphId("graph_id", request.graphId, true)!;
+        const ifExists = oneOf("if_exists", request.ifExists, ["raise", "do_nothing"], "raise");
+        const name = text("name", request.name) || graph;
+        const description = text("description", request.description);
+        const configJson = jsonObjectText("config", request.config);
+        const contextJson = jsonObjectText("context", request.context);
+        jsonObjectText("metadata", request.metadata);
+        return {
+          value: {
+            assistant_id: assistantId,
+            graph_id: graph,
+            config: request.config ?? {},
+            context: request.context ?? {},
+            metadata: request.metadata ?? {},
+            if_exists: ifExists,
+            name,
+            description,
+          },
+          input: { assistant: { assistantId, graphId: graph, configJson, contextJson, metadata: request.metadata, name, description }, ifExists },
+        };
+      },
+      async run({ assistant, ifExists }, access) {
+        const created = await assistants.insert(assistant, access);
+        if (created !== undefined) return { assistant: assistantToProto(created) };
+        const existing = ifExists === "do_nothing" ? await assistants.get(assistant.assistantId, access) : undefined;
+        if (existing === undefined) throw gatehouseError(Code.AlreadyExists, ErrorReason.ASSISTANT_ALREADY_EXISTS, "assistant already exists");
+        return { assistant: assistantToProto(existing) };
+      },
+    }),
 
-  return {
-    async createAssistant(request, context) {
-      const assistantId = uuidOrNew("assistant_id", request.assistantId);
-      const graph = graphId("graph_id", request.graphId, true)!;
-      const ifExists = oneOf("if_exists", request.ifExists, ["raise", "do_nothing"], "raise");
-      const name = text("name", request.name) || graph;
-      const description = text("description", request.description);
-      const configJson = jsonObjectText("config", request.config);
-      const contextJson = jsonObjectText("context", request.context);
-      jsonObjectText("metadata", request.metadata);
-      const access = await guard.authorize(context, {
-        assistant_id: assistantId,
-        graph_id: graph,
-        config: request.config ?? {},
-        context: request.context ?? {},
-        metadata: request.metadata ?? {},
-        if_exists: ifExists,
-        name,
-        description,
-      });
-      const metadataJson = jsonObjectText("metadata", access.metadata ?? request.metadata);
-      const created = await assistants.insert({ assistantId, graphId: graph, configJson, contextJson, metadataJson, name, description });
-      if (created !== undefined) return { assistant: assistantToProto(created) };
-      const existing = ifExists === "do_nothing" ? await assistants.get(assistantId, access.filter) : undefined;
-      if (existing === undefined) throw gatehouseError(Code.AlreadyExists, ErrorReason.ASSISTANT_ALREADY_EXISTS, "assistant already exists");
-      return { assistant: assistantToProto(existing) };
-    },
+    getAssistant: rpc({
+      authorize(request) {
+        const assistantId = requireUuid("assistant_id", request.assistantId);
+        const wanted = request.version === 0 ? undefined : version(request.version);
+        return { value: { assistant_id: assistantId }, input: { assistantId, wanted } };
+      },
+      async run({ assistantId, wanted }, access) {
+        return { assistant: assistantToProto(found(await assistants.get(assistantId, access, wanted), "assistant")) };
+      },
+    }),
 
-    async getAssistant(request, context) {
-      const assistantId = requireUuid("assistant_id", request.assistantId);
-      const wanted = request.version === 0 ? undefined : version(request.version);
-      const access = await guard.authorize(context, { assistant_id: assistantId });
-      const assistant = await assistants.get(assistantId, access.filter, wanted);
-      if (assistant === undefined) throw notFound("assistant");
-      return { assistant: assistantToProto(assistant) };
-    },
+    searchAssistants: rpc({
+      authorize(request) {
+        const { limit, offset } = page(request.limit, request.offset);
+        const graph = request.graphId === "" ? undefined : text("graph_id", request.graphId);
+        const metadataJson = request.metadata === undefined ? undefined : jsonObjectText("metadata", request.metadata);
+        return {
+          value: compact({ graph_id: graph, metadata: request.metadata, limit, offset }),
+          input: { criteria: { graphId: graph, metadataJson }, limit, offset },
+        };
+      },
+      async run({ criteria, limit, offset }, access) {
+        return { assistants: (await assistants.search(criteria, limit, offset, access)).map(assistantToProto) };
+      },
+    }),
 
-    async searchAssistants(request, context) {
-      const { limit, offset } = page(request.limit, request.offset);
-      const graph = request.graphId === "" ? undefined : text("graph_id", request.graphId);
-      const metadataJson = request.metadata === undefined ? undefined : jsonObjectText("metadata", request.metadata);
-      const access = await guard.authorize(context, compact({ graph_id: graph, metadata: request.metadata, limit, offset }));
-      const rows = await assistants.search({ graphId: graph, metadataJson }, limit, offset, access.filter);
-      return { assistants: rows.map(assistantToProto) };
-    },
+    countAssistants: rpc({
+      authorize(request) {
+        const graph = request.graphId === "" ? undefined : text("graph_id", request.graphId);
+        const metadataJson = request.metadata === undefined ? undefined : jsonObjectText("metadata", request.metadata);
+        return { value: compact({ graph_id: graph, metadata: request.metadata, limit: 0, offset: 0 }), input: { graphId: graph, metadataJson } };
+      },
+      async run(criteria, access) {
+        return { count: BigInt(await assistants.count(criteria, access)) };
+      },
+    }),
 
-    async countAssistants(request, context) {
-      const graph = request.graphId === "" ? undefined : text("graph_id", request.graphId);
-      const metadataJson = request.metadata === undefined ? undefined : jsonObjectText("metadata", request.metadata);
-      const access = await guard.authorize(context, compact({ graph_id: graph, metadata: request.metadata, limit: 0, offset: 0 }));
-      return { count: BigInt(await assistants.count({ graphId: graph, metadataJson }, access.filter)) };
-    },
+    updateAssistant: rpc({
+      authorize(request) {
+        const assistantId = requireUuid("assistant_id", request.assistantId);
+        const graph = graphId("graph_id", request.graphId, false);
+        const name = request.name === "" ? undefined : text("name", request.name);
+        const description = request.description === "" ? undefined : text("description", request.description);
+        const configJson = request.config === undefined ? undefined : jsonObjectText("config", request.config);
+        const contextJson = request.context === undefined ? undefined : jsonObjectText("context", request.context);
+        jsonObjectText("metadata", request.metadata);
+        return {
+          value: compact({
+            assistant_id: assistantId,
+            graph_id: graph,
+            config: request.config,
+            context: request.context,
+            metadata: request.metadata ?? {},
+            name,
+            description,
+          }),
+          input: { assistantId, changes: { graphId: graph, configJson, contextJson, metadataPatch: request.metadata, name, description } },
+        };
+      },
+      async run({ assistantId, changes }, access) {
+        return { assistant: assistantToProto(found(await assistants.update(assistantId, changes, access), "assistant")) };
+      },
+    }),
 
-    async updateAssistant(request, context) {
-      const assistantId = requireUuid("assistant_id", request.assistantId);
-      const graph = graphId("graph_id", request.graphId, false);
-      const name = request.name === "" ? undefined : text("name", request.name);
-      const description = request.description === "" ? undefined : text("description", request.description);
-      const configJson = request.config === undefined ? undefined : jsonObjectText("config", request.config);
-      const contextJson = request.context === undefined ? undefined : jsonObjectText("context", request.context);
-      jsonObjectText("metadata", request.metadata);
-      const access = await guard.authorize(
-        context,
-        compact({
-          assistant_id: assistantId,
-          graph_id: graph,
-          config: request.config,
-          context: request.context,
-          metadata: request.metadata ?? {},
-          name,
-          description,
-        }),
-      );
-      const updated = await assistants.update(
-        assistantId,
-        { graphId: graph, configJson, contextJson, metadataPatchJson: jsonObjectText("metadata", access.metadata ?? request.metadata), name, description },
-        access.filter,
-      );
-      if (updated === undefined) throw notFound("assistant");
-      return { assistant: assistantToProto(updated) };
-    },
+    deleteAssistant: rpc({
+      authorize(request) {
+        const assistantId = requireUuid("assistant_id", request.assistantId);
+        return { value: { assistant_id: assistantId }, input: assistantId };
+      },
+      async run(assistantId, access) {
+        changed(await assistants.delete(assistantId, access), "assistant");
+        return {};
+      },
+    }),
 
-    async deleteAssistant(request, context) {
-      const assistantId = requireUuid("assistant_id", request.assistantId);
-      const access = await guard.authorize(context, { assistant_id: assistantId });
-      if (!(await assistants.delete(assistantId, access.filter))) throw notFound("assistant");
-      return {};
-    },
+    listAssistantVersions: rpc({
+      authorize(request) {
+        const assistantId = requireUuid("assistant_id", request.assistantId);
+        const { limit, offset } = page(request.limit, request.offset);
+        return { value: { assistant_id: assistantId }, input: { assistantId, limit, offset } };
+      },
+      async run({ assistantId, limit, offset }, access) {
+        const versions = found(await assistants.listVersions(assistantId, access, limit, offset), "assistant");
+        return { versions: versions.map(assistantToProto) };
+      },
+    }),
 
-    async listAssistantVersions(request, context) {
-      const assistantId = requireUuid("assistant_id", request.assistantId);
-      const { limit, offset } = page(request.limit, request.offset);
-      const access = await guard.authorize(context, { assistant_id: assistantId });
-      const versions = await assistants.listVersions(assistantId, access.filter, limit, offset);
-      if (versions === undefined) throw notFound("assistant");
-      return { versions: versions.map(assistantToProto) };
-    },
-
-    async setLatestAssistantVersion(request, context) {
-      const assistantId = requireUuid("assistant_id", request.assistantId);
-      const wanted = version(request.version);
-      const access = await guard.authorize(context, { assistant_id: assistantId, version: wanted });
-      const assistant = await assistants.setLatest(assistantId, wanted, access.filter);
-      if (assistant === undefined) throw notFound("assistant");
-      return { assistant: assistantToProto(assistant) };
-    },
-  };
+    setLatestAssistantVersion: rpc({
+      authorize(request) {
+        const assistantId = requireUuid("assistant_id", request.assistantId);
+        const wanted = version(request.version);
+        return { value: { assistant_id: assistantId, version: wanted }, input: { assistantId, wanted } };
+      },
+      async run({ assistantId, wanted }, access) {
+        return { assistant: assistantToProto(found(await assistants.setLatest(assistantId, wanted, access), "assistant")) };
+      },
+    }),
+  });
 }

@@ -1,8 +1,10 @@
-import { Code, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
-import type { ItemService } from "@gatehouse/contracts";
-import { ErrorReason, gatehouseError, invalidArgument, notFound } from "@gatehouse/errors";
+import { Code } from "@connectrpc/connect";
+import { ItemService } from "@gatehouse/contracts";
+import { ErrorReason, gatehouseError, invalidArgument } from "@gatehouse/errors";
 import { FilterError, matchAll, parseFilter, type FilterExpr, type JsonObject } from "@gatehouse/filters";
-import type { Access, AccessGuard } from "./access-guard.js";
+import type { Access, AccessGuard } from "./authorization.js";
+import { changed, found } from "./found.js";
+import { guardedService, rpc } from "./guarded-service.js";
 import { itemDocument, type ItemRepo } from "./repo/item-repo.js";
 import { itemToProto } from "./rows-to-proto.js";
 import { jsonObjectText, limits, namespace, page, text } from "./validate.js";
@@ -12,7 +14,7 @@ function key(value: string): string {
 }
 
 /** Where a store handler says the request applies: its rewritten namespace and key, validated like client input. */
-function target(access: Access, requested: { namespace: string[]; key?: string }) {
+function target(access: Access<"store">, requested: { namespace: string[]; key?: string }) {
   return {
     namespace: namespace("namespace", access.item?.namespace ?? requested.namespace, { allowEmpty: requested.key === undefined }),
     key: requested.key === undefined ? undefined : key(access.item?.key || requested.key),
@@ -38,73 +40,82 @@ const forbidden = () => gatehouseError(Code.PermissionDenied, ErrorReason.PERMIS
  * namespace, key and value (README "Your auth module"); what it leaves is what is stored or
  * read, and it is validated like client input.
  */
-export function createItemService(guard: AccessGuard, items: ItemRepo): ServiceImpl<typeof ItemService> {
-  async function authorizeAddress(context: HandlerContext, labels: readonly string[], itemKey: string) {
-    const requested = { namespace: namespace("namespace", labels), key: key(itemKey) };
-    const access = await guard.authorize(context, requested);
-    return { access, ...(target(access, requested) as { namespace: string[]; key: string }) };
+export function itemServiceRoute(guard: AccessGuard, items: ItemRepo) {
+  function address(request: { namespace: string[]; key: string }) {
+    const requested = { namespace: namespace("namespace", request.namespace), key: key(request.key) };
+    return { value: requested, input: requested };
   }
 
-  return {
-    async putItem(request, context) {
-      const requested = { namespace: namespace("namespace", request.namespace), key: key(request.key), value: request.value ?? {} };
-      jsonObjectText("value", requested.value, limits.maxValueBytes);
-      const access = await guard.authorize(context, requested);
-      const address = target(access, requested) as { namespace: string[]; key: string };
-      const value = access.item?.value ?? requested.value;
-      const row = await items.put(
-        address.namespace,
-        address.key,
-        jsonObjectText("value", value, limits.maxValueBytes),
-        JSON.stringify(itemDocument(address.namespace, address.key, value)),
-        access.filter,
-      );
-      if (row === undefined) throw forbidden();
-      return { item: itemToProto(row) };
-    },
+  return guardedService(ItemService, "store", guard, {
+    putItem: rpc({
+      authorize(request) {
+        const requested = { namespace: namespace("namespace", request.namespace), key: key(request.key), value: request.value ?? {} };
+        jsonObjectText("value", requested.value, limits.maxValueBytes);
+        return { value: requested, input: requested };
+      },
+      async run(requested, access) {
+        const { namespace: labels, key: itemKey } = target(access, requested) as { namespace: string[]; key: string };
+        const value = access.item?.value ?? requested.value;
+        const row = await items.put(
+          labels,
+          itemKey,
+          jsonObjectText("value", value, limits.maxValueBytes),
+          JSON.stringify(itemDocument(labels, itemKey, value)),
+          access,
+        );
+        if (row === undefined) throw forbidden();
+        return { item: itemToProto(row) };
+      },
+    }),
 
-    async getItem(request, context) {
-      const { access, namespace: labels, key: itemKey } = await authorizeAddress(context, request.namespace, request.key);
-      const row = await items.get(labels, itemKey, access.filter);
-      if (row === undefined) throw notFound("item");
-      return { item: itemToProto(row) };
-    },
+    getItem: rpc({
+      authorize: address,
+      async run(requested, access) {
+        const { namespace: labels, key: itemKey } = target(access, requested) as { namespace: string[]; key: string };
+        return { item: itemToProto(found(await items.get(labels, itemKey, access), "item")) };
+      },
+    }),
 
-    async deleteItem(request, context) {
-      const { access, namespace: labels, key: itemKey } = await authorizeAddress(context, request.namespace, request.key);
-      if (!(await items.delete(labels, itemKey, access.filter))) throw notFound("item");
-      return {};
-    },
+    deleteItem: rpc({
+      authorize: address,
+      async run(requested, access) {
+        const { namespace: labels, key: itemKey } = target(access, requested) as { namespace: string[]; key: string };
+        changed(await items.delete(labels, itemKey, access), "item");
+        return {};
+      },
+    }),
 
-    async searchItems(request, context) {
-      const prefix = namespace("namespace_prefix", request.namespacePrefix, { allowEmpty: true });
-      const { limit, offset } = page(request.limit, request.offset);
-      if (request.query !== "") throw invalidArgument("query", "semantic search is not supported; filter on values instead");
-      const filter = valueFilter(request.filter);
-      const access = await guard.authorize(context, { namespace: prefix, filter: request.filter ?? {}, limit, offset });
-      const rows = await items.search(target(access, { namespace: prefix }).namespace, filter, limit, offset, access.filter);
-      return { items: rows.map(itemToProto) };
-    },
+    searchItems: rpc({
+      authorize(request) {
+        const prefix = namespace("namespace_prefix", request.namespacePrefix, { allowEmpty: true });
+        const { limit, offset } = page(request.limit, request.offset);
+        if (request.query !== "") throw invalidArgument("query", "semantic search is not supported; filter on values instead");
+        const filter = valueFilter(request.filter);
+        return { value: { namespace: prefix, filter: request.filter ?? {}, limit, offset }, input: { prefix, filter, limit, offset } };
+      },
+      async run({ prefix, filter, limit, offset }, access) {
+        const rows = await items.search(target(access, { namespace: prefix }).namespace, filter, limit, offset, access);
+        return { items: rows.map(itemToProto) };
+      },
+    }),
 
-    async listNamespaces(request, context) {
-      const prefix = namespace("prefix", request.prefix, { allowEmpty: true });
-      const suffix = namespace("suffix", request.suffix, { allowEmpty: true });
-      if (request.maxDepth < 0 || request.maxDepth > limits.maxNamespaceDepth) {
-        throw invalidArgument("max_depth", `must be between 0 and ${limits.maxNamespaceDepth}`);
-      }
-      const { limit, offset } = page(request.limit === 0 ? 100 : request.limit, request.offset);
-      const access = await guard.authorize(context, {
-        namespace: prefix,
-        suffix,
-        max_depth: request.maxDepth,
-        limit,
-        offset,
-      });
-      const namespaces = await items.listNamespaces(
-        { prefix: target(access, { namespace: prefix }).namespace, suffix, maxDepth: request.maxDepth, limit, offset },
-        access.filter,
-      );
-      return { namespaces: namespaces.map((labels) => ({ labels })) };
-    },
-  };
+    listNamespaces: rpc({
+      authorize(request) {
+        const prefix = namespace("prefix", request.prefix, { allowEmpty: true });
+        const suffix = namespace("suffix", request.suffix, { allowEmpty: true });
+        if (request.maxDepth < 0 || request.maxDepth > limits.maxNamespaceDepth) {
+          throw invalidArgument("max_depth", `must be between 0 and ${limits.maxNamespaceDepth}`);
+        }
+        const { limit, offset } = page(request.limit === 0 ? 100 : request.limit, request.offset);
+        return {
+          value: { namespace: prefix, suffix, max_depth: request.maxDepth, limit, offset },
+          input: { prefix, suffix, maxDepth: request.maxDepth, limit, offset },
+        };
+      },
+      async run(input, access) {
+        const namespaces = await items.listNamespaces({ ...input, prefix: target(access, { namespace: input.prefix }).namespace }, access);
+        return { namespaces: namespaces.map((labels) => ({ labels })) };
+      },
+    }),
+  });
 }

@@ -2,7 +2,9 @@
  * The store process: migrates Postgres (DATABASE_URL), connects to authn
  * (AUTHN_TARGET) and authz (AUTHZ_TARGET), then serves the resource API on
  * STORE_HOST:STORE_PORT, with the request limits of GATEHOUSE_MAX_* and the
- * per-caller rate limit of GATEHOUSE_RATE_LIMIT_*.
+ * per-caller rate limit of GATEHOUSE_RATE_LIMIT_*. DATABASE_PREPARED_STATEMENTS
+ * (default true) and DATABASE_PREPARED_STATEMENTS_MAX (default 500) bound the
+ * statements each Postgres connection keeps prepared.
  * With GATEHOUSE_TLS_CA/CERT/KEY it calls authn and authz over mutual TLS
  * with its own certificate; its own port stays plaintext for clients.
  */
@@ -24,7 +26,8 @@ import {
   shutdownGraceFromEnv,
   watchDependency,
 } from "@gatehouse/server";
-import { createAccessGuard } from "./access-guard.js";
+import { createAuthentication } from "./authentication.js";
+import { createAccessGuard } from "./authorization.js";
 import { createBatchingAuthorizer } from "./authz-batcher.js";
 import { createCallerLimit } from "./caller-limit.js";
 import { createAssistantRepo } from "./repo/assistant-repo.js";
@@ -34,7 +37,7 @@ import { createRunRepo } from "./repo/run-repo.js";
 import { createThreadRepo } from "./repo/thread-repo.js";
 import { startStoreServer } from "./server.js";
 import { createStoreMetrics } from "./store-metrics.js";
-import { openDatabase } from "./sql/database.js";
+import { openDatabase, preparedStatementsFromEnv } from "./sql/database.js";
 import { migrate } from "./sql/migrate.js";
 
 const logger = createLogger("store");
@@ -44,7 +47,7 @@ await runService("store", logger, async () => {
   const config = await loadConfig(envString("GATEHOUSE_CONFIG", "gatehouse.json"));
   const limits = serverLimitsFromEnv();
   const rateLimiter = callerRateLimiterFromEnv();
-  const db = openDatabase(envString("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"), envInt("DATABASE_POOL_MAX", 10, { min: 1 }));
+  const db = openDatabase(envString("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"), envInt("DATABASE_POOL_MAX", 10, { min: 1 }), preparedStatementsFromEnv());
   const observed = await metricsFromEnv("store");
   const storeMetrics = observed && createStoreMetrics(observed.metrics, db);
   const applied = await migrate(db);
@@ -71,15 +74,20 @@ await runService("store", logger, async () => {
     onSharedError: (error) => logger.warn({ err: error }, "identity cache unavailable; asking authn"),
   });
   await cache.start();
-  const guard = createAccessGuard({
+  const authenticate = createAuthentication({
     identity,
     cache,
     authn: createClient(AuthnService, authnTransport),
-    authz: createBatchingAuthorizer(createClient(AuthzService, authzTransport)),
     logger,
     callTimeoutMs,
     limitCaller: rateLimiter && createCallerLimit(rateLimiter, identity.credentialHeaders, createProvenCredentials()),
     onIdentity: storeMetrics && ((source) => storeMetrics.identityLookups.inc({ source })),
+  });
+  const guard = createAccessGuard({
+    authenticate,
+    authz: createBatchingAuthorizer(createClient(AuthzService, authzTransport)),
+    logger,
+    callTimeoutMs,
   });
   const host = envString("STORE_HOST", "127.0.0.1");
   const graceMs = shutdownGraceFromEnv();

@@ -1,17 +1,16 @@
-import { AssistantService, CronService, ItemService, RunService, ThreadService } from "@gatehouse/contracts";
 import type { Route } from "@gatehouse/server";
-import { authEventOf, type AccessGuard } from "./access-guard.js";
-import { createAssistantService } from "./assistant-service.js";
-import { createCronService } from "./cron-service.js";
-import { createItemService } from "./item-service.js";
+import { assistantServiceRoute } from "./assistant-service.js";
+import type { AccessGuard } from "./authorization.js";
+import { cronServiceRoute } from "./cron-service.js";
+import { itemServiceRoute } from "./item-service.js";
 import { withJsonChecks } from "./json-fields.js";
 import type { AssistantRepo } from "./repo/assistant-repo.js";
 import type { CronRepo } from "./repo/cron-repo.js";
 import type { ItemRepo } from "./repo/item-repo.js";
 import type { RunRepo } from "./repo/run-repo.js";
 import type { ThreadRepo } from "./repo/thread-repo.js";
-import { createRunService } from "./run-service.js";
-import { createThreadService } from "./thread-service.js";
+import { runServiceRoute } from "./run-service.js";
+import { threadServiceRoute } from "./thread-service.js";
 
 /** What the store's services need. */
 export interface StoreDeps {
@@ -25,20 +24,19 @@ export interface StoreDeps {
 }
 
 /**
- * The one place the store's RPCs are listed. Checks that every method
- * declares its auth event, so an RPC without an authorization check cannot
- * be served, and wraps each service in withJsonChecks.
+ * The one place the store's RPCs are listed, each service registered
+ * through guardedService: a method whose contract declares no known auth
+ * event stops start-up, and none runs before the guard has decided. Each
+ * is wrapped in withJsonChecks, so malformed JSON fields are refused by
+ * name before anything is authorized.
  */
 export function routes(deps: StoreDeps): Route[] {
   const all: Route[] = [
-    { service: ThreadService, impl: createThreadService(deps.guard, deps.threads) },
-    { service: AssistantService, impl: createAssistantService(deps.guard, deps.assistants, deps.graphs) },
-    { service: RunService, impl: createRunService(deps.guard, deps.runs, deps.threads) },
-    { service: ItemService, impl: createItemService(deps.guard, deps.items) },
-    { service: CronService, impl: createCronService(deps.guard, deps.crons) },
-  ] as Route[];
-  for (const { service } of all) {
-    for (const method of service.methods) authEventOf(method);
-  }
+    threadServiceRoute(deps.guard, deps.threads),
+    assistantServiceRoute(deps.guard, deps.assistants, deps.graphs),
+    runServiceRoute(deps.guard, deps.runs),
+    itemServiceRoute(deps.guard, deps.items),
+    cronServiceRoute(deps.guard, deps.crons),
+  ];
   return all.map(({ service, impl }) => ({ service, impl: withJsonChecks(service, impl) }));
 }

@@ -108,3 +108,11 @@ export function compact(value: Record<string, unknown>): JsonObject {
   }
   return result;
 }
+
+/**
+ * The metadata to store as JSON text: what the caller's handler left in
+ * value.metadata, or the request's when it left none, validated like input.
+ */
+export function storedMetadata(access: { metadata: JsonObject | undefined }, requested: JsonObject | undefined): string {
+  return jsonObjectText("metadata", access.metadata ?? requested);
+}

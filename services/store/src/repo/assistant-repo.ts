@@ -1,8 +1,9 @@
-import type { FilterExpr, JsonObject } from "@gatehouse/filters";
+import type { JsonObject } from "@gatehouse/filters";
+import type { Access } from "../authorization.js";
 import { query, withTransaction, type Database } from "../sql/database.js";
 import { limitOffset } from "../sql/paging.js";
-import { countWhere, deleteVisible, selectVisible, type GuardedTable } from "../sql/visible-rows.js";
-import { visibleSql } from "../sql/metadata-indexes.js";
+import { countWhere, deleteVisible, selectVisible, visibleSql, type GuardedTable } from "../sql/visible.js";
+import { storedMetadata } from "../validate.js";
 
 /** An assistant (or one of its versions) as Postgres returns it. */
 export interface AssistantRow {
@@ -19,7 +20,7 @@ export interface AssistantRow {
 }
 
 const columns = "assistant_id, graph_id, config, context, metadata, name, description, version, created_at, updated_at";
-const table: GuardedTable = { name: "assistants", idColumn: "assistant_id", columns };
+const table: GuardedTable<"assistants", AssistantRow> = { resource: "assistants", name: "assistants", idColumn: "assistant_id", columns };
 const versionColumns = "v.assistant_id, v.graph_id, v.config, v.context, v.metadata, v.name, v.description, v.version, v.created_at, v.created_at AS updated_at";
 
 /** A new assistant; JSON fields as JSON text. */
@@ -28,7 +29,8 @@ export interface NewAssistant {
   graphId: string;
   configJson: string;
   contextJson: string;
-  metadataJson: string;
+  /** The request's metadata; what the handler left in its place is stored. */
+  metadata: JsonObject | undefined;
   name: string;
   description: string;
 }
@@ -38,7 +40,8 @@ export interface AssistantChanges {
   graphId: string | undefined;
   configJson: string | undefined;
   contextJson: string | undefined;
-  metadataPatchJson: string;
+  /** The request's metadata patch; what the handler left in its place is merged. */
+  metadataPatch: JsonObject | undefined;
   name: string | undefined;
   description: string | undefined;
 }
@@ -49,8 +52,8 @@ export interface AssistantCriteria {
   metadataJson: string | undefined;
 }
 
-function where(criteria: AssistantCriteria, filter: FilterExpr, params: unknown[]): string {
-  const conditions = [visibleSql("assistants", filter, params)];
+function where(criteria: AssistantCriteria, access: Access<"assistants">, params: unknown[]): string {
+  const conditions = [visibleSql(access, params)];
   if (criteria.graphId !== undefined) conditions.push(`graph_id = $${params.push(criteria.graphId)}`);
   if (criteria.metadataJson !== undefined) conditions.push(`metadata @> $${params.push(criteria.metadataJson)}::jsonb`);
   return conditions.join(" AND ");
@@ -62,8 +65,8 @@ function where(criteria: AssistantCriteria, filter: FilterExpr, params: unknown[
  */
 export function createAssistantRepo(db: Database) {
   return {
-    /** Inserts an assistant as version 1; undefined when the id is taken. */
-    async insert(assistant: NewAssistant): Promise<AssistantRow | undefined> {
+    /** Inserts an assistant as version 1, with the metadata its handler left; undefined when the id is taken. */
+    async insert(assistant: NewAssistant, access: Access<"assistants">): Promise<AssistantRow | undefined> {
       const rows = await query<AssistantRow>(
         db,
         `WITH created AS (
@@ -80,7 +83,7 @@ export function createAssistantRepo(db: Database) {
           assistant.graphId,
           assistant.configJson,
           assistant.contextJson,
-          assistant.metadataJson,
+          storedMetadata(access, assistant.metadata),
           assistant.name,
           assistant.description,
         ],
@@ -88,11 +91,11 @@ export function createAssistantRepo(db: Database) {
       return rows[0];
     },
 
-    /** The assistant (or one version of it), if it exists and the filter lets the caller see it. */
-    async get(assistantId: string, filter: FilterExpr, version?: number): Promise<AssistantRow | undefined> {
-      if (version === undefined) return selectVisible<AssistantRow>(db, table, assistantId, filter);
+    /** The assistant (or one version of it), if it exists and the caller's access lets it see it. */
+    async get(assistantId: string, access: Access<"assistants">, version?: number): Promise<AssistantRow | undefined> {
+      if (version === undefined) return selectVisible(db, table, assistantId, access);
       const params: unknown[] = [assistantId, version];
-      const visible = visibleSql("assistants", filter, params, "a.metadata");
+      const visible = visibleSql(access, params, "a.metadata");
       const rows = await query<AssistantRow>(
         db,
         `SELECT ${versionColumns} FROM assistant_versions v JOIN assistants a ON a.assistant_id = v.assistant_id
@@ -102,15 +105,22 @@ export function createAssistantRepo(db: Database) {
       return rows[0];
     },
 
-    /** One page of a visible assistant's versions, newest first; undefined when it is missing or hidden. */
-    async listVersions(assistantId: string, filter: FilterExpr, limit: number, offset: number): Promise<AssistantRow[] | undefined> {
-      if ((await this.get(assistantId, filter)) === undefined) return undefined;
+    /** One page of a visible assistant's versions, newest first, in one statement; undefined when it is missing or hidden. */
+    async listVersions(assistantId: string, access: Access<"assistants">, limit: number, offset: number): Promise<AssistantRow[] | undefined> {
       const params: unknown[] = [assistantId];
-      return query<AssistantRow>(
+      const visible = visibleSql(access, params, "a.metadata");
+      const rows = await query<{ [K in keyof AssistantRow]: AssistantRow[K] | null }>(
         db,
-        `SELECT ${versionColumns} FROM assistant_versions v WHERE v.assistant_id = $1 ORDER BY v.version DESC ${limitOffset(params, limit, offset)}`,
+        `SELECT ${versionColumns} FROM assistants a
+         LEFT JOIN LATERAL (
+           SELECT * FROM assistant_versions WHERE assistant_versions.assistant_id = a.assistant_id
+           ORDER BY version DESC ${limitOffset(params, limit, offset)}
+         ) v ON TRUE
+         WHERE a.assistant_id = $1 AND ${visible}`,
         params,
       );
+      if (rows.length === 0) return undefined;
+      return rows.filter((row): row is AssistantRow => row.version !== null);
     },
 
     /**
@@ -118,10 +128,10 @@ export function createAssistantRepo(db: Database) {
      * in one transaction holding the row lock, so concurrent updates get
      * consecutive versions. Undefined when the assistant is missing or hidden.
      */
-    async update(assistantId: string, changes: AssistantChanges, filter: FilterExpr): Promise<AssistantRow | undefined> {
+    async update(assistantId: string, changes: AssistantChanges, access: Access<"assistants">): Promise<AssistantRow | undefined> {
       return withTransaction(db, async (client) => {
         const params: unknown[] = [assistantId];
-        const visible = visibleSql("assistants", filter, params);
+        const visible = visibleSql(access, params);
         const locked = await client.query(`SELECT 1 FROM assistants WHERE assistant_id = $1 AND ${visible} FOR UPDATE`, params);
         if (locked.rowCount === 0) return undefined;
         const { rows } = await client.query<AssistantRow>(
@@ -140,7 +150,7 @@ export function createAssistantRepo(db: Database) {
                   name = n.name, description = n.description, version = n.version, updated_at = now()
            FROM next n WHERE a.assistant_id = n.assistant_id
            RETURNING ${columns.split(", ").map((column) => `a.${column}`).join(", ")}`,
-          [assistantId, changes.graphId ?? null, changes.configJson ?? null, changes.contextJson ?? null, changes.metadataPatchJson, changes.name ?? null, changes.description ?? null],
+          [assistantId, changes.graphId ?? null, changes.configJson ?? null, changes.contextJson ?? null, storedMetadata(access, changes.metadataPatch), changes.name ?? null, changes.description ?? null],
         );
         return rows[0];
       });
@@ -150,9 +160,9 @@ export function createAssistantRepo(db: Database) {
      * Serves an earlier version as the latest. Undefined when the assistant
      * is missing or hidden, or has no such version.
      */
-    async setLatest(assistantId: string, version: number, filter: FilterExpr): Promise<AssistantRow | undefined> {
+    async setLatest(assistantId: string, version: number, access: Access<"assistants">): Promise<AssistantRow | undefined> {
       const params: unknown[] = [assistantId, version];
-      const visible = visibleSql("assistants", filter, params, "a.metadata");
+      const visible = visibleSql(access, params, "a.metadata");
       const rows = await query<AssistantRow>(
         db,
         `UPDATE assistants a SET graph_id = v.graph_id, config = v.config, context = v.context, metadata = v.metadata,
@@ -166,14 +176,14 @@ export function createAssistantRepo(db: Database) {
     },
 
     /** Deletes a visible assistant and its versions; false when it is missing or hidden. */
-    delete(assistantId: string, filter: FilterExpr): Promise<boolean> {
-      return deleteVisible(db, table, assistantId, filter);
+    delete(assistantId: string, access: Access<"assistants">): Promise<boolean> {
+      return deleteVisible(db, table, assistantId, access);
     },
 
     /** One page of the visible assistants that match, newest first. */
-    async search(criteria: AssistantCriteria, limit: number, offset: number, filter: FilterExpr): Promise<AssistantRow[]> {
+    async search(criteria: AssistantCriteria, limit: number, offset: number, access: Access<"assistants">): Promise<AssistantRow[]> {
       const params: unknown[] = [];
-      const conditions = where(criteria, filter, params);
+      const conditions = where(criteria, access, params);
       return query<AssistantRow>(
         db,
         `SELECT ${columns} FROM assistants WHERE ${conditions} ORDER BY created_at DESC, assistant_id DESC ${limitOffset(params, limit, offset)}`,
@@ -182,8 +192,8 @@ export function createAssistantRepo(db: Database) {
     },
 
     /** How many visible assistants match. */
-    count(criteria: AssistantCriteria, filter: FilterExpr): Promise<number> {
-      return countWhere(db, table, (params) => where(criteria, filter, params));
+    count(criteria: AssistantCriteria, access: Access<"assistants">): Promise<number> {
+      return countWhere(db, table, (params) => where(criteria, access, params));
     },
   };
 }

@@ -1,8 +1,9 @@
-import type { FilterExpr, JsonObject } from "@gatehouse/filters";
+import type { JsonObject } from "@gatehouse/filters";
+import type { Access } from "../authorization.js";
 import { query, type Database } from "../sql/database.js";
 import { limitOffset } from "../sql/paging.js";
-import { countWhere, deleteVisible, selectVisible, type GuardedTable } from "../sql/visible-rows.js";
-import { visibleSql } from "../sql/metadata-indexes.js";
+import { countWhere, deleteVisible, selectVisible, visibleSql, type GuardedTable } from "../sql/visible.js";
+import { storedMetadata } from "../validate.js";
 
 /** A crons row as Postgres returns it. */
 export interface CronRow {
@@ -18,7 +19,7 @@ export interface CronRow {
 }
 
 const columns = "cron_id, thread_id, assistant_id, schedule, payload, metadata, end_time, created_at, updated_at";
-const table: GuardedTable = { name: "crons", idColumn: "cron_id", columns };
+const table: GuardedTable<"crons", CronRow> = { resource: "crons", name: "crons", idColumn: "cron_id", columns };
 
 /** A new cron; JSON fields as JSON text. */
 export interface NewCron {
@@ -27,7 +28,8 @@ export interface NewCron {
   assistantId: string;
   schedule: string;
   payloadJson: string;
-  metadataJson: string;
+  /** The request's metadata; what the handler left in its place is stored. */
+  metadata: JsonObject | undefined;
   endTime: Date | undefined;
 }
 
@@ -37,8 +39,8 @@ export interface CronCriteria {
   threadId: string | undefined;
 }
 
-function where(criteria: CronCriteria, filter: FilterExpr, params: unknown[]): string {
-  const conditions = [visibleSql("crons", filter, params)];
+function where(criteria: CronCriteria, access: Access<"crons">, params: unknown[]): string {
+  const conditions = [visibleSql(access, params)];
   if (criteria.assistantId !== undefined) conditions.push(`assistant_id = $${params.push(criteria.assistantId)}`);
   if (criteria.threadId !== undefined) conditions.push(`thread_id = $${params.push(criteria.threadId)}::uuid`);
   return conditions.join(" AND ");
@@ -48,15 +50,18 @@ function where(criteria: CronCriteria, filter: FilterExpr, params: unknown[]): s
 export function createCronRepo(db: Database) {
   return {
     /**
-     * Inserts a cron. A thread-bound cron is inserted only if the thread
-     * filter lets the caller see that thread; undefined otherwise.
+     * Inserts a cron with the metadata its crons:create handler left. A
+     * thread-bound cron is inserted only if the caller's threads:read access
+     * lets it see that thread; undefined otherwise.
      */
-    async insert(cron: NewCron, threadFilter: FilterExpr): Promise<CronRow | undefined> {
-      const params: unknown[] = [cron.cronId, cron.threadId ?? null, cron.assistantId, cron.schedule, cron.payloadJson, cron.metadataJson, cron.endTime ?? null];
+    async insert(cron: NewCron, access: Access<"crons">, thread: Access<"threads"> | undefined): Promise<CronRow | undefined> {
+      const metadataJson = storedMetadata(access, cron.metadata);
+      const params: unknown[] = [cron.cronId, cron.threadId ?? null, cron.assistantId, cron.schedule, cron.payloadJson, metadataJson, cron.endTime ?? null];
+      if ((cron.threadId === undefined) !== (thread === undefined)) throw new Error("a thread-bound cron needs the caller's access to its thread, and only it");
       const threadVisible =
-        cron.threadId === undefined
+        thread === undefined
           ? "TRUE"
-          : `EXISTS (SELECT 1 FROM threads WHERE threads.thread_id = $2::uuid AND ${visibleSql("threads", threadFilter, params, "threads.metadata")})`;
+          : `EXISTS (SELECT 1 FROM threads WHERE threads.thread_id = $2::uuid AND ${visibleSql(thread, params, "threads.metadata")})`;
       const rows = await query<CronRow>(
         db,
         `INSERT INTO crons (cron_id, thread_id, assistant_id, schedule, payload, metadata, end_time)
@@ -67,18 +72,26 @@ export function createCronRepo(db: Database) {
       return rows[0];
     },
 
-    /** The cron, if it exists and the filter lets the caller see it. */
-    get(cronId: string, filter: FilterExpr): Promise<CronRow | undefined> {
-      return selectVisible<CronRow>(db, table, cronId, filter);
+    /** The cron, if it exists and the caller's access lets it see it. */
+    get(cronId: string, access: Access<"crons">): Promise<CronRow | undefined> {
+      return selectVisible(db, table, cronId, access);
     },
 
-    /** Changes a visible cron's schedule and payload; undefined when it is missing or hidden. */
-    async update(cronId: string, schedule: string | undefined, payloadJson: string | undefined, filter: FilterExpr): Promise<CronRow | undefined> {
-      const params: unknown[] = [cronId, schedule ?? null, payloadJson ?? null];
-      const visible = visibleSql("crons", filter, params);
+    /**
+     * Changes a visible cron in one statement: a new schedule, and the payload
+     * replaced (`payloadJson`) or shallow-merged with a patch (`payloadPatchJson`)
+     * in SQL, so no read is needed. Undefined when it is missing or hidden.
+     */
+    async update(
+      cronId: string,
+      changes: { schedule: string | undefined; payloadJson: string | undefined; payloadPatchJson: string | undefined },
+      access: Access<"crons">,
+    ): Promise<CronRow | undefined> {
+      const params: unknown[] = [cronId, changes.schedule ?? null, changes.payloadJson ?? null, changes.payloadPatchJson ?? null];
+      const visible = visibleSql(access, params);
       const rows = await query<CronRow>(
         db,
-        `UPDATE crons SET schedule = COALESCE($2, schedule), payload = COALESCE($3::jsonb, payload), updated_at = now()
+        `UPDATE crons SET schedule = COALESCE($2, schedule), payload = COALESCE($3::jsonb, payload) || COALESCE($4::jsonb, '{}'::jsonb), updated_at = now()
          WHERE cron_id = $1 AND ${visible} RETURNING ${columns}`,
         params,
       );
@@ -86,14 +99,14 @@ export function createCronRepo(db: Database) {
     },
 
     /** Deletes a visible cron; false when it is missing or hidden. */
-    delete(cronId: string, filter: FilterExpr): Promise<boolean> {
-      return deleteVisible(db, table, cronId, filter);
+    delete(cronId: string, access: Access<"crons">): Promise<boolean> {
+      return deleteVisible(db, table, cronId, access);
     },
 
     /** One page of the visible crons that match, newest first. */
-    async search(criteria: CronCriteria, limit: number, offset: number, filter: FilterExpr): Promise<CronRow[]> {
+    async search(criteria: CronCriteria, limit: number, offset: number, access: Access<"crons">): Promise<CronRow[]> {
       const params: unknown[] = [];
-      const conditions = where(criteria, filter, params);
+      const conditions = where(criteria, access, params);
       return query<CronRow>(
         db,
         `SELECT ${columns} FROM crons WHERE ${conditions} ORDER BY created_at DESC, cron_id DESC ${limitOffset(params, limit, offset)}`,
@@ -102,8 +115,8 @@ export function createCronRepo(db: Database) {
     },
 
     /** How many visible crons match. */
-    count(criteria: CronCriteria, filter: FilterExpr): Promise<number> {
-      return countWhere(db, table, (params) => where(criteria, filter, params));
+    count(criteria: CronCriteria, access: Access<"crons">): Promise<number> {
+      return countWhere(db, table, (params) => where(criteria, access, params));
     },
   };
 }

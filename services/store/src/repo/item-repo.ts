@@ -1,6 +1,8 @@
 import { compileFilter, type FilterExpr, type JsonObject } from "@gatehouse/filters";
+import type { Access } from "../authorization.js";
 import { query, type Database } from "../sql/database.js";
 import { limitOffset } from "../sql/paging.js";
+import { visibleSql } from "../sql/visible.js";
 
 /** An items row as Postgres returns it. */
 export interface ItemRow {
@@ -43,17 +45,17 @@ export interface NamespaceQuery {
   offset: number;
 }
 
-/** SQL for the items table. Handler filters apply to the `doc` column. */
+/** SQL for the items table. The caller's Access applies to the `doc` column. */
 export function createItemRepo(db: Database) {
   return {
     /**
-     * Writes an item if the filter admits both the new document and the row it
+     * Writes an item if the caller's access admits both the new document and the row it
      * replaces, in one statement; undefined when it does not.
      */
-    async put(namespace: string[], key: string, valueJson: string, docJson: string, filter: FilterExpr): Promise<ItemRow | undefined> {
+    async put(namespace: string[], key: string, valueJson: string, docJson: string, access: Access<"store">): Promise<ItemRow | undefined> {
       const params: unknown[] = [namespace, key, valueJson, docJson, namespacePath(namespace)];
-      const admitsNew = compileFilter(filter, { column: "$4::jsonb", params });
-      const admitsExisting = compileFilter(filter, { column: "items.doc", params });
+      const admitsNew = visibleSql(access, params, "$4::jsonb");
+      const admitsExisting = visibleSql(access, params, "items.doc");
       const rows = await query<ItemRow>(
         db,
         `INSERT INTO items (namespace, key, value, doc, namespace_path)
@@ -66,37 +68,39 @@ export function createItemRepo(db: Database) {
       return rows[0];
     },
 
-    /** The item, if it exists and the filter lets the caller see it. */
-    async get(namespace: string[], key: string, filter: FilterExpr): Promise<ItemRow | undefined> {
+    /** The item, if it exists and the caller's access lets it see it. */
+    async get(namespace: string[], key: string, access: Access<"store">): Promise<ItemRow | undefined> {
       const params: unknown[] = [namespace, key];
-      const visible = compileFilter(filter, { column: "doc", params });
+      const visible = visibleSql(access, params);
       const rows = await query<ItemRow>(db, `SELECT ${columns} FROM items WHERE namespace = $1::text[] AND key = $2 AND ${visible}`, params);
       return rows[0];
     },
 
     /** Deletes a visible item; false when it is missing or hidden. */
-    async delete(namespace: string[], key: string, filter: FilterExpr): Promise<boolean> {
+    async delete(namespace: string[], key: string, access: Access<"store">): Promise<boolean> {
       const params: unknown[] = [namespace, key];
-      const visible = compileFilter(filter, { column: "doc", params });
+      const visible = visibleSql(access, params);
       const rows = await query(db, `DELETE FROM items WHERE namespace = $1::text[] AND key = $2 AND ${visible} RETURNING key`, params);
       return rows.length > 0;
     },
 
     /** One page of the visible items under a prefix whose value matches, most recently updated first. */
-    async search(prefix: string[], valueFilter: FilterExpr, limit: number, offset: number, filter: FilterExpr): Promise<ItemRow[]> {
+    async search(prefix: string[], valueFilter: FilterExpr, limit: number, offset: number, access: Access<"store">): Promise<ItemRow[]> {
       const params: unknown[] = [];
-      const conditions = [underPrefix(prefix, params), compileFilter(valueFilter, { column: "value", params }), compileFilter(filter, { column: "doc", params })];
+      const conditions = [underPrefix(prefix, params), compileFilter(valueFilter, { column: "value", params }), visibleSql(access, params)];
+      // The text embeds the client's own filter, so it is not kept as a prepared statement.
       return query<ItemRow>(
         db,
         `SELECT ${columns} FROM items WHERE ${conditions.join(" AND ")} ORDER BY updated_at DESC, namespace_path, key ${limitOffset(params, limit, offset)}`,
         params,
+        "client-shaped",
       );
     },
 
     /** The distinct namespaces of the visible items, truncated to maxDepth labels, in lexical order. */
-    async listNamespaces(request: NamespaceQuery, filter: FilterExpr): Promise<string[][]> {
+    async listNamespaces(request: NamespaceQuery, access: Access<"store">): Promise<string[][]> {
       const params: unknown[] = [];
-      const conditions = [underPrefix(request.prefix, params), compileFilter(filter, { column: "doc", params })];
+      const conditions = [underPrefix(request.prefix, params), visibleSql(access, params)];
       if (request.suffix.length > 0) {
         const n = `$${params.push(request.suffix.length)}::int`;
         conditions.push(`cardinality(namespace) >= ${n} AND namespace[cardinality(namespace) - ${n} + 1 : cardinality(namespace)] = $${params.push(request.suffix)}::text[]`);

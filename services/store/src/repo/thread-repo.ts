@@ -1,8 +1,9 @@
-import type { FilterExpr, JsonObject } from "@gatehouse/filters";
+import type { JsonObject } from "@gatehouse/filters";
+import type { Access } from "../authorization.js";
 import { query, type Database } from "../sql/database.js";
 import { limitOffset, orderBy, type SortField, type SortOrder } from "../sql/paging.js";
-import { countWhere, deleteVisible, selectVisible, type GuardedTable } from "../sql/visible-rows.js";
-import { visibleSql } from "../sql/metadata-indexes.js";
+import { storedMetadata } from "../validate.js";
+import { countWhere, deleteVisible, selectVisible, visibleSql, type GuardedTable } from "../sql/visible.js";
 
 /** A threads row as Postgres returns it. */
 export interface ThreadRow {
@@ -15,7 +16,7 @@ export interface ThreadRow {
 }
 
 const columns = `thread_id, metadata, status, "values", created_at, updated_at`;
-const table: GuardedTable = { name: "threads", idColumn: "thread_id", columns };
+const table: GuardedTable<"threads", ThreadRow> = { resource: "threads", name: "threads", idColumn: "thread_id", columns };
 
 /** What a thread search or count narrows by, besides the caller's filter. */
 export interface ThreadCriteria {
@@ -32,8 +33,8 @@ export interface ThreadPage {
   sortOrder: SortOrder;
 }
 
-function where(criteria: ThreadCriteria, filter: FilterExpr, params: unknown[]): string {
-  const conditions = [visibleSql("threads", filter, params)];
+function where(criteria: ThreadCriteria, access: Access<"threads">, params: unknown[]): string {
+  const conditions = [visibleSql(access, params)];
   if (criteria.metadataJson !== undefined) conditions.push(`metadata @> $${params.push(criteria.metadataJson)}::jsonb`);
   if (criteria.status !== undefined) conditions.push(`status = $${params.push(criteria.status)}`);
   if (criteria.ids !== undefined) conditions.push(`thread_id = ANY($${params.push(criteria.ids)}::uuid[])`);
@@ -42,13 +43,17 @@ function where(criteria: ThreadCriteria, filter: FilterExpr, params: unknown[]):
 
 /**
  * SQL for the threads table. Every statement that touches an existing row
- * takes the caller's filter into its WHERE clause, so what the filter hides
- * is never read, changed or counted (README "Errors").
+ * takes the caller's Access into its WHERE clause (sql/visible.ts), so what
+ * the handler's filter hides is never read, changed or counted (README "Errors").
  */
 export function createThreadRepo(db: Database) {
   return {
-    /** Inserts a thread; undefined when the id is taken. */
-    async insert(threadId: string, metadataJson: string, copyOf?: ThreadRow): Promise<ThreadRow | undefined> {
+    /**
+     * Inserts a thread with the metadata the caller's threads:create handler
+     * left (or the request's); undefined when the id is taken.
+     */
+    async insert(threadId: string, access: Access<"threads">, requestedMetadata: JsonObject | undefined, copyOf?: ThreadRow): Promise<ThreadRow | undefined> {
+      const metadataJson = storedMetadata(access, requestedMetadata);
       const rows = await query<ThreadRow>(
         db,
         `INSERT INTO threads (thread_id, metadata, status, "values") VALUES ($1, $2::jsonb, $3, $4::jsonb)
@@ -58,15 +63,15 @@ export function createThreadRepo(db: Database) {
       return rows[0];
     },
 
-    /** The thread, if it exists and the filter lets the caller see it. */
-    get(threadId: string, filter: FilterExpr): Promise<ThreadRow | undefined> {
-      return selectVisible<ThreadRow>(db, table, threadId, filter);
+    /** The thread, if it exists and the caller's access lets it see it. */
+    get(threadId: string, access: Access<"threads">): Promise<ThreadRow | undefined> {
+      return selectVisible(db, table, threadId, access);
     },
 
     /** Shallow-merges metadata into a visible thread; undefined when it is missing or hidden. */
-    async mergeMetadata(threadId: string, patchJson: string, filter: FilterExpr): Promise<ThreadRow | undefined> {
-      const params: unknown[] = [threadId, patchJson];
-      const visible = visibleSql("threads", filter, params);
+    async mergeMetadata(threadId: string, access: Access<"threads">, requestedPatch: JsonObject | undefined): Promise<ThreadRow | undefined> {
+      const params: unknown[] = [threadId, storedMetadata(access, requestedPatch)];
+      const visible = visibleSql(access, params);
       const rows = await query<ThreadRow>(
         db,
         `UPDATE threads SET metadata = metadata || $2::jsonb, updated_at = now() WHERE thread_id = $1 AND ${visible} RETURNING ${columns}`,
@@ -76,14 +81,14 @@ export function createThreadRepo(db: Database) {
     },
 
     /** Deletes a visible thread and its runs; false when it is missing or hidden. */
-    delete(threadId: string, filter: FilterExpr): Promise<boolean> {
-      return deleteVisible(db, table, threadId, filter);
+    delete(threadId: string, access: Access<"threads">): Promise<boolean> {
+      return deleteVisible(db, table, threadId, access);
     },
 
     /** One page of the visible threads that match. */
-    async search(criteria: ThreadCriteria, page: ThreadPage, filter: FilterExpr): Promise<ThreadRow[]> {
+    async search(criteria: ThreadCriteria, page: ThreadPage, access: Access<"threads">): Promise<ThreadRow[]> {
       const params: unknown[] = [];
-      const conditions = where(criteria, filter, params);
+      const conditions = where(criteria, access, params);
       return query<ThreadRow>(
         db,
         `SELECT ${columns} FROM threads WHERE ${conditions} ${orderBy(page.sortBy, page.sortOrder, "thread_id")} ${limitOffset(params, page.limit, page.offset)}`,
@@ -92,8 +97,8 @@ export function createThreadRepo(db: Database) {
     },
 
     /** How many visible threads match. */
-    count(criteria: ThreadCriteria, filter: FilterExpr): Promise<number> {
-      return countWhere(db, table, (params) => where(criteria, filter, params));
+    count(criteria: ThreadCriteria, access: Access<"threads">): Promise<number> {
+      return countWhere(db, table, (params) => where(criteria, access, params));
     },
   };
 }

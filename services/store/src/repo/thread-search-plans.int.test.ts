@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "../sql/database.js";
 import { indexedMetadataKeys } from "../sql/metadata-indexes.js";
 import { migrate } from "../sql/migrate.js";
+import { grantAccess } from "../testing/grant-access.js";
 import { createThrowawayDatabase, type ThrowawayDatabase } from "../testing/throwaway-database.js";
 import { createThreadRepo, type ThreadPage } from "./thread-repo.js";
 
@@ -73,29 +74,29 @@ describe.skipIf(!serverUrl)("thread statements at scale on real Postgres", () =>
   const noCriteria = { metadataJson: undefined, status: undefined };
 
   it("an owner's newest-first page is read from the owner index in order, without a sort", async () => {
-    const nodes = await planOf((repo) => repo.search(noCriteria, newestFirst, ownerFilter));
+    const nodes = await planOf(async (repo) => repo.search(noCriteria, newestFirst, await grantAccess("threads", ownerFilter)));
     expect(nodes.map((node) => node["Node Type"])).not.toContain("Sort");
     expect(nodes.find((node) => node["Node Type"] === "Index Scan")).toMatchObject({ "Index Name": "threads_owner_created_idx", "Scan Direction": "Forward" });
   });
 
   it("an owner's oldest-first page walks the same index backwards", async () => {
-    const nodes = await planOf((repo) => repo.search(noCriteria, { ...newestFirst, sortOrder: "asc" }, ownerFilter));
+    const nodes = await planOf(async (repo) => repo.search(noCriteria, { ...newestFirst, sortOrder: "asc" }, await grantAccess("threads", ownerFilter)));
     expect(nodes.map((node) => node["Node Type"])).not.toContain("Sort");
     expect(nodes.find((node) => node["Node Type"] === "Index Scan")).toMatchObject({ "Index Name": "threads_owner_created_idx", "Scan Direction": "Backward" });
   });
 
   it("a $contains filter on allowed_users goes through the GIN index", async () => {
-    const nodes = await planOf((repo) => repo.search(noCriteria, newestFirst, parseFilter({ allowed_users: { $contains: "owner-42" } })));
+    const nodes = await planOf(async (repo) => repo.search(noCriteria, newestFirst, await grantAccess("threads", parseFilter({ allowed_users: { $contains: "owner-42" } }))));
     expect(nodes.find((node) => node["Node Type"] === "Bitmap Index Scan")).toMatchObject({ "Index Name": "threads_metadata_idx" });
   });
 
   it("a read by id goes through the primary key, the owner filter checked on that one row", async () => {
-    const nodes = await planOf((repo) => repo.get("00000000-0000-4000-8000-000000000000", ownerFilter));
+    const nodes = await planOf(async (repo) => repo.get("00000000-0000-4000-8000-000000000000", await grantAccess("threads", ownerFilter)));
     expect(nodes.find((node) => node["Node Type"] === "Index Scan")).toMatchObject({ "Index Name": "threads_pkey" });
   });
 
   it("the page holds exactly the owner's ten newest threads", async () => {
-    const page = await createThreadRepo(db).search(noCriteria, newestFirst, ownerFilter);
+    const page = await createThreadRepo(db).search(noCriteria, newestFirst, await grantAccess("threads", ownerFilter));
     const { rows } = await db.query<{ thread_id: string }>(
       "SELECT thread_id FROM threads WHERE metadata->>'owner' = 'owner-42' ORDER BY created_at DESC, thread_id DESC LIMIT 10",
     );

@@ -5,8 +5,44 @@ import { translateDatabaseError } from "./database-errors.js";
 /** The store's connection pool. */
 export type Database = pg.Pool;
 
+/** How the store names its statements on a pool; see `query`. */
+export interface PreparedStatementOptions {
+  /**
+   * Whether statements run as named prepared statements at all
+   * (DATABASE_PREPARED_STATEMENTS; default true). Off behind a pooler that
+   * moves a session between server connections (PgBouncer in transaction
+   * mode), or a socket that multiplexes them.
+   */
+  enabled: boolean;
+  /**
+   * How many distinct statement texts this process names
+   * (DATABASE_PREPARED_STATEMENTS_MAX; default 500): each is kept by every
+   * pooled connection for its lifetime, so the count bounds that memory.
+   * Texts past it run unnamed.
+   */
+  max: number;
+}
+
+const defaultPreparedStatements: PreparedStatementOptions = { enabled: true, max: 500 };
+
+interface Naming {
+  options: PreparedStatementOptions;
+  names: Map<string, string>;
+}
+
+const namings = new WeakMap<object, Naming>();
+
+function namingOf(db: object): Naming {
+  let naming = namings.get(db);
+  if (naming === undefined) {
+    naming = { options: defaultPreparedStatements, names: new Map() };
+    namings.set(db, naming);
+  }
+  return naming;
+}
+
 /** Opens a pool; `max` is 1 on the embedded database, whose socket serves one connection at a time. */
-export function openDatabase(url: string, max: number): Database {
+export function openDatabase(url: string, max: number, preparedStatements: PreparedStatementOptions = defaultPreparedStatements): Database {
   const pool = new pg.Pool({
     connectionString: url,
     max,
@@ -21,24 +57,42 @@ export function openDatabase(url: string, max: number): Database {
   pool.on("error", () => {
     // An idle client lost its connection; the pool replaces it on next use.
   });
+  namings.set(pool, { options: preparedStatements, names: new Map() });
   return pool;
 }
 
-const statementNames = new Map<string, string>();
+/** Whether a statement's text comes only from the store's code and the handlers' filters, or embeds a filter a client wrote. */
+export type StatementText = "bounded" | "client-shaped";
+
+/** The name a statement text runs under, or undefined to run it unnamed. */
+function statementName(db: object, text: string, shape: StatementText): string | undefined {
+  const naming = namingOf(db);
+  if (!naming.options.enabled || shape === "client-shaped") return undefined;
+  let name = naming.names.get(text);
+  if (name === undefined && naming.names.size < naming.options.max) {
+    name = `gh_${createHash("sha1").update(text).digest("hex").slice(0, 20)}`;
+    naming.names.set(text, name);
+  }
+  return name;
+}
 
 /**
- * Runs a parameterized statement as a named prepared statement, so Postgres
- * parses and plans each distinct query text once per connection. Filters of
- * the same shape produce the same text; only their bind parameters differ.
+ * Runs a parameterized statement. A text from a bounded set runs as a named
+ * prepared statement, so Postgres parses and plans it once per connection:
+ * filters of the same shape produce the same text, only their bind
+ * parameters differ. A text that embeds a client's own filter (`shape`
+ * "client-shaped") runs unnamed, and so does any text past the per-process
+ * cap, so no caller can grow the server's memory by minting new texts.
  */
-export async function query<Row extends pg.QueryResultRow>(db: Database, text: string, values: unknown[]): Promise<Row[]> {
-  let name = statementNames.get(text);
-  if (name === undefined) {
-    name = `gh_${createHash("sha1").update(text).digest("hex").slice(0, 20)}`;
-    if (statementNames.size < 10_000) statementNames.set(text, name);
-  }
+export async function query<Row extends pg.QueryResultRow>(
+  db: Database,
+  text: string,
+  values: unknown[],
+  shape: StatementText = "bounded",
+): Promise<Row[]> {
+  const name = statementName(db, text, shape);
   try {
-    return (await db.query<Row>({ name, text, values })).rows;
+    return (await db.query<Row>(name === undefined ? { text, values } : { name, text, values })).rows;
   } catch (error) {
     throw translateDatabaseError(error);
   }
@@ -63,4 +117,13 @@ export async function withTransaction<T>(db: Database, work: (client: pg.PoolCli
   } finally {
     client.release();
   }
+}
+
+/** Reads DATABASE_PREPARED_STATEMENTS ("true" or "false") and DATABASE_PREPARED_STATEMENTS_MAX; anything else stops start-up. */
+export function preparedStatementsFromEnv(env: NodeJS.ProcessEnv = process.env): PreparedStatementOptions {
+  const enabled = env.DATABASE_PREPARED_STATEMENTS ?? "true";
+  if (enabled !== "true" && enabled !== "false") throw new Error(`DATABASE_PREPARED_STATEMENTS must be "true" or "false", not "${enabled}"`);
+  const max = Number(env.DATABASE_PREPARED_STATEMENTS_MAX ?? defaultPreparedStatements.max);
+  if (!Number.isSafeInteger(max) || max < 0) throw new Error("DATABASE_PREPARED_STATEMENTS_MAX must be a whole number, at least 0");
+  return { enabled: enabled === "true", max };
 }

@@ -1,0 +1,120 @@
+import type { HandlerContext } from "@connectrpc/connect";
+import type { Resource } from "@gatehouse/auth";
+import { Effect, type Decision } from "@gatehouse/contracts";
+import { ErrorReason, httpStatusError, internalError } from "@gatehouse/errors";
+import { FilterError, filterFromProto, matchAll, type FilterExpr, type JsonObject } from "@gatehouse/filters";
+import { userToProto, type UserRecord } from "@gatehouse/identity";
+import { requestTraceOf, traceHeaders, traceLogFields, type Logger } from "@gatehouse/server";
+import type { Authenticate } from "./authentication.js";
+import type { Authorizer } from "./authz-batcher.js";
+import { dependencyError, timeoutFor } from "./dependency-error.js";
+
+/** The item address (and value on put) a store handler left. */
+export interface ItemTarget {
+  namespace: string[];
+  key: string;
+  value: JsonObject | undefined;
+}
+
+// Only this module holds it, so only the guard below can make an Access.
+const minted = Symbol("access");
+
+/**
+ * What a caller may do on one resource for this request, as decided by the
+ * handler that matched. Only the guard makes one, and the repositories take
+ * one instead of a filter, so a statement cannot run on a resource the guard
+ * was not asked about: skipping the guard does not compile.
+ */
+export class Access<R extends Resource> {
+  readonly #filter: FilterExpr;
+
+  /** @internal Made by the guard only; the token is private to this module. */
+  constructor(
+    token: typeof minted,
+    /** The resource the decision is about. */
+    readonly resource: R,
+    /** Who is calling. */
+    readonly user: UserRecord,
+    filter: FilterExpr,
+    /** value.metadata after the handler ran, to persist in place of the request's. */
+    readonly metadata: JsonObject | undefined,
+    /** For store events, where the handler says the request applies. */
+    readonly item: ItemTarget | undefined,
+  ) {
+    if (token !== minted) throw new Error("an Access is made by the access guard only");
+    this.#filter = filter;
+  }
+
+  /** The rows the caller may see (matchAll when the handler returned no filter); read by sql/visible.ts. */
+  static filterOf(access: Access<Resource>): FilterExpr {
+    return access.#filter;
+  }
+}
+
+/** What authorization needs. */
+export interface AuthorizationDeps {
+  authenticate: Authenticate;
+  authz: Authorizer;
+  logger: Logger;
+  /** The deadline of one authz call, shortened to the caller's when that is sooner. */
+  callTimeoutMs: number;
+}
+
+/** Decides what a caller may do: the only maker of Access. */
+export interface AccessGuard {
+  /**
+   * Authenticates the caller, then asks authz about the event with this
+   * value. Throws the client-visible error on a rejected credential, a deny,
+   * or any failure to decide (fail closed).
+   */
+  authorize<R extends Resource>(context: HandlerContext, event: { resource: R; action: string }, value: JsonObject): Promise<Access<R>>;
+}
+
+/** The store's authorization: authentication, then authz's decision, turned into an Access. */
+export function createAccessGuard(deps: AuthorizationDeps): AccessGuard {
+  return {
+    async authorize(context, event, value) {
+      const user = await deps.authenticate(context);
+      const trace = traceHeaders(requestTraceOf(context));
+      let decision: Decision;
+      try {
+        decision = await deps.authz.authorize(
+          {
+            user: userToProto(user),
+            resource: event.resource,
+            action: event.action,
+            value,
+            requestId: trace["x-request-id"],
+            traceparent: trace.traceparent,
+          },
+          timeoutFor(context, deps.callTimeoutMs),
+        );
+      } catch (error) {
+        throw dependencyError(error, "authorization", deps.logger, context);
+      }
+      if (decision.effect !== Effect.ALLOW) {
+        const denial = decision.denial;
+        throw httpStatusError(denial?.httpStatus ?? 403, ErrorReason.PERMISSION_DENIED, denial?.message || "Forbidden", denial?.headers);
+      }
+      let filter: FilterExpr;
+      try {
+        filter = decision.filter ? filterFromProto(decision.filter) : matchAll;
+      } catch (error) {
+        if (error instanceof FilterError) {
+          deps.logger.error({ err: error, handler: decision.handlerKey, ...traceLogFields(requestTraceOf(context)) }, "authz sent a filter this server cannot apply");
+          throw internalError();
+        }
+        throw error;
+      }
+      const item = decision.item;
+      return new Access(
+        minted,
+        event.resource,
+        user,
+        filter,
+        decision.metadata,
+        item ? { namespace: item.namespace, key: item.key, value: item.value } : undefined,
+      );
+    },
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * Every store RPC, found from the service descriptors, against the real
+ * routes in memory: without authz's permission nothing reaches the
+ * database, and with it every RPC does. A new RPC is covered as soon as it
+ * is in a descriptor; one whose request needs a value this table lacks
+ * fails here, naming the field.
+ */
+import { randomUUID } from "node:crypto";
+import { create, type DescMessage, type DescMethod } from "@bufbuild/protobuf";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { AssistantService, CronService, ItemService, RunService, ThreadService } from "@gatehouse/contracts";
+import pg from "pg";
+import { afterAll, describe, expect, it } from "vitest";
+import type { Database } from "./sql/database.js";
+import { createInMemoryStore, type AuthzAnswer } from "./testing/in-memory-store.js";
+
+/** A valid value for each request field that needs one, by field name. */
+const validValues: Record<string, () => unknown> = {
+  thread_id: () => randomUUID(),
+  assistant_id: () => randomUUID(),
+  run_id: () => randomUUID(),
+  cron_id: () => randomUUID(),
+  graph_id: () => "agent",
+  namespace: () => ["n"],
+  key: () => "k",
+  schedule: () => "* * * * *",
+  version: () => 1,
+};
+
+function validRequest(input: DescMessage) {
+  const init: Record<string, unknown> = {};
+  for (const field of input.fields) {
+    const value = validValues[field.name];
+    if (value !== undefined) init[field.localName] = value();
+  }
+  return create(input, init);
+}
+
+const methods: DescMethod[] = [ThreadService, AssistantService, RunService, ItemService, CronService].flatMap((service) => service.methods);
+
+/** A pool to nowhere that counts what asks it for a connection or a query. */
+function countingPool(): { db: Database; touches: () => number; end: () => Promise<void> } {
+  const pool = new pg.Pool({ host: "127.0.0.1", port: 1, connectionTimeoutMillis: 500, max: 1 });
+  let touches = 0;
+  const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+  const connect = pool.connect.bind(pool) as (...args: unknown[]) => unknown;
+  Object.assign(pool, {
+    query: (...args: unknown[]) => {
+      touches += 1;
+      return query(...args);
+    },
+    connect: (...args: unknown[]) => {
+      touches += 1;
+      return connect(...args);
+    },
+  });
+  return { db: pool, touches: () => touches, end: () => pool.end() };
+}
+
+async function call(method: DescMethod, transport: ReturnType<typeof createInMemoryStore>["transport"]): Promise<ConnectError | undefined> {
+  const client = createClient(method.parent, transport) as unknown as Record<string, (request: unknown) => unknown>;
+  try {
+    const answer = client[method.localName]!(validRequest(method.input));
+    if (method.methodKind === "server_streaming") {
+      for await (const message of answer as AsyncIterable<unknown>) void message;
+    } else {
+      await answer;
+    }
+    return undefined;
+  } catch (error) {
+    return ConnectError.from(error);
+  }
+}
+
+describe("every store RPC is guarded", () => {
+  const pools: Array<{ end: () => Promise<void> }> = [];
+  afterAll(async () => {
+    await Promise.all(pools.map((pool) => pool.end()));
+  });
+
+  it("the descriptors list the RPCs this test covers", () => {
+    expect(methods.length).toBeGreaterThanOrEqual(31);
+  });
+
+  describe.each([
+    ["denies", "deny", Code.PermissionDenied],
+    ["is unreachable", "unavailable", Code.Unavailable],
+  ] as const)("when authz %s", (_, verdict: AuthzAnswer, code) => {
+    it.each(methods.map((method) => [`${method.parent.name}.${method.name}`, method] as const))(
+      "%s answers without reading or writing anything",
+      async (_name, method) => {
+        const pool = countingPool();
+        pools.push(pool);
+        const store = createInMemoryStore(pool.db, () => verdict);
+        const error = await call(method, store.transport);
+        expect(error?.code, error?.rawMessage).toBe(code);
+        expect(store.asked.length, "authz was asked").toBeGreaterThan(0);
+        expect(pool.touches()).toBe(0);
+      },
+    );
+  });
+
+  describe("when authz allows", () => {
+    it.each(methods.map((method) => [`${method.parent.name}.${method.name}`, method] as const))("%s reaches the database", async (_name, method) => {
+      const pool = countingPool();
+      pools.push(pool);
+      const store = createInMemoryStore(pool.db, () => "allow");
+      const error = await call(method, store.transport);
+      // The pool leads nowhere, so the answer is the store's own database error; never a validation error.
+      expect(error?.code, error?.rawMessage).not.toBe(Code.InvalidArgument);
+      expect(store.asked.length).toBeGreaterThan(0);
+      expect(pool.touches()).toBeGreaterThan(0);
+    });
+  });
+});

@@ -1,0 +1,59 @@
+import type { Resource } from "@gatehouse/auth";
+import { compileFilter } from "@gatehouse/filters";
+import { Access } from "../authorization.js";
+import { query, type Database } from "./database.js";
+import { indexedMetadataKeys } from "./metadata-indexes.js";
+
+/**
+ * The SQL condition that keeps only what the caller's Access lets it see: its
+ * handler's filter compiled on `column` (the table's `metadata`, or `doc` for
+ * items, under the alias the statement uses), with the table's indexed keys,
+ * its values appended to `params`. The one place a caller's filter becomes
+ * SQL, so every statement applies it the same way.
+ */
+export function visibleSql(access: Access<Resource>, params: unknown[], column?: string): string {
+  const filter = Access.filterOf(access);
+  if (access.resource === "store") return compileFilter(filter, { column: column ?? "doc", params });
+  return compileFilter(filter, { column: column ?? "metadata", params, indexedKeys: indexedMetadataKeys[access.resource] });
+}
+
+/**
+ * A resource table whose rows the caller's metadata filter guards. Names are
+ * written in code, never taken from a request, so they may appear in SQL text.
+ */
+export interface GuardedTable<R extends Resource, Row extends object> {
+  resource: R;
+  /** Never set: ties the table to the type of its rows. */
+  row?: Row;
+  name: string;
+  idColumn: string;
+  columns: string;
+}
+
+/** The row with this id, if the caller's Access lets it see the row; hidden and missing look alike. */
+export async function selectVisible<Row extends object, R extends Resource>(
+  db: Database,
+  table: GuardedTable<R, Row>,
+  id: string,
+  access: Access<R>,
+): Promise<Row | undefined> {
+  const params: unknown[] = [id];
+  const visible = visibleSql(access, params);
+  const rows = await query<Row>(db, `SELECT ${table.columns} FROM ${table.name} WHERE ${table.idColumn} = $1 AND ${visible}`, params);
+  return rows[0];
+}
+
+/** Deletes the row with this id if the caller's Access lets it see the row; false when it is missing or hidden. */
+export async function deleteVisible<R extends Resource>(db: Database, table: GuardedTable<R, object>, id: string, access: Access<R>): Promise<boolean> {
+  const params: unknown[] = [id];
+  const visible = visibleSql(access, params);
+  const rows = await query(db, `DELETE FROM ${table.name} WHERE ${table.idColumn} = $1 AND ${visible} RETURNING ${table.idColumn}`, params);
+  return rows.length > 0;
+}
+
+/** How many rows satisfy the conditions `where` writes, which must include the caller's visibleSql. */
+export async function countWhere<R extends Resource>(db: Database, table: GuardedTable<R, object>, where: (params: unknown[]) => string): Promise<number> {
+  const params: unknown[] = [];
+  const rows = await query<{ count: string }>(db, `SELECT count(*) AS count FROM ${table.name} WHERE ${where(params)}`, params);
+  return Number(rows[0]?.count ?? 0);
+}

@@ -1,0 +1,71 @@
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError, createClient, createRouterTransport, type Transport } from "@connectrpc/connect";
+import { AuthzService, DecisionSchema, Effect, type AuthorizeRequest } from "@gatehouse/contracts";
+import { createLogger } from "@gatehouse/server";
+import { createAccessGuard } from "../authorization.js";
+import { createBatchingAuthorizer } from "../authz-batcher.js";
+import { createAssistantRepo } from "../repo/assistant-repo.js";
+import { createCronRepo } from "../repo/cron-repo.js";
+import { createItemRepo } from "../repo/item-repo.js";
+import { createRunRepo } from "../repo/run-repo.js";
+import { createThreadRepo } from "../repo/thread-repo.js";
+import { routes } from "../routes.js";
+import type { Database } from "../sql/database.js";
+
+/** How the in-memory authz answers an event: allow, deny, or fail as an unreachable service does. */
+export type AuthzAnswer = "allow" | "deny" | "unavailable";
+
+/** The store's real routes on Connect's router transport, with an in-memory authz. */
+export interface InMemoryStore {
+  transport: Transport;
+  /** Every event authz was asked about, as "resource:action". */
+  asked: string[];
+}
+
+/**
+ * Serves the store's routes in memory over `db`, with a caller that always
+ * authenticates and an authz (reached through the real batching client)
+ * that answers each event as `answer` says.
+ */
+export function createInMemoryStore(db: Database, answer: (request: AuthorizeRequest) => AuthzAnswer): InMemoryStore {
+  const asked: string[] = [];
+  const authzTransport = createRouterTransport((router) => {
+    router.service(AuthzService, {
+      authorize() {
+        throw new ConnectError("not used", Code.Unimplemented);
+      },
+      async *authorizeBatch({ requests }) {
+        const answers = requests.map((request) => {
+          asked.push(`${request.resource}:${request.action}`);
+          return answer(request);
+        });
+        if (answers.includes("unavailable")) throw new ConnectError("authz is down", Code.Unavailable);
+        for (const [index, verdict] of answers.entries()) {
+          yield {
+            index,
+            result: { result: { case: "decision" as const, value: create(DecisionSchema, { effect: verdict === "allow" ? Effect.ALLOW : Effect.DENY }) } },
+          };
+        }
+      },
+    });
+  });
+  const guard = createAccessGuard({
+    authenticate: async () => ({ identity: "user-1", display_name: "user-1", is_authenticated: true, permissions: [] }),
+    authz: createBatchingAuthorizer(createClient(AuthzService, authzTransport)),
+    logger: createLogger("store-test"),
+    callTimeoutMs: 2_000,
+  });
+  const served = routes({
+    guard,
+    threads: createThreadRepo(db),
+    assistants: createAssistantRepo(db),
+    runs: createRunRepo(db),
+    items: createItemRepo(db),
+    crons: createCronRepo(db),
+    graphs: new Set(),
+  });
+  const transport = createRouterTransport((router) => {
+    for (const route of served) router.service(route.service, route.impl);
+  });
+  return { transport, asked };
+}
