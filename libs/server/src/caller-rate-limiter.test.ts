@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { callerRateLimiterFromEnv, createCallerRateLimiter } from "./caller-rate-limiter.js";
+import { sharedWindow } from "./shared-rate-limiter.js";
 
 function clock() {
   let time = 1_000;
@@ -63,23 +64,36 @@ describe("createCallerRateLimiter", () => {
   });
 });
 
+describe("sharedWindow", () => {
+  it("counts in whole seconds a window that admits the configured rate, its allowance standing in for the burst", () => {
+    expect(sharedWindow(5, 10)).toEqual({ seconds: 2, points: 10 });
+    expect(sharedWindow(4, 4)).toEqual({ seconds: 1, points: 4 });
+    expect(sharedWindow(500, 100)).toEqual({ seconds: 1, points: 500 });
+    expect(sharedWindow(0.5, 1)).toEqual({ seconds: 2, points: 1 });
+  });
+});
+
 describe("callerRateLimiterFromEnv", () => {
-  const names = ["GATEHOUSE_RATE_LIMIT_PER_SECOND", "GATEHOUSE_RATE_LIMIT_BURST", "GATEHOUSE_RATE_LIMIT_MAX_CALLERS"];
+  const names = ["GATEHOUSE_RATE_LIMIT_PER_SECOND", "GATEHOUSE_RATE_LIMIT_BURST", "GATEHOUSE_RATE_LIMIT_MAX_CALLERS", "REDIS_URL"];
+  // Without REDIS_URL the limit is this process's own; the shared one is tested against Redis in test/e2e.
+  beforeEach(() => {
+    delete process.env.REDIS_URL;
+  });
   afterEach(() => {
     for (const name of names) delete process.env[name];
   });
 
   it("is on by default and off when the rate or the burst is 0", () => {
-    expect(callerRateLimiterFromEnv()).toBeDefined();
+    expect(callerRateLimiterFromEnv("store")).toBeDefined();
     process.env.GATEHOUSE_RATE_LIMIT_PER_SECOND = "0";
-    expect(callerRateLimiterFromEnv()).toBeUndefined();
+    expect(callerRateLimiterFromEnv("store")).toBeUndefined();
     process.env.GATEHOUSE_RATE_LIMIT_PER_SECOND = "5";
     process.env.GATEHOUSE_RATE_LIMIT_BURST = "0";
-    expect(callerRateLimiterFromEnv()).toBeUndefined();
+    expect(callerRateLimiterFromEnv("store")).toBeUndefined();
   });
 
   it("names the variable of a value that is not a count", () => {
     process.env.GATEHOUSE_RATE_LIMIT_PER_SECOND = "fast";
-    expect(() => callerRateLimiterFromEnv()).toThrow(/GATEHOUSE_RATE_LIMIT_PER_SECOND/);
+    expect(() => callerRateLimiterFromEnv("store")).toThrow(/GATEHOUSE_RATE_LIMIT_PER_SECOND/);
   });
 });

@@ -130,7 +130,7 @@ export function createAccessGuard(deps: AccessGuardDeps): AccessGuard {
       if (entry !== undefined) deps.onIdentity?.("shared");
     }
     // Before authn is asked: a credential no cache vouches for is charged to its source (see CallerLimit).
-    deps.limitCaller?.charge(context, key, entry?.kind === "user");
+    await deps.limitCaller?.charge(context, key, entry?.kind === "user");
     if (entry === undefined) {
       deps.onIdentity?.("authn");
       // Shared only between requests authenticate could not tell apart, so none gets another's verdict or failure.

@@ -43,7 +43,7 @@ await runService("store", logger, async () => {
   const internalCredentials = internalChannelCredentialsFromEnv();
   const config = await loadConfig(envString("GATEHOUSE_CONFIG", "gatehouse.json"));
   const limits = serverLimitsFromEnv();
-  const rateLimiter = callerRateLimiterFromEnv();
+  const rateLimiter = callerRateLimiterFromEnv("store", logger);
   const db = openDatabase(envString("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"), envInt("DATABASE_POOL_MAX", 10, { min: 1 }));
   const observed = await metricsFromEnv("store");
   const storeMetrics = observed && createStoreMetrics(observed.metrics, db);
@@ -115,6 +115,7 @@ await runService("store", logger, async () => {
       authnTransport.close();
       authzTransport.close();
       await cache.close();
+      await rateLimiter?.close();
       await db.end();
       await observed?.close();
     },
