@@ -130,4 +130,23 @@ describe.skipIf(!hasRedisServer)("the shared limiter itself", () => {
       await own.stop();
     }
   });
+
+  it("gives an idle caller its whole burst once over all limiters, then a wait within a second", async () => {
+    const own = await startPrivateRedis();
+    const options = { redisUrl: own.url, keyPrefix: `test:${randomUUID()}`, perSecond: 1, burst: 3 };
+    const [a, b] = [createSharedCallerRateLimiter(options), createSharedCallerRateLimiter(options)];
+    try {
+      await sleep(200);
+      expect([await a.take("caller"), await b.take("caller"), await a.take("caller")]).toEqual([0, 0, 0]);
+      const wait = await b.take("caller");
+      expect(wait).toBeGreaterThan(0);
+      expect(wait).toBeLessThanOrEqual(1_000);
+      await sleep(wait + 50);
+      expect(await a.take("caller")).toBe(0);
+    } finally {
+      await a.close();
+      await b.close();
+      await own.stop();
+    }
+  });
 });

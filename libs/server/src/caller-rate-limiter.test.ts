@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { callerRateLimiterFromEnv, createCallerRateLimiter } from "./caller-rate-limiter.js";
-import { sharedWindow } from "./shared-rate-limiter.js";
+import { sharedLimits } from "./shared-rate-limiter.js";
 
 function clock() {
   let time = 1_000;
@@ -64,12 +64,24 @@ describe("createCallerRateLimiter", () => {
   });
 });
 
-describe("sharedWindow", () => {
-  it("counts in whole seconds a window that admits the configured rate, its allowance standing in for the burst", () => {
-    expect(sharedWindow(5, 10)).toEqual({ seconds: 2, points: 10 });
-    expect(sharedWindow(4, 4)).toEqual({ seconds: 1, points: 4 });
-    expect(sharedWindow(500, 100)).toEqual({ seconds: 1, points: 500 });
-    expect(sharedWindow(0.5, 1)).toEqual({ seconds: 2, points: 1 });
+describe("sharedLimits", () => {
+  it("counts the rate per second and the rest of the burst as an allowance back when a full bucket would be", () => {
+    expect(sharedLimits(500, 1000)).toEqual({ rate: { seconds: 1, points: 500 }, burst: { seconds: 2, points: 500 } });
+    expect(sharedLimits(1, 3)).toEqual({ rate: { seconds: 1, points: 1 }, burst: { seconds: 3, points: 2 } });
+  });
+
+  it("needs no burst allowance, and holds the rate exactly, when the burst is no larger than the rate", () => {
+    expect(sharedLimits(4, 4)).toEqual({ rate: { seconds: 1, points: 4 } });
+    expect(sharedLimits(500, 100)).toEqual({ rate: { seconds: 1, points: 500 } });
+  });
+
+  it("admits the whole burst at once, and sustains at most the rate plus the allowance per its window", () => {
+    for (const [perSecond, burst] of [[1, 1_000], [500, 1_000], [3, 7], [100, 101]] as const) {
+      const { rate, burst: extra } = sharedLimits(perSecond, burst);
+      expect(rate.points + (extra?.points ?? 0)).toBe(burst);
+      const sustained = rate.points / rate.seconds + (extra ? extra.points / extra.seconds : 0);
+      expect(sustained).toBeLessThan(2 * perSecond);
+    }
   });
 });
 

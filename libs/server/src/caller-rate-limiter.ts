@@ -1,6 +1,6 @@
 import { envInt, envOptional } from "./env.js";
 import type { Logger } from "./logger.js";
-import { createSharedCallerRateLimiter, sharedWindow } from "./shared-rate-limiter.js";
+import { createSharedCallerRateLimiter, sharedLimits } from "./shared-rate-limiter.js";
 
 /** The limits of a per-caller token bucket. */
 export interface CallerRateLimitOptions {
@@ -112,8 +112,7 @@ export function callerRateLimiterFromEnv(service: string, logger?: Logger): Call
   if (perSecond === 0 || burst === 0) return undefined;
   const redisUrl = envOptional("REDIS_URL");
   if (redisUrl === undefined) return createCallerRateLimiter({ perSecond, burst, maxCallers });
-  const window = sharedWindow(perSecond, burst);
-  logger?.info({ windowSeconds: window.seconds, requestsPerWindow: window.points }, "per-caller rate limits are shared through Redis");
+  logger?.info({ limits: sharedLimits(perSecond, burst) }, "per-caller rate limits are shared through Redis");
   return createSharedCallerRateLimiter({
     redisUrl,
     keyPrefix: `gatehouse:rate:${service}`,

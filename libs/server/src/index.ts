@@ -27,7 +27,7 @@ export {
   type InProcessCallerRateLimiter,
   type CallerRateLimitOptions,
 } from "./caller-rate-limiter.js";
-export { createSharedCallerRateLimiter, sharedWindow, type SharedCallerRateLimitOptions, type SharedWindow } from "./shared-rate-limiter.js";
+export { createSharedCallerRateLimiter, sharedLimits, type SharedCallerRateLimitOptions, type SharedLimits, type SharedWindow } from "./shared-rate-limiter.js";
 export { envString, envOptional, envInt, envList } from "./env.js";
 export { runService, type RunningService } from "./process.js";
 export { rateLimited } from "./rate-limited.js";

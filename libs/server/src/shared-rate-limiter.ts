@@ -1,8 +1,8 @@
 import { Redis } from "ioredis";
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
+import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import type { CallerRateLimiter } from "./caller-rate-limiter.js";
 
-/** The limits of a per-caller limit shared by every replica through Redis. */
+/** The settings of a per-caller limit shared by every replica through Redis. */
 export interface SharedCallerRateLimitOptions {
   /** Redis, where every replica keeps the same counters. */
   redisUrl: string;
@@ -18,7 +18,7 @@ export interface SharedCallerRateLimitOptions {
   onRedisChange?: (up: boolean, error?: unknown) => void;
 }
 
-/** A fixed window that admits the same sustained rate as a token bucket of `perSecond` and `burst`. */
+/** A counter of `points` requests per fixed window of `seconds`. */
 export interface SharedWindow {
   /** Whole seconds, since Redis expires keys by the second. */
   seconds: number;
@@ -26,32 +26,49 @@ export interface SharedWindow {
   points: number;
 }
 
+/** How a token bucket of `perSecond` and `burst` is counted in Redis: a rate window, and a burst allowance on top. */
+export interface SharedLimits {
+  /** `perSecond` requests in each one-second window. */
+  rate: SharedWindow;
+  /**
+   * The rest of the burst (`burst - perSecond` requests), spent only once a
+   * second's rate is, and back after as many seconds as a full bucket takes
+   * to refill. None when the burst is no larger than the rate.
+   */
+  burst?: SharedWindow;
+}
+
 /**
- * The window the shared limit counts in: `burst / perSecond` seconds rounded
- * to a whole second (at least one), admitting `perSecond` requests for each of
- * its seconds. The sustained rate is the configured one; the window's allowance
- * stands in for the burst (at least one second's worth), and a caller that
- * spends one window's allowance at its end and the next one's at its start
- * gets two allowances close together, as with any fixed window.
+ * The counters that stand in for a token bucket in Redis, where
+ * rate-limiter-flexible counts fixed windows: one second's rate, and the
+ * burst beyond it as an allowance spent after the rate and back after
+ * `burst / perSecond` seconds (rounded up), as the bucket would be. An idle
+ * caller gets `burst` requests at once and is told to come back within a
+ * second once both are spent. Fixed windows cannot hold a bucket's rate
+ * exactly: a caller who keeps at it sustains `perSecond` plus the allowance
+ * per its window (1.5 times the rate with the default burst of twice it);
+ * with `burst` at most `perSecond` the rate is exact.
  */
-export function sharedWindow(perSecond: number, burst: number): SharedWindow {
-  const seconds = Math.max(1, Math.round(burst / perSecond));
-  return { seconds, points: Math.max(1, Math.round(perSecond * seconds)) };
+export function sharedLimits(perSecond: number, burst: number): SharedLimits {
+  const rate = { seconds: 1, points: perSecond };
+  const extra = burst - perSecond;
+  if (extra < 1) return { rate };
+  return { rate, burst: { seconds: Math.ceil(burst / perSecond), points: extra } };
 }
 
 /**
  * A per-caller limit whose counters live in Redis, so a caller gets its rate
  * once however many replicas serve it (see the README's "Limits"). While Redis
  * is unreachable or slower than `commandTimeoutMs`, each process counts in its
- * own memory with the same window instead: callers stay limited, at up to N
+ * own memory with the same windows instead: callers stay limited, at up to N
  * times the rate over N replicas, and no request is refused because Redis is
  * down. Caller keys are the HMACs and addresses the services already use, never
  * raw tokens.
  */
 export function createSharedCallerRateLimiter(options: SharedCallerRateLimitOptions): CallerRateLimiter {
   const { perSecond, burst } = options;
-  if (!(perSecond > 0) || !(burst >= 1)) throw new Error("a rate limit needs perSecond > 0 and burst >= 1");
-  const window = sharedWindow(perSecond, burst);
+  if (!Number.isInteger(perSecond) || perSecond < 1 || !(burst >= 1)) throw new Error("a shared rate limit needs a whole perSecond >= 1 and burst >= 1");
+  const limits = sharedLimits(perSecond, burst);
   const redis = new Redis(options.redisUrl, {
     // Fail at once while disconnected, so the fallback answers instead of a queue that waits.
     enableOfflineQueue: false,
@@ -68,14 +85,20 @@ export function createSharedCallerRateLimiter(options: SharedCallerRateLimitOpti
   redis.on("ready", () => report(true));
   redis.on("error", (error: unknown) => report(false, error));
   redis.on("end", () => report(false));
-  const limiter = new RateLimiterRedis({
-    storeClient: redis,
-    keyPrefix: options.keyPrefix,
-    points: window.points,
-    duration: window.seconds,
-    rejectIfRedisNotReady: true,
-    insuranceLimiter: new RateLimiterMemory({ keyPrefix: options.keyPrefix, points: window.points, duration: window.seconds }),
-  });
+  // Each counter has an in-memory twin that answers while Redis does not.
+  const counter = (name: string, window: SharedWindow) => {
+    const keyPrefix = `${options.keyPrefix}:${name}`;
+    return new RateLimiterRedis({
+      storeClient: redis,
+      keyPrefix,
+      points: window.points,
+      duration: window.seconds,
+      rejectIfRedisNotReady: true,
+      insuranceLimiter: new RateLimiterMemory({ keyPrefix, points: window.points, duration: window.seconds }),
+    });
+  };
+  const rate = counter("rate", limits.rate);
+  const limiter = limits.burst === undefined ? rate : new BurstyRateLimiter(rate, counter("burst", limits.burst));
   return {
     async take(caller) {
       try {
