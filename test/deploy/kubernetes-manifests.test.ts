@@ -325,7 +325,7 @@ describe("deploy/kubernetes against the code", () => {
           expect(typeof port.port, `${policy.metadata.name} names a numeric port`).toBe("number");
           return port.port as number;
         });
-        expect(ports.length, `${policy.metadata.name} opens named ports only`).toBeGreaterThan(0);
+        expect(ports.length, `${policy.metadata.name} opens the ports it lists, no others`).toBeGreaterThan(0);
         const sources = (rule.from ?? []).map((peer) => {
           expect(peer.namespaceSelector ?? peer.ipBlock, `${policy.metadata.name} admits pods of this namespace only`).toBeUndefined();
           return peer.podSelector?.matchLabels?.[componentLabel] ?? "(any pod)";
