@@ -239,9 +239,9 @@ describe("docker-compose.yml against the code", () => {
     }
   });
 
-  it("shares one Redis and one cache secret, required from the environment, among the services that cache identities", () => {
+  it("shares one Redis and one cache secret, required from the environment, among the services that cache identities or count rates", () => {
     const caching = gatehouse.filter(([name]) => codeOf(name).strings.has("REDIS_URL"));
-    expect(caching.map(([name]) => name).sort()).toEqual(["authn", "store"]);
+    expect(caching.map(([name]) => name).sort()).toEqual(["authn", "gateway", "store"]);
     const settings = caching.map(([, service]) => {
       const { REDIS_URL, GATEHOUSE_CACHE_SECRET } = environmentOf(service);
       return { REDIS_URL, GATEHOUSE_CACHE_SECRET };

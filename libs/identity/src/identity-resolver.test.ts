@@ -34,7 +34,7 @@ function setUp() {
     headers: new Headers({ authorization: `Bearer ${key}` }),
     line: "POST /x",
     request: key,
-    afterLookup: (cached: CachedIdentity | undefined) => events.push(`looked up ${cached === undefined ? "nothing" : cached.kind}`),
+    afterLookup: (cached: CachedIdentity | undefined) => void events.push(`looked up ${cached === undefined ? "nothing" : cached.kind}`),
   });
   return { cache, shared, resolver, tiers, events, query, verifications: () => verifications };
 }

@@ -32,7 +32,7 @@ export interface IdentityQuery<Request> {
    * what they held (undefined on a miss); it may throw to stop the request,
    * as a rate limit does.
    */
-  afterLookup?: (cached: CachedIdentity | undefined) => void;
+  afterLookup?: (cached: CachedIdentity | undefined) => void | Promise<void>;
 }
 
 /** Finds the verdict on a request's credential: L1, then the shared cache, then one verification. */
@@ -59,7 +59,7 @@ export function createIdentityResolver<Request>(deps: IdentityResolverDeps<Reque
       } else if ((entry = reusable(await deps.cache.lookupShared(key))) !== undefined) {
         deps.onTier?.("shared");
       }
-      afterLookup?.(entry);
+      await afterLookup?.(entry);
       if (entry !== undefined) return entry;
       deps.onTier?.("verify");
       return flights.run(`${key}:${requestFingerprint(deps.secret, headers, line)}`, async () => {

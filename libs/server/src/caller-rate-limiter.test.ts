@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { callerRateLimiterFromEnv, createCallerRateLimiter } from "./caller-rate-limiter.js";
+import { sharedLimits } from "./shared-rate-limiter.js";
 
 function clock() {
   let time = 1_000;
@@ -63,23 +64,48 @@ describe("createCallerRateLimiter", () => {
   });
 });
 
+describe("sharedLimits", () => {
+  it("counts the rate per second and the rest of the burst as an allowance back when a full bucket would be", () => {
+    expect(sharedLimits(500, 1000)).toEqual({ rate: { seconds: 1, points: 500 }, burst: { seconds: 2, points: 500 } });
+    expect(sharedLimits(1, 3)).toEqual({ rate: { seconds: 1, points: 1 }, burst: { seconds: 3, points: 2 } });
+  });
+
+  it("needs no burst allowance, and holds the rate exactly, when the burst is no larger than the rate", () => {
+    expect(sharedLimits(4, 4)).toEqual({ rate: { seconds: 1, points: 4 } });
+    expect(sharedLimits(500, 100)).toEqual({ rate: { seconds: 1, points: 500 } });
+  });
+
+  it("admits the whole burst at once, and sustains at most the rate plus the allowance per its window", () => {
+    for (const [perSecond, burst] of [[1, 1_000], [500, 1_000], [3, 7], [100, 101]] as const) {
+      const { rate, burst: extra } = sharedLimits(perSecond, burst);
+      expect(rate.points + (extra?.points ?? 0)).toBe(burst);
+      const sustained = rate.points / rate.seconds + (extra ? extra.points / extra.seconds : 0);
+      expect(sustained).toBeLessThan(2 * perSecond);
+    }
+  });
+});
+
 describe("callerRateLimiterFromEnv", () => {
-  const names = ["GATEHOUSE_RATE_LIMIT_PER_SECOND", "GATEHOUSE_RATE_LIMIT_BURST", "GATEHOUSE_RATE_LIMIT_MAX_CALLERS"];
+  const names = ["GATEHOUSE_RATE_LIMIT_PER_SECOND", "GATEHOUSE_RATE_LIMIT_BURST", "GATEHOUSE_RATE_LIMIT_MAX_CALLERS", "REDIS_URL"];
+  // Without REDIS_URL the limit is this process's own; the shared one is tested against Redis in test/e2e.
+  beforeEach(() => {
+    delete process.env.REDIS_URL;
+  });
   afterEach(() => {
     for (const name of names) delete process.env[name];
   });
 
   it("is on by default and off when the rate or the burst is 0", () => {
-    expect(callerRateLimiterFromEnv()).toBeDefined();
+    expect(callerRateLimiterFromEnv("store")).toBeDefined();
     process.env.GATEHOUSE_RATE_LIMIT_PER_SECOND = "0";
-    expect(callerRateLimiterFromEnv()).toBeUndefined();
+    expect(callerRateLimiterFromEnv("store")).toBeUndefined();
     process.env.GATEHOUSE_RATE_LIMIT_PER_SECOND = "5";
     process.env.GATEHOUSE_RATE_LIMIT_BURST = "0";
-    expect(callerRateLimiterFromEnv()).toBeUndefined();
+    expect(callerRateLimiterFromEnv("store")).toBeUndefined();
   });
 
   it("names the variable of a value that is not a count", () => {
     process.env.GATEHOUSE_RATE_LIMIT_PER_SECOND = "fast";
-    expect(() => callerRateLimiterFromEnv()).toThrow(/GATEHOUSE_RATE_LIMIT_PER_SECOND/);
+    expect(() => callerRateLimiterFromEnv("store")).toThrow(/GATEHOUSE_RATE_LIMIT_PER_SECOND/);
   });
 });

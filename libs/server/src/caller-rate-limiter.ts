@@ -1,4 +1,6 @@
-import { envInt } from "./env.js";
+import { envInt, envOptional } from "./env.js";
+import type { Logger } from "./logger.js";
+import { createSharedCallerRateLimiter, sharedLimits } from "./shared-rate-limiter.js";
 
 /** The limits of a per-caller token bucket. */
 export interface CallerRateLimitOptions {
@@ -12,12 +14,19 @@ export interface CallerRateLimitOptions {
   now?: () => number;
 }
 
-/** A token bucket per caller, in this process only. */
+/** A per-caller rate limit: in this process, or shared by every replica through Redis. */
 export interface CallerRateLimiter {
   /**
    * Spends one of the caller's tokens: 0 when the request may proceed,
    * otherwise how many milliseconds until the caller has a token again.
    */
+  take(caller: string): number | Promise<number>;
+  /** Lets go of what the limit holds open (a Redis connection). */
+  close(): Promise<void>;
+}
+
+/** A token bucket per caller, in this process only; it answers at once. */
+export interface InProcessCallerRateLimiter extends CallerRateLimiter {
   take(caller: string): number;
   /** How many callers are tracked now. */
   readonly size: number;
@@ -38,9 +47,10 @@ interface Bucket {
  * of a flood of distinct callers.
  *
  * The buckets live in one process: with N replicas behind a balancer, a
- * caller may reach up to N times the rate.
+ * caller may reach up to N times the rate, which is why services with
+ * REDIS_URL count in Redis instead (callerRateLimiterFromEnv).
  */
-export function createCallerRateLimiter(options: CallerRateLimitOptions): CallerRateLimiter {
+export function createCallerRateLimiter(options: CallerRateLimitOptions): InProcessCallerRateLimiter {
   const { perSecond, burst, maxCallers } = options;
   if (!(perSecond > 0) || !(burst >= 1) || !(maxCallers >= 1)) {
     throw new Error("a rate limit needs perSecond > 0, burst >= 1 and maxCallers >= 1");
@@ -80,6 +90,7 @@ export function createCallerRateLimiter(options: CallerRateLimitOptions): Caller
     get size() {
       return buckets.size;
     },
+    async close() {},
   };
 }
 
@@ -87,16 +98,30 @@ export function createCallerRateLimiter(options: CallerRateLimitOptions): Caller
  * The per-caller rate limit of a client-facing service, or undefined when it
  * is off: GATEHOUSE_RATE_LIMIT_PER_SECOND (default 500) and
  * GATEHOUSE_RATE_LIMIT_BURST (default twice the rate), either 0 to turn it off, and
- * GATEHOUSE_RATE_LIMIT_MAX_CALLERS (default 50 000). Invalid values stop the
- * service at start-up.
+ * GATEHOUSE_RATE_LIMIT_MAX_CALLERS (default 50 000). With REDIS_URL the limit
+ * is counted in Redis under the service's own prefix, so it holds across
+ * replicas (GATEHOUSE_REDIS_TIMEOUT_MS, default 50, bounds each count before
+ * the process falls back to its own, as it bounds the identity cache's
+ * commands); without it, in this process. Invalid values stop the service at start-up.
  */
-export function callerRateLimiterFromEnv(): CallerRateLimiter | undefined {
+export function callerRateLimiterFromEnv(service: string, logger?: Logger): CallerRateLimiter | undefined {
   const perSecond = envInt("GATEHOUSE_RATE_LIMIT_PER_SECOND", 500, { min: 0, max: 1_000_000 });
   const burst = envInt("GATEHOUSE_RATE_LIMIT_BURST", perSecond * 2, { min: 0, max: 10_000_000 });
+  const maxCallers = envInt("GATEHOUSE_RATE_LIMIT_MAX_CALLERS", 50_000, { min: 1, max: 10_000_000 });
+  const commandTimeoutMs = envInt("GATEHOUSE_REDIS_TIMEOUT_MS", 50, { min: 1 });
   if (perSecond === 0 || burst === 0) return undefined;
-  return createCallerRateLimiter({
+  const redisUrl = envOptional("REDIS_URL");
+  if (redisUrl === undefined) return createCallerRateLimiter({ perSecond, burst, maxCallers });
+  logger?.info({ limits: sharedLimits(perSecond, burst) }, "per-caller rate limits are shared through Redis");
+  return createSharedCallerRateLimiter({
+    redisUrl,
+    keyPrefix: `gatehouse:rate:${service}`,
     perSecond,
     burst,
-    maxCallers: envInt("GATEHOUSE_RATE_LIMIT_MAX_CALLERS", 50_000, { min: 1, max: 10_000_000 }),
+    commandTimeoutMs,
+    onRedisChange: (up, error) => {
+      if (up) logger?.info("Redis answers: per-caller rate limits are shared again");
+      else logger?.warn({ err: error }, "Redis unavailable: per-caller rate limits are counted in this process until it answers");
+    },
   });
 }

@@ -20,7 +20,14 @@ export { methodsWithoutSideEffects, type MethodName, type RetryScope } from "./r
 export { statusFromConnectError, connectErrorFromStatus } from "./status-details.js";
 export { createLogger, type Logger } from "./logger.js";
 export { listen, shutdown, serverLimitsFromEnv, defaultServerLimits, type ServerLimits } from "./listen.js";
-export { createCallerRateLimiter, callerRateLimiterFromEnv, type CallerRateLimiter, type CallerRateLimitOptions } from "./caller-rate-limiter.js";
+export {
+  createCallerRateLimiter,
+  callerRateLimiterFromEnv,
+  type CallerRateLimiter,
+  type InProcessCallerRateLimiter,
+  type CallerRateLimitOptions,
+} from "./caller-rate-limiter.js";
+export { createSharedCallerRateLimiter, sharedLimits, type SharedCallerRateLimitOptions, type SharedLimits, type SharedWindow } from "./shared-rate-limiter.js";
 export { envString, envOptional, envInt, envList } from "./env.js";
 export { runService, type RunningService } from "./process.js";
 export { rateLimited } from "./rate-limited.js";

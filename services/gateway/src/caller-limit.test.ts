@@ -12,34 +12,34 @@ function limit() {
 }
 
 describe("the gateway's caller limit", () => {
-  it("charges credentials the store has not accepted to their address, so made-up tokens cannot each get a fresh bucket", () => {
+  it("charges credentials the store has not accepted to their address, so made-up tokens cannot each get a fresh bucket", async () => {
     const check = limit();
-    check.charge(request({ authorization: "Bearer made-up-1" }, "10.0.0.1"));
-    expect(() => check.charge(request({ authorization: "Bearer made-up-2" }, "10.0.0.1"))).toThrow(HttpError);
-    expect(() => check.charge(request({ authorization: "Bearer made-up-3" }, "10.0.0.2"))).not.toThrow();
+    await check.charge(request({ authorization: "Bearer made-up-1" }, "10.0.0.1"));
+    await expect(check.charge(request({ authorization: "Bearer made-up-2" }, "10.0.0.1"))).rejects.toThrow(HttpError);
+    await expect(check.charge(request({ authorization: "Bearer made-up-3" }, "10.0.0.2"))).resolves.toEqual(expect.any(String));
   });
 
-  it("gives a credential the store accepted a bucket of its own, wherever it comes from", () => {
+  it("gives a credential the store accepted a bucket of its own, wherever it comes from", async () => {
     const check = limit();
-    const key = check.charge(request({ authorization: "Bearer good" }, "10.0.0.1"))!;
+    const key = (await check.charge(request({ authorization: "Bearer good" }, "10.0.0.1")))!;
     check.accepted(key);
-    check.charge(request({ authorization: "Bearer good" }, "10.0.0.1"));
-    expect(() => check.charge(request({ authorization: "Bearer good" }, "10.0.0.2"))).toThrow(HttpError);
-    expect(() => check.charge(request({ authorization: "Bearer other" }, "10.0.0.3"))).not.toThrow();
+    await check.charge(request({ authorization: "Bearer good" }, "10.0.0.1"));
+    await expect(check.charge(request({ authorization: "Bearer good" }, "10.0.0.2"))).rejects.toThrow(HttpError);
+    await expect(check.charge(request({ authorization: "Bearer other" }, "10.0.0.3"))).resolves.toEqual(expect.any(String));
   });
 
-  it("returns no key for a request without a credential, which is always charged to its address", () => {
+  it("returns no key for a request without a credential, which is always charged to its address", async () => {
     const check = limit();
-    expect(check.charge(request({}, "10.0.0.1"))).toBeUndefined();
-    expect(() => check.charge(request({}, "10.0.0.1"))).toThrow(HttpError);
+    expect(await check.charge(request({}, "10.0.0.1"))).toBeUndefined();
+    await expect(check.charge(request({}, "10.0.0.1"))).rejects.toThrow(HttpError);
   });
 
-  it("answers 429 with Retry-After in whole seconds", () => {
+  it("answers 429 with Retry-After in whole seconds", async () => {
     const check = limit();
-    check.charge(request({}, "10.0.0.1"));
+    await check.charge(request({}, "10.0.0.1"));
     let thrown: unknown;
     try {
-      check.charge(request({}, "10.0.0.1"));
+      await check.charge(request({}, "10.0.0.1"));
     } catch (error) {
       thrown = error;
     }

@@ -11,25 +11,29 @@ export interface CallerLimit {
    * caller is over its rate. Returns the request's credential key, for
    * `accepted`, when it carries a credential.
    */
-  charge(request: IncomingMessage): string | undefined;
+  charge(request: IncomingMessage): Promise<string | undefined>;
   /** Records that the store answered a call made with this credential, so it authenticated a user. */
   accepted(credentialKey: string): void;
 }
 
 /**
  * The gateway's per-caller rate limit. A caller is the HMAC of its credential
- * headers (under a secret of this process only, since the key never leaves
- * it), never the raw token, once the store has accepted that credential;
+ * headers, never the raw token, once the store has accepted that credential;
  * until then, and without a credential, it is the connection's IP address.
  * The gateway verifies nothing itself, so keying unproven credentials by
  * their own key would give a client a fresh bucket with every made-up token.
  * Behind a proxy the address is the proxy's, so such callers then share one
- * bucket.
+ * bucket. `secret` keys the HMAC: pass the cache secret when the limit is
+ * shared through Redis, so every gateway replica names a credential alike.
  */
-export function createCallerLimit(limiter: CallerRateLimiter, credentialHeaders: readonly string[], proven: ProvenCredentials): CallerLimit {
-  const secret = randomBytes(32);
+export function createCallerLimit(
+  limiter: CallerRateLimiter,
+  credentialHeaders: readonly string[],
+  proven: ProvenCredentials,
+  secret: Buffer = randomBytes(32),
+): CallerLimit {
   return {
-    charge(request) {
+    async charge(request) {
       const headers = new Headers();
       for (const name of credentialHeaders) {
         const value = request.headers[name];
@@ -37,7 +41,7 @@ export function createCallerLimit(limiter: CallerRateLimiter, credentialHeaders:
       }
       const key = credentialHeaders.some((name) => headers.has(name)) ? credentialKey(secret, headers, credentialHeaders) : undefined;
       const caller = key !== undefined && proven.has(key) ? `credential:${key}` : `peer:${request.socket.remoteAddress ?? "unknown"}`;
-      const waitMs = limiter.take(caller);
+      const waitMs = await limiter.take(caller);
       if (waitMs > 0) throw tooManyRequests(waitMs);
       return key;
     },

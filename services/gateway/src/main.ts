@@ -17,6 +17,7 @@ import {
   createProvenCredentials,
   envInt,
   envList,
+  envOptional,
   envString,
   methodsWithoutSideEffects,
   metricsFromEnv,
@@ -31,7 +32,9 @@ const logger = createLogger("gateway");
 
 await runService("gateway", logger, async () => {
   const config = await loadConfig(envString("GATEHOUSE_CONFIG", "gatehouse.json"));
-  const rateLimiter = callerRateLimiterFromEnv();
+  const rateLimiter = callerRateLimiterFromEnv("gateway", logger);
+  // Shared limits need every replica to name a credential alike; otherwise a key of this process is as good.
+  const cacheSecret = envOptional("GATEHOUSE_CACHE_SECRET");
   const maxHeaderBytes = envInt("GATEWAY_MAX_HEADER_BYTES", 16 * 1024, { min: 1024, max: 1024 * 1024 });
   const observed = await metricsFromEnv("gateway");
   const timeoutMs = envInt("GATEWAY_STORE_TIMEOUT_MS", 10_000, { min: 1 });
@@ -50,7 +53,14 @@ await runService("gateway", logger, async () => {
       logger,
       maxBodyBytes: envInt("GATEWAY_MAX_BODY_BYTES", 2 * 1024 * 1024, { min: 1024 }),
       requestTimeoutMs: timeoutMs,
-      limitCaller: rateLimiter && createCallerLimit(rateLimiter, envList("GATEHOUSE_CREDENTIAL_HEADERS", defaultCredentialHeaders), createProvenCredentials()),
+      limitCaller:
+        rateLimiter &&
+        createCallerLimit(
+          rateLimiter,
+          envList("GATEHOUSE_CREDENTIAL_HEADERS", defaultCredentialHeaders),
+          createProvenCredentials(),
+          cacheSecret === undefined ? undefined : Buffer.from(cacheSecret, "utf8"),
+        ),
       metrics: observed && createGatewayMetrics(observed.metrics),
     },
     host,
@@ -63,6 +73,7 @@ await runService("gateway", logger, async () => {
     async stop() {
       await server.stop();
       transport.close();
+      await rateLimiter?.close();
       await observed?.close();
     },
   };

@@ -50,7 +50,7 @@ export function createGatewayHandler(deps: GatewayDeps): (request: IncomingMessa
     try {
       const found = match(method, path);
       if (found.kind === "found") routePath = found.route.path;
-      const credential = deps.limitCaller?.charge(request);
+      const credential = await deps.limitCaller?.charge(request);
       if (found.kind === "not-found") throw new HttpError(404, "Not Found");
       if (found.kind === "method-not-allowed") throw new HttpError(405, "Method Not Allowed", { allow: found.allowed.join(", ") });
       // The store sees this hop as the parent span, and the same request id.

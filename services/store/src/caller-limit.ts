@@ -10,7 +10,7 @@ export interface CallerLimit {
    * `cachedUser` says an identity cache holds a user for this credential.
    * An RPC that raises two events (CopyThread) is charged once.
    */
-  charge(context: HandlerContext, credentialKey: string, cachedUser: boolean): void;
+  charge(context: HandlerContext, credentialKey: string, cachedUser: boolean): Promise<void>;
   /** Records that this credential authenticated a user, so its requests get a bucket of their own. */
   verified(credentialKey: string): void;
 }
@@ -30,14 +30,14 @@ export interface CallerLimit {
 export function createCallerLimit(limiter: CallerRateLimiter, credentialHeaders: readonly string[], proven: ProvenCredentials): CallerLimit {
   const charged = new WeakSet<HandlerContext>();
   return {
-    charge(context, credentialKey, cachedUser) {
+    async charge(context, credentialKey, cachedUser) {
       if (charged.has(context)) return;
       charged.add(context);
       // Without a credential every caller has the same key: only the address tells them apart.
       const anonymous = credentialHeaders.every((name) => !context.requestHeader.has(name));
       const known = !anonymous && (cachedUser || proven.has(credentialKey));
       const caller = known ? `credential:${credentialKey}` : `peer:${peerAddress(context)}`;
-      const waitMs = limiter.take(caller);
+      const waitMs = await limiter.take(caller);
       if (waitMs > 0) throw rateLimitExceeded(waitMs);
     },
     verified: (credentialKey) => proven.add(credentialKey),

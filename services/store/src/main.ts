@@ -46,7 +46,7 @@ await runService("store", logger, async () => {
   const internalCredentials = internalChannelCredentialsFromEnv();
   const config = await loadConfig(envString("GATEHOUSE_CONFIG", "gatehouse.json"));
   const limits = serverLimitsFromEnv();
-  const rateLimiter = callerRateLimiterFromEnv();
+  const rateLimiter = callerRateLimiterFromEnv("store", logger);
   const db = openDatabase(envString("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"), envInt("DATABASE_POOL_MAX", 10, { min: 1 }), preparedStatementsFromEnv());
   const observed = await metricsFromEnv("store");
   const storeMetrics = observed && createStoreMetrics(observed.metrics, db);
@@ -123,6 +123,7 @@ await runService("store", logger, async () => {
       authnTransport.close();
       authzTransport.close();
       await cache.close();
+      await rateLimiter?.close();
       await db.end();
       await observed?.close();
     },
