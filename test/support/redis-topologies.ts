@@ -78,7 +78,7 @@ function startNode(port: number, args: string[], admins: Redis[]): RedisNode {
     },
     admin() {
       if (admin === undefined) {
-        admin = new Redis({ port, host: "127.0.0.1", maxRetriesPerRequest: 1, retryStrategy: () => null });
+        admin = new Redis({ port, host: "127.0.0.1", maxRetriesPerRequest: 1, retryStrategy: () => 100 });
         admin.on("error", () => {});
         admins.push(admin);
       }
@@ -192,6 +192,7 @@ export async function startPrivateRedisSentinel(): Promise<PrivateRedisSentinel>
     await waitFor("the master did not start", () => ping(masterPort));
     const replica = server(await freeNodePort(), ["--replicaof", "127.0.0.1", String(masterPort)]);
     all.push(replica);
+    await waitFor("the replica did not start", () => ping(replica.port));
     await waitFor("the replica did not sync", async () => String(await replica.admin().call("INFO", "replication")).includes("master_link_status:up"));
     const sentinels: RedisNode[] = [];
     for (let n = 0; n < 3; n += 1) {

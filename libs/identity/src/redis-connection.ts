@@ -66,6 +66,8 @@ export interface RedisClientOptions {
   lazyConnect?: boolean;
   /** Keep subscriptions across reconnections (the revocation subscriber does this itself). */
   autoResubscribe?: boolean;
+  /** Behind Sentinels: connect to the master (default) or to a replica. */
+  role?: "master" | "slave";
 }
 
 /**
@@ -95,7 +97,7 @@ export function createRedisClient(target: RedisTarget, options: RedisClientOptio
   }
   const failFast = { ...common, enableOfflineQueue: false, retryStrategy: retry };
   if (target.kind === "sentinel") {
-    return new Redis({ sentinels: target.sentinels, name: target.name, sentinelRetryStrategy: retry, ...failFast });
+    return new Redis({ sentinels: target.sentinels, name: target.name, role: options.role ?? "master", sentinelRetryStrategy: retry, ...failFast });
   }
   return new Redis(target.url, failFast);
 }
@@ -111,6 +113,9 @@ export interface KeptSubscription {
  * down are lost. In a cluster, PUBLISH reaches every node, so the subscriber
  * holds one plain connection to any node, and when that node goes away it
  * moves on to the next one the cluster client knows (or was configured with).
+ * Behind Sentinels, turn 0 subscribes on the master and turn 1 on a replica
+ * (replicas pass on what is published on their master), so two subscribers
+ * together survive the loss of either node.
  */
 export function keepSubscribed(
   target: RedisTarget,
@@ -120,7 +125,7 @@ export function keepSubscribed(
     onSubscribed(): void;
     /** The cluster's nodes as its client currently knows them, tried before the configured ones. */
     knownNodes?(): RedisAddress[];
-    /** Which candidate node to try first, so several subscribers start on different nodes. */
+    /** Which candidate node to try first, so several subscribers start on different nodes (behind Sentinels: 1 for a replica). */
     firstTurn?: number;
   },
 ): KeptSubscription {
@@ -141,7 +146,8 @@ export function keepSubscribed(
     connection.connect().catch(() => {});
   };
   if (target.kind !== "cluster") {
-    listen(createRedisClient(target, { lazyConnect: true, autoResubscribe: false }) as Redis);
+    const role = target.kind === "sentinel" && handlers.firstTurn === 1 ? "slave" : "master";
+    listen(createRedisClient(target, { lazyConnect: true, autoResubscribe: false, role }) as Redis);
     return { close: () => ((closed = true), current?.disconnect()) };
   }
   const next = () => {

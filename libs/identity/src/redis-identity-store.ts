@@ -131,8 +131,9 @@ export function createRedisIdentityStore(options: RedisIdentityStoreOptions): Sh
         },
         knownNodes: () => (target.kind === "cluster" ? (redis as Cluster).nodes("all").map(({ options: node }) => ({ host: node.host!, port: node.port! })) : []),
       };
-      // On a cluster, two subscribers on different nodes: when a node dies, the other still hears every revocation.
-      subscriptions = (target.kind === "cluster" ? [0, 1] : [0]).map((firstTurn) => keepSubscribed(target, revocationChannel, { ...handlers, firstTurn }));
+      // On a cluster or behind Sentinels, two subscribers on different nodes: when one node dies, the
+      // other still hears every revocation, so no L1 keeps vouching for a credential revoked meanwhile.
+      subscriptions = (target.kind === "standalone" ? [0] : [0, 1]).map((firstTurn) => keepSubscribed(target, revocationChannel, { ...handlers, firstTurn }));
       await withinWait(subscribed, startWaitMs);
       started = true;
     },
