@@ -16,9 +16,11 @@ JSON line each ({"ok": true} or {"ok": false, "error": "..."}):
       frames the port sends ("egress", as netem on the namespace's interface
       would), receives ("ingress") or both wait delayMs ± jitterMs (uniform)
       and are dropped with probability loss; frames keep their order.
-  {"op": "cut", "port": "store-1", "peer": "authz", "cut": true}
-      drops every frame between the two ports, both ways (a partition
-      between two hosts that leaves their other links alone); false heals it.
+  {"op": "cut", "port": "store-1", "peer": "authz", "cut": "drop"}
+      a partition between two hosts that leaves their other links alone:
+      "drop" loses every frame between them, both ways, in silence;
+      "reject" answers each IPv4 packet with ICMP host unreachable, as a
+      router with no route (or a peer whose link is down) would; false heals it.
   {"op": "remove", "port": "store-1"}
       closes the port's device: the cable is pulled.
 
@@ -49,7 +51,7 @@ class Port:
         self.name = name
         self.fd = fd
         self.impairment = {"egress": (0.0, 0.0, 0.0), "ingress": (0.0, 0.0, 0.0)}
-        self.cut = set()
+        self.cut = {}
 
 
 def open_tap(ifname, netns):
@@ -70,6 +72,28 @@ def open_tap(ifname, netns):
         if target is not None:
             os.close(target)
         os.close(home)
+
+
+def checksum(data):
+    if len(data) % 2:
+        data += b"\x00"
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def unreachable(frame):
+    """The ICMP host-unreachable answer to an IPv4 frame, addressed back to its sender."""
+    packet = frame[14:]
+    header_length = (packet[0] & 0x0F) * 4
+    quoted = packet[: header_length + 8]
+    icmp = struct.pack("!BBHI", 3, 1, 0, 0) + quoted
+    icmp = icmp[:2] + struct.pack("!H", checksum(icmp)) + icmp[4:]
+    source, destination = packet[12:16], packet[16:20]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), 0, 0, 64, 1, 0, destination, source)
+    ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
+    return frame[6:12] + frame[0:6] + b"\x08\x00" + ip + icmp
 
 
 def main():
@@ -102,8 +126,15 @@ def main():
         destination = macs.get(frame[0:6])
         targets = [destination] if destination is not None and not (frame[0] & 1) else list(ports.values())
         for target in targets:
-            if target is source or target.name in source.cut:
+            if target is source:
                 continue
+            cut = source.cut.get(target.name)
+            if cut == "drop":
+                continue
+            if cut == "reject":
+                if frame[12:14] == b"\x08\x00":
+                    write(unreachable(frame), source)
+                    continue
             out_delay, out_jitter, out_loss = source.impairment["egress"]
             in_delay, in_jitter, in_loss = target.impairment["ingress"]
             loss = 1 - (1 - out_loss) * (1 - in_loss)
@@ -139,12 +170,15 @@ def main():
                 port.impairment[side] = setting
         elif op == "cut":
             port, peer = ports[name], ports[message["peer"]]
-            if message.get("cut", True):
-                port.cut.add(peer.name)
-                peer.cut.add(port.name)
+            mode = message.get("cut", "drop")
+            if mode not in ("drop", "reject", False):
+                raise ValueError(f"unknown cut {mode}")
+            if mode:
+                port.cut[peer.name] = mode
+                peer.cut[port.name] = mode
             else:
-                port.cut.discard(peer.name)
-                peer.cut.discard(port.name)
+                port.cut.pop(peer.name, None)
+                peer.cut.pop(port.name, None)
         elif op == "remove":
             port = ports.pop(name, None)
             if port is not None:

@@ -47,8 +47,13 @@ export interface SimulatedNetwork {
   addHost(name: string): Promise<SimulatedHost>;
   /** Changes how one host's link behaves; `{}` makes it clean again. */
   impair(host: SimulatedHost, impairment: Impairment): Promise<void>;
-  /** Drops every frame between two hosts (true) or lets them through again (false); their other links stay up. */
-  partition(a: SimulatedHost, b: SimulatedHost, cut: boolean): Promise<void>;
+  /**
+   * Cuts two hosts apart, leaving their other links up: "drop" loses every
+   * frame between them in silence (netem loss 100%); "reject" answers every
+   * packet with ICMP host unreachable, as a peer whose link is down or a
+   * router without a route would, so connections fail at once; false heals.
+   */
+  partition(a: SimulatedHost, b: SimulatedHost, cut: "drop" | "reject" | false): Promise<void>;
   /** Tears a host down as a crash would: SIGKILL to everything in it, its cable pulled, its namespace deleted. */
   destroyHost(host: SimulatedHost): Promise<void>;
   /** Removes every host, the switch and the test process's own interface. */
