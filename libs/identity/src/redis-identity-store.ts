@@ -76,7 +76,8 @@ export interface RedisIdentityStoreOptions {
  * revocations. Needs Redis 6.2 or later (SET ... PXAT).
  */
 export function createRedisIdentityStore(options: RedisIdentityStoreOptions): SharedIdentityStore {
-  const target: RedisTarget = options.target ?? { kind: "standalone", url: options.url ?? "redis://127.0.0.1:6379" };
+  if (options.target === undefined && options.url === undefined) throw new Error("the Redis identity store needs a url or a target");
+  const target: RedisTarget = options.target ?? { kind: "standalone", url: options.url! };
   const redis = createRedisClient(target, { commandTimeoutMs: options.commandTimeoutMs }) as ScriptedRedis;
   redis.defineCommand("setUnlessHeld", { numberOfKeys: 2, lua: setUnlessHeld });
   redis.defineCommand("revokeHeld", { numberOfKeys: 2, lua: revokeHeld });
