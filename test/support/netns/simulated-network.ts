@@ -54,7 +54,11 @@ export interface SimulatedNetwork {
    * router without a route would, so connections fail at once; false heals.
    */
   partition(a: SimulatedHost, b: SimulatedHost, cut: "drop" | "reject" | false): Promise<void>;
-  /** Tears a host down as a crash would: SIGKILL to everything in it, its cable pulled, its namespace deleted. */
+  /**
+   * Tears a host down as a power loss would: its cable is pulled first, so
+   * no peer hears a reset from it, then everything in it gets SIGKILL and
+   * its namespace is deleted.
+   */
   destroyHost(host: SimulatedHost): Promise<void>;
   /** Removes every host, the switch and the test process's own interface. */
   destroy(): Promise<void>;
@@ -115,6 +119,16 @@ function killAllIn(netns: string): void {
   }
 }
 
+/** 10.213.N (N from this process's pid, or the next one) that no route of this machine uses yet. */
+function freeSubnet(): string {
+  const routes = run("ip", ["-4", "route", "show"]).stdout;
+  for (let offset = 0; offset < 250; offset += 1) {
+    const subnet = `10.213.${1 + ((process.pid + offset) % 250)}`;
+    if (!routes.includes(`${subnet}.`)) return subnet;
+  }
+  throw new Error("every 10.213.N.0/24 subnet is in use");
+}
+
 /**
  * Builds a private IPv4 network, 10.213.N.0/24 with N from this process's
  * pid: a user-space switch (link-switch.py) with one TAP port per host
@@ -127,7 +141,7 @@ function killAllIn(netns: string): void {
  */
 export async function createSimulatedNetwork(): Promise<SimulatedNetwork> {
   removeLeftovers();
-  const subnet = `10.213.${1 + (process.pid % 250)}`;
+  const subnet = freeSubnet();
   const switchProcess = spawn("python3", [resolve(import.meta.dirname, "link-switch.py")], { stdio: ["pipe", "pipe", "inherit"] });
   const answers: Array<(line: string) => void> = [];
   createInterface({ input: switchProcess.stdout! }).on("line", (line) => answers.shift()?.(line));
@@ -196,8 +210,8 @@ export async function createSimulatedNetwork(): Promise<SimulatedNetwork> {
     partition: (a, b, cut) => command({ op: "cut", port: a.name, peer: b.name, cut }),
     async destroyHost(host) {
       if (!hosts.delete(host.name)) return;
-      killAllIn(host.netns);
       await command({ op: "remove", port: host.name });
+      killAllIn(host.netns);
       run("ip", ["netns", "del", host.netns]);
     },
     async destroy() {
