@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { envInt, envList, envOptional, type Logger } from "@gatehouse/server";
 import { defaultCredentialHeaders } from "./credential-key.js";
 import { createMemoryIdentityStore } from "./memory-identity-store.js";
+import { redisTargetFromEnv, redisTargetVariables } from "./redis-connection.js";
 import { createRedisIdentityStore } from "./redis-identity-store.js";
 import type { SharedIdentityStore } from "./shared-identity-store.js";
 
@@ -31,8 +32,9 @@ export function identityConfigFromEnv(logger: Logger): IdentityConfig {
   if (secretText === undefined) {
     // With a shared Redis, replicas keyed under different secrets would each
     // cache their own entry, and a revocation through one would miss the others.
-    if (envOptional("REDIS_URL") !== undefined) {
-      throw new Error("GATEHOUSE_CACHE_SECRET must be set when REDIS_URL is: every service and replica keys the shared cache with it");
+    const redis = redisTargetVariables.find((name) => envOptional(name) !== undefined);
+    if (redis !== undefined) {
+      throw new Error(`GATEHOUSE_CACHE_SECRET must be set when ${redis} is: every service and replica keys the shared cache with it`);
     }
     logger.warn("GATEHOUSE_CACHE_SECRET is unset: using a random secret, so cached identities are not shared with other processes");
   } else if (Buffer.byteLength(secretText) < minSecretBytes) {
@@ -50,19 +52,28 @@ export function identityConfigFromEnv(logger: Logger): IdentityConfig {
 }
 
 /**
- * Redis when REDIS_URL is set; otherwise a store private to this process.
+ * Redis when REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS (with
+ * REDIS_SENTINEL_NAME) is set; otherwise a store private to this process.
  * GATEHOUSE_REDIS_TIMEOUT_MS (default 50) is the time budget of one Redis
  * command, after which the lookup counts as a miss and the credential is
  * verified directly; GATEHOUSE_REVOCATION_HOLD_MS (default 10 000) how long
- * a revoked credential may not be cached again. `secret` is the cache
- * secret, under which every Redis entry is sealed.
+ * a revoked credential may not be cached again; GATEHOUSE_REVOCATION_REPLICAS
+ * how many replicas must confirm a revocation (default 1 on a cluster or
+ * behind Sentinels, 0 on a single Redis). `secret` is the cache secret,
+ * under which every Redis entry is sealed.
  */
 export function sharedIdentityStoreFromEnv(logger: Logger, secret: Buffer): SharedIdentityStore {
-  const url = envOptional("REDIS_URL");
+  const target = redisTargetFromEnv();
   const revocationHoldMs = envInt("GATEHOUSE_REVOCATION_HOLD_MS", 10_000, { min: 0 });
-  if (url === undefined) {
-    logger.info("REDIS_URL is unset: identities are cached in this process only");
+  if (target === undefined) {
+    logger.info("no Redis is configured (REDIS_URL, REDIS_CLUSTER_NODES, REDIS_SENTINELS): identities are cached in this process only");
     return createMemoryIdentityStore(Date.now, revocationHoldMs);
   }
-  return createRedisIdentityStore({ url, secret, commandTimeoutMs: envInt("GATEHOUSE_REDIS_TIMEOUT_MS", 50, { min: 1 }), revocationHoldMs });
+  return createRedisIdentityStore({
+    target,
+    secret,
+    commandTimeoutMs: envInt("GATEHOUSE_REDIS_TIMEOUT_MS", 50, { min: 1 }),
+    revocationHoldMs,
+    revocationReplicas: envInt("GATEHOUSE_REVOCATION_REPLICAS", target.kind === "standalone" ? 0 : 1, { min: 0 }),
+  });
 }

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import { isCachedIdentity, type CachedIdentity } from "./cached-identity.js";
+import { createRedisClient, keepSubscribed, type KeptSubscription, type RedisTarget } from "./redis-connection.js";
 import type { SharedIdentityStore } from "./shared-identity-store.js";
 
 const revocationChannel = "gatehouse:identity:revoked:v1";
@@ -57,15 +58,40 @@ if ARGV[3] == 'user' and redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2])
 return 1`;
 
-type ScriptedRedis = Redis & {
+/**
+ * Revokes in one atomic step: deletes the entry, holds the key, and publishes
+ * it (PUBLISH reaches every node of a cluster, whichever node runs it).
+ * Answers whether the entry existed and how many replicas the node has, so
+ * the caller knows how many to WAIT for.
+ */
+const revokeHeld = `
+local removed = redis.call('DEL', KEYS[1])
+redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
+redis.call('PUBLISH', ARGV[2], ARGV[3])
+local replicas = tonumber(string.match(redis.call('INFO', 'replication'), 'connected_slaves:(%d+)')) or 0
+return {removed, replicas}`;
+
+type ScriptedRedis = (Redis | Cluster) & {
   setUnlessHeld(entryKey: string, holdKey: string, value: string, expiresAtMs: number, kind: CachedIdentity["kind"]): Promise<number>;
+  revokeHeld(entryKey: string, holdKey: string, holdMs: number, channel: string, key: string): Promise<[number, number]>;
 };
 
 /** Options of the Redis identity store. */
 export interface RedisIdentityStoreOptions {
-  url: string;
+  /** A standalone Redis; `target` names a cluster or Sentinels instead. */
+  url?: string;
+  target?: RedisTarget;
   /** The cache secret (GATEHOUSE_CACHE_SECRET): every entry carries a MAC under it, checked on every read. */
   secret: Buffer;
+  /**
+   * Replicas that must have a revocation before it counts as done (WAIT),
+   * so a failover cannot promote a replica that still holds the revoked
+   * identity; the revocation fails (and is retried by its caller) when they
+   * do not confirm within the command timeout. A node with fewer replicas
+   * connected waits for those it has: one with none has nothing a failover
+   * could promote. Default 0.
+   */
+  revocationReplicas?: number;
   /** How long one Redis command may take before it counts as a miss. */
   commandTimeoutMs: number;
   /** After a revocation, how long the credential may not be cached again; default 10 000 ms. */
@@ -88,18 +114,19 @@ export interface RedisIdentityStoreOptions {
  * Needs Redis 6.2 or later (SET ... PXAT).
  */
 export function createRedisIdentityStore(options: RedisIdentityStoreOptions): SharedIdentityStore {
-  const failFast = {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    retryStrategy: (attempt: number) => Math.min(attempt * 100, 2_000),
-  };
-  const redis = new Redis(options.url, { ...failFast, commandTimeout: options.commandTimeoutMs }) as ScriptedRedis;
+  if (options.target === undefined && options.url === undefined) throw new Error("the Redis identity store needs a url or a target");
+  const target: RedisTarget = options.target ?? { kind: "standalone", url: options.url! };
+  const redis = createRedisClient(target, { commandTimeoutMs: options.commandTimeoutMs }) as ScriptedRedis;
   redis.defineCommand("setUnlessHeld", { numberOfKeys: 2, lua: setUnlessHeld });
+  redis.defineCommand("revokeHeld", { numberOfKeys: 2, lua: revokeHeld });
+  const revocationReplicas = options.revocationReplicas ?? 0;
+  // WAIT answers within its own timeout, which must come before the command timeout cuts it off.
+  const waitMs = Math.max(1, Math.floor(options.commandTimeoutMs * 0.6));
   redis.on("error", () => {
     // Reported per command as a rejected promise; reconnection is automatic.
   });
   const revocationHoldMs = options.revocationHoldMs ?? 10_000;
-  let subscriber: Redis | undefined;
+  let subscriptions: KeptSubscription[] = [];
   const startWaitMs = options.startupWaitMs ?? 2_000;
   return {
     revocationHoldMs,
@@ -122,45 +149,40 @@ export function createRedisIdentityStore(options: RedisIdentityStoreOptions): Sh
       await redis.setUnlessHeld(redisKey, holdKey(key), sealIdentityEntry(options.secret, redisKey, JSON.stringify(entry)), expiresAtMs, entry.kind);
     },
     async revoke(key) {
-      const results = await redis
-        .multi()
-        .del(identityKey(key))
-        .set(holdKey(key), "1", "PX", Math.max(1, revocationHoldMs))
-        .publish(revocationChannel, key)
-        .exec();
-      const failed = results?.find(([error]) => error !== null)?.[0];
-      if (results === null || failed) throw failed ?? new Error("the revocation transaction was discarded");
-      return results[0]![1] === 1;
+      const [removed, replicas] = await redis.revokeHeld(identityKey(key), holdKey(key), Math.max(1, revocationHoldMs), revocationChannel, key);
+      const needed = Math.min(revocationReplicas, replicas);
+      if (needed > 0) {
+        // The hold key routes WAIT to the node that owns the key's slot, in a cluster as on one Redis.
+        const results = await redis.pipeline().pttl(holdKey(key)).wait(needed, waitMs).exec();
+        const failed = results?.find(([error]) => error !== null)?.[0];
+        if (results === null || failed) throw failed ?? new Error("the revocation's replication check was discarded");
+        if (results[0]![1] === -2) throw new Error("the revocation was lost in a failover");
+        if (Number(results[1]![1]) < needed) throw new Error(`the revocation reached ${String(results[1]![1])} of ${needed} replicas in time`);
+      }
+      return removed === 1;
     },
     async subscribeRevocations(onRevoked, onMissed) {
-      const connection = new Redis(options.url, { ...failFast, lazyConnect: true, autoResubscribe: false });
-      subscriber = connection;
-      connection.on("error", () => {});
-      connection.on("message", (channel: string, key: string) => {
-        if (channel === revocationChannel) onRevoked(key);
-      });
       let started = false;
       let firstSubscribed: () => void = () => {};
       const subscribed = new Promise<void>((resolve) => (firstSubscribed = resolve));
-      connection.on("ready", () => {
-        connection.subscribe(revocationChannel).then(
-          () => {
-            // A subscription made after start-up, or after a reconnection, may have missed revocations.
-            if (started) onMissed?.();
-            firstSubscribed();
-          },
-          () => {
-            // The next "ready" tries again.
-          },
-        );
-      });
-      connection.connect().catch(() => {});
+      const handlers = {
+        onMessage: onRevoked,
+        onSubscribed: () => {
+          // A subscription made after start-up, or after a reconnection, may have missed revocations.
+          if (started) onMissed?.();
+          firstSubscribed();
+        },
+        knownNodes: () => (target.kind === "cluster" ? (redis as Cluster).nodes("all").map(({ options: node }) => ({ host: node.host!, port: node.port! })) : []),
+      };
+      // On a cluster or behind Sentinels, two subscribers on different nodes: when one node dies, the
+      // other still hears every revocation, so no L1 keeps vouching for a credential revoked meanwhile.
+      subscriptions = (target.kind === "standalone" ? [0] : [0, 1]).map((firstTurn) => keepSubscribed(target, revocationChannel, { ...handlers, firstTurn }));
       await withinWait(subscribed, startWaitMs);
       started = true;
     },
     async close() {
       redis.disconnect();
-      subscriber?.disconnect();
+      for (const subscription of subscriptions) subscription.close();
     },
   };
 }

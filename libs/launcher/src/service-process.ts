@@ -25,6 +25,12 @@ export interface ServiceProcessOptions {
   /** Where the service's log lines go; dropped when omitted. */
   onLog?: (line: string) => void;
   startTimeoutMs?: number;
+  /**
+   * A command the service runs under, such as `["ip", "netns", "exec", "host-1"]`
+   * to run it in another network namespace. It must exec the service in its
+   * place, so signals reach the service itself. Unset: Node runs directly.
+   */
+  wrapper?: readonly string[];
 }
 
 /**
@@ -34,7 +40,8 @@ export interface ServiceProcessOptions {
  * auth module).
  */
 export function startServiceProcess(options: ServiceProcessOptions): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", resolve(repoRoot, `services/${options.name}/src/main.ts`)], {
+  const command = [...(options.wrapper ?? []), process.execPath, "--import", "tsx", resolve(repoRoot, `services/${options.name}/src/main.ts`)];
+  const child = spawn(command[0]!, command.slice(1), {
     cwd: repoRoot,
     env: { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -15,7 +15,7 @@ export {
 } from "./grpc-service-server.js";
 export { GrpcHandlerContext, headersFromMetadata, requestTraceOf } from "./grpc-handler-context.js";
 export { traceFromHeaders, traceHeaders, traceLogFields, type RequestTrace } from "./request-trace.js";
-export { createGrpcTransport, type GrpcTransportOptions, type ClosableTransport } from "./grpc-transport.js";
+export { createGrpcTransport, keepaliveFromEnv, type GrpcTransportOptions, type ClosableTransport, type Keepalive } from "./grpc-transport.js";
 export { methodsWithoutSideEffects, type MethodName, type RetryScope } from "./retry-policy.js";
 export { statusFromConnectError, connectErrorFromStatus } from "./status-details.js";
 export { createLogger, type Logger } from "./logger.js";
