@@ -1,0 +1,50 @@
+import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
+import type pg from "pg";
+
+/** The schema LangGraph's checkpoint tables live in, apart from the store's tables. */
+export const checkpointSchema = "gatehouse_checkpoints";
+
+// An arbitrary constant naming the checkpoint-schema set-up among advisory locks.
+const setupLockId = 0x6768_636b;
+
+/**
+ * LangGraph.js's PostgresSaver on the store's database, in its own schema.
+ * Its tables are created (or migrated) once, under a transaction-scoped
+ * advisory lock, so workers starting together do not race on `CREATE TABLE`.
+ */
+export async function openCheckpointer(pool: pg.Pool): Promise<PostgresSaver> {
+  const saver = new PostgresSaver(pool, undefined, { schema: checkpointSchema });
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    await client.query("SELECT pg_advisory_xact_lock($1)", [setupLockId]);
+    await saver.setup();
+    await client.query("COMMIT");
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+  return saver;
+}
+
+/**
+ * Deletes the checkpoints (and their pending writes) a run wrote on a thread,
+ * found by the `run_id` LangGraph records in each checkpoint's metadata, so
+ * the thread's latest checkpoint is again the one from before the run.
+ */
+export async function deleteRunCheckpoints(pool: pg.Pool, threadId: string, runId: string): Promise<number> {
+  const { rows } = await pool.query<{ count: string }>(
+    `WITH removed AS (
+       DELETE FROM ${checkpointSchema}.checkpoints WHERE thread_id = $1 AND metadata ->> 'run_id' = $2
+       RETURNING thread_id, checkpoint_ns, checkpoint_id
+     ), writes AS (
+       DELETE FROM ${checkpointSchema}.checkpoint_writes w USING removed
+       WHERE w.thread_id = removed.thread_id AND w.checkpoint_ns = removed.checkpoint_ns AND w.checkpoint_id = removed.checkpoint_id
+     )
+     SELECT count(*) AS count FROM removed`,
+    [threadId, runId],
+  );
+  return Number(rows[0]?.count ?? 0);
+}

@@ -1,0 +1,115 @@
+import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
+import type { LoadedGraph } from "@gatehouse/graphs";
+import type { Logger } from "@gatehouse/server";
+import type { RunEventLog } from "@gatehouse/run-events";
+import type pg from "pg";
+import { deleteRunCheckpoints } from "./checkpointer.js";
+import { requestedStreamModes, resolveAssistant, runGraphOptions, runInput } from "./run-config.js";
+import type { ClaimedRun, FinalRunStatus, RunQueue, ThreadAfterRun } from "./run-queue.js";
+import { createEventPublisher, runStreamEvents, type EventStreamingGraph } from "./stream-events.js";
+import { threadAfterRun } from "./thread-state.js";
+import { errorPayload } from "./wire-json.js";
+
+/**
+ * Why an execution was stopped from outside, as the abort reason of its
+ * signal: a cancel (`interrupt` keeps what the run wrote, `rollback` erases
+ * it), the run's timeout, the lease lost to the sweeper, or the worker
+ * shutting down.
+ */
+export type StopReason = "interrupt" | "rollback" | "timeout" | "lost" | "shutdown";
+
+/** What executing a run needs. */
+export interface RunExecutorDeps {
+  db: pg.Pool;
+  queue: RunQueue;
+  /** The graphs of gatehouse.json, by graph id, with the Postgres checkpointer. */
+  graphs: ReadonlyMap<string, LoadedGraph>;
+  events: RunEventLog;
+  /** The timeout of a run that sets none (`kwargs.timeout_ms`); 0 for none. */
+  defaultTimeoutMs: number;
+  logger: Logger;
+}
+
+/** How an execution ended, for logs and tests. */
+export type RunOutcome = FinalRunStatus | "rolled-back" | "released" | "lost";
+
+function timeoutOf(kwargs: Record<string, unknown>, fallback: number): number {
+  const own = kwargs.timeout_ms;
+  return typeof own === "number" && Number.isFinite(own) && own > 0 ? own : fallback;
+}
+
+/**
+ * Creates the function that executes one claimed run to its end (README,
+ * "Runs execute"): resolves its assistant and graph, streams the graph with
+ * the run's config and input, publishes its events, then records its final
+ * status and its thread's state in one statement. `control` is aborted with
+ * a StopReason to stop it early.
+ */
+export function createRunExecutor(deps: RunExecutorDeps) {
+  const graphIds = new Set(deps.graphs.keys());
+
+  async function thread(graph: LoadedGraph | undefined, run: ClaimedRun, failed: boolean): Promise<ThreadAfterRun> {
+    if (graph === undefined) return { status: failed ? "error" : "idle", valuesJson: null, interruptsJson: null };
+    return threadAfterRun(graph, run.threadId, failed);
+  }
+
+  return async function executeRun(run: ClaimedRun, control: AbortController): Promise<RunOutcome> {
+    const publisher = createEventPublisher(deps.events, run.runId);
+    const timeoutMs = timeoutOf(run.kwargs, deps.defaultTimeoutMs);
+    const timer = timeoutMs > 0 ? setTimeout(() => control.abort("timeout" satisfies StopReason), timeoutMs) : undefined;
+    let graph: LoadedGraph | undefined;
+    let status: FinalRunStatus;
+    try {
+      const assistant = await resolveAssistant(deps.db, run.assistantId, graphIds);
+      graph = deps.graphs.get(assistant.graphId)!;
+      const stream = runStreamEvents(graph as unknown as EventStreamingGraph, runInput(run.kwargs), {
+        runId: run.runId,
+        attempt: run.attempt,
+        modes: requestedStreamModes(run.kwargs),
+        graphOptions: runGraphOptions(run, assistant),
+        signal: control.signal,
+      });
+      for await (const event of stream) publisher.publish(event);
+      status = "success";
+    } catch (error) {
+      const reason = control.signal.aborted ? (control.signal.reason as StopReason) : undefined;
+      if (reason === "lost") return "lost";
+      if (reason === "shutdown") {
+        await publisher.flush().catch(() => {});
+        return (await deps.queue.release(run)) ? "released" : "lost";
+      }
+      if (reason === "rollback") {
+        await publisher.flush().catch(() => {});
+        await deleteRunCheckpoints(deps.db, run.threadId, run.runId);
+        const rolledBack = await deps.queue.rollback(run, await thread(graph, run, false));
+        await deps.events.finish(run.runId);
+        return rolledBack ? "rolled-back" : "lost";
+      }
+      if (reason === "interrupt") {
+        status = "interrupted";
+      } else if (reason === "timeout") {
+        status = "timeout";
+        publisher.publish({ event: "error", data: { error: "TimeoutError", message: `the run exceeded its timeout of ${timeoutMs} ms` } });
+      } else {
+        status = "error";
+        deps.logger.warn({ err: error, run_id: run.runId, attempt: run.attempt }, "run failed");
+        publisher.publish({ event: "error", data: errorPayload(error) });
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+    const finished = await deps.queue.finish(run, status, await thread(graph, run, status === "error" || status === "timeout"));
+    if (!finished) return "lost";
+    if (run.kwargs.on_completion === "delete") {
+      // A thread-less run asked for no trace: its thread and checkpoints go, as on LangGraph servers.
+      await deps.queue.deleteThread(run.threadId);
+      await (graph?.checkpointer as BaseCheckpointSaver | undefined)?.deleteThread(run.threadId);
+    }
+    await publisher.flush();
+    await deps.events.finish(run.runId);
+    return status;
+  };
+}
+
+/** Executes one claimed run; see createRunExecutor. */
+export type RunExecutor = ReturnType<typeof createRunExecutor>;
