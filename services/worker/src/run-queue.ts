@@ -206,6 +206,19 @@ export function createRunQueue(db: pg.Pool, options: RunQueueOptions) {
       return rows.map((row) => ({ runId: row.run_id, threadId: row.thread_id, status: row.status, attempt: row.attempt }));
     },
 
+    /**
+     * Writes a thread's values, interrupts and status after its state changed
+     * outside a run; a busy thread stays busy (its run writes the status when it ends).
+     */
+    async writeThread(threadId: string, thread: ThreadAfterRun): Promise<void> {
+      await db.query(
+        `UPDATE threads SET status = CASE WHEN status = 'busy' THEN status ELSE $2 END,
+           "values" = COALESCE($3::jsonb, "values"), interrupts = COALESCE($4::jsonb, interrupts), updated_at = now()
+         WHERE thread_id = $1`,
+        [threadId, thread.status, thread.valuesJson, thread.interruptsJson],
+      );
+    },
+
     /** Deletes a thread created for a thread-less run that asked for `on_completion: "delete"`. */
     async deleteThread(threadId: string): Promise<void> {
       await db.query("DELETE FROM threads WHERE thread_id = $1", [threadId]);
