@@ -26,6 +26,8 @@ export async function createWorkerTestDatabase(serverUrl: string): Promise<Worke
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const pool = new pg.Pool({ connectionString: url.toString(), max: 10 });
+  // DROP ... WITH (FORCE) ends connections a worker under test still holds; that is expected here.
+  pool.on("error", () => {});
   await migrate(pool);
   return {
     url: url.toString(),
