@@ -1,5 +1,24 @@
+import type { RunnableConfig } from "@langchain/core/runnables";
+import type { ChannelVersions, Checkpoint, CheckpointMetadata } from "@langchain/langgraph-checkpoint";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import type pg from "pg";
+
+// The ids a run executes with that its checkpoints record, as LangGraph
+// servers record them: rollback finds a run's checkpoints by run_id, and a
+// thread's history shows which run wrote each state.
+const recordedKeys = ["run_id", "thread_id", "graph_id", "assistant_id"] as const;
+
+/**
+ * PostgresSaver that also records the run's ids (from `configurable`) in each
+ * checkpoint's metadata, which LangGraph.js's saver does not do by itself.
+ */
+class RunRecordingSaver extends PostgresSaver {
+  override put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, newVersions: ChannelVersions): Promise<RunnableConfig> {
+    const configurable = config.configurable ?? {};
+    const recorded = Object.fromEntries(recordedKeys.filter((key) => typeof configurable[key] === "string").map((key) => [key, configurable[key]]));
+    return super.put(config, checkpoint, { ...metadata, ...recorded } as CheckpointMetadata, newVersions);
+  }
+}
 
 /** The schema LangGraph's checkpoint tables live in, apart from the store's tables. */
 export const checkpointSchema = "gatehouse_checkpoints";
@@ -8,12 +27,13 @@ export const checkpointSchema = "gatehouse_checkpoints";
 const setupLockId = 0x6768_636b;
 
 /**
- * LangGraph.js's PostgresSaver on the store's database, in its own schema.
+ * LangGraph.js's PostgresSaver on the store's database, in its own schema,
+ * recording the run's ids in each checkpoint's metadata.
  * Its tables are created (or migrated) once, under a transaction-scoped
  * advisory lock, so workers starting together do not race on `CREATE TABLE`.
  */
 export async function openCheckpointer(pool: pg.Pool): Promise<PostgresSaver> {
-  const saver = new PostgresSaver(pool, undefined, { schema: checkpointSchema });
+  const saver = new RunRecordingSaver(pool, undefined, { schema: checkpointSchema });
   const client = await pool.connect();
   try {
     await client.query("BEGIN");

@@ -48,9 +48,9 @@ function timeoutOf(kwargs: Record<string, unknown>, fallback: number): number {
 export function createRunExecutor(deps: RunExecutorDeps) {
   const graphIds = new Set(deps.graphs.keys());
 
-  async function thread(graph: LoadedGraph | undefined, run: ClaimedRun, failed: boolean): Promise<ThreadAfterRun> {
+  async function thread(graph: LoadedGraph | undefined, run: ClaimedRun, failed: boolean, cancelled = false): Promise<ThreadAfterRun> {
     if (graph === undefined) return { status: failed ? "error" : "idle", valuesJson: null, interruptsJson: null };
-    return threadAfterRun(graph, run.threadId, failed);
+    return threadAfterRun(graph, run.threadId, failed, cancelled);
   }
 
   return async function executeRun(run: ClaimedRun, control: AbortController): Promise<RunOutcome> {
@@ -81,7 +81,7 @@ export function createRunExecutor(deps: RunExecutorDeps) {
       if (reason === "rollback") {
         await publisher.flush().catch(() => {});
         await deleteRunCheckpoints(deps.db, run.threadId, run.runId);
-        const rolledBack = await deps.queue.rollback(run, await thread(graph, run, false));
+        const rolledBack = await deps.queue.rollback(run, await thread(graph, run, false, true));
         await deps.events.finish(run.runId);
         return rolledBack ? "rolled-back" : "lost";
       }
@@ -98,7 +98,8 @@ export function createRunExecutor(deps: RunExecutorDeps) {
     } finally {
       clearTimeout(timer);
     }
-    const finished = await deps.queue.finish(run, status, await thread(graph, run, status === "error" || status === "timeout"));
+    const failed = status === "error" || status === "timeout";
+    const finished = await deps.queue.finish(run, status, await thread(graph, run, failed, status === "interrupted"));
     if (!finished) return "lost";
     if (run.kwargs.on_completion === "delete") {
       // A thread-less run asked for no trace: its thread and checkpoints go, as on LangGraph servers.

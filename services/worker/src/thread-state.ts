@@ -125,15 +125,16 @@ export async function updateThreadState(graph: LoadedGraph, threadId: string, up
 /**
  * The thread row's view of its latest checkpoint, as LangGraph servers keep
  * it: `values`, pending `interrupts` by task id, and `interrupted` while the
- * graph stopped before its next nodes (or `error` when the run failed).
+ * graph stopped before its next nodes (`error` when the run failed; `idle`
+ * after a cancel, whose unfinished next nodes are not an interrupt).
  */
-export async function threadAfterRun(graph: LoadedGraph, threadId: string, failed: boolean): Promise<ThreadAfterRun> {
+export async function threadAfterRun(graph: LoadedGraph, threadId: string, failed: boolean, cancelled = false): Promise<ThreadAfterRun> {
   const state = await getThreadState(graph, threadId);
   const interrupts = Object.fromEntries(
     state.tasks.filter((task) => Array.isArray(task.interrupts) && task.interrupts.length > 0).map((task) => [task.id, task.interrupts]),
   );
   return {
-    status: failed ? "error" : state.next.length > 0 ? "interrupted" : "idle",
+    status: failed ? "error" : state.next.length > 0 && !cancelled ? "interrupted" : "idle",
     valuesJson: JSON.stringify(state.values ?? {}),
     interruptsJson: JSON.stringify(interrupts),
   };
