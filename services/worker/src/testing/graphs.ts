@@ -41,7 +41,9 @@ export function testGraphs(pool: pg.Pool, checkpointer: BaseCheckpointSaver): Ma
     .compile();
 
   const whoami = new StateGraph(Steps)
-    .addNode("whoami", async (_state, config: LangGraphRunnableConfig) => ({
+    .addNode("whoami", async (_state, config: LangGraphRunnableConfig) => {
+      config.writer?.({ progress: "looking up who is asking" });
+      return {
       steps: ["whoami"],
       who: {
         user: config.configurable?.langgraph_auth_user,
@@ -51,7 +53,8 @@ export function testGraphs(pool: pg.Pool, checkpointer: BaseCheckpointSaver): Ma
         graph_id: config.configurable?.graph_id,
         model: config.configurable?.model,
       },
-    }))
+      };
+    })
     .addEdge(START, "whoami")
     .addEdge("whoami", END)
     .compile();
