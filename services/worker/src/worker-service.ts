@@ -1,4 +1,5 @@
-import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
+import { toJson, type JsonObject } from "@bufbuild/protobuf";
+import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import { Code, type ServiceImpl } from "@connectrpc/connect";
 import type { Checkpoint, WorkerService } from "@gatehouse/contracts";
 import { gatehouseError, invalidArgument } from "@gatehouse/errors";
@@ -83,7 +84,7 @@ export function createWorkerService(deps: WorkerServiceDeps): ServiceImpl<typeof
       const graph = graphOf(request.graphId);
       const threadId = threadIdOf(request.threadId);
       const result = await updateThreadState(graph, threadId, {
-        values: (request.values ?? null) as JsonValue,
+        values: request.values === undefined ? null : toJson(ValueSchema, request.values),
         ...(request.asNode !== "" && { asNode: request.asNode }),
         checkpoint: checkpointOf(request.checkpoint),
       }).catch((error: unknown) => {
