@@ -9,7 +9,10 @@
  * GATEHOUSE_REPLICAS (default 1) runs that many processes of every service
  * (one store on the embedded database, which serves a single connection),
  * the first of the store and the gateway on those ports and the rest on free
- * ones, each client balancing over all replicas of what it calls.
+ * ones, each client balancing over all replicas of what it calls. With
+ * DATABASE_URL it also runs the worker, which executes runs (GATEHOUSE_REPLICAS
+ * of them); the embedded database serves one connection, to the store, so
+ * without DATABASE_URL runs stay pending.
  */
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
@@ -37,8 +40,9 @@ try {
     databasePoolMax: embedded === undefined ? undefined : 1,
     storePort: envInt("STORE_PORT", 50051, { max: 65535 }),
     gatewayPort: envInt("GATEWAY_PORT", 8123, { max: 65535 }),
+    worker: embedded === undefined,
     certsDir,
-    replicas: { authn: replicas, authz: replicas, store: embedded === undefined ? replicas : 1, gateway: replicas },
+    replicas: { authn: replicas, authz: replicas, store: embedded === undefined ? replicas : 1, gateway: replicas, worker: replicas },
     onLog: (_service, line) => process.stdout.write(`${line}\n`),
   });
   const internal = certsDir === undefined ? "internal" : "internal, mutual TLS";
@@ -50,6 +54,9 @@ try {
       `  gateway  ${addresses(cluster.replicas.gateway, "http://")}   (client-facing LangGraph HTTP API for @langchain/langgraph-sdk's Client)`,
       `  authn  ${addresses(cluster.replicas.authn)}   (${internal})`,
       `  authz  ${addresses(cluster.replicas.authz)}   (${internal})`,
+      cluster.replicas.worker.length > 0
+        ? `  worker  ${addresses(cluster.replicas.worker)}   (${internal}; executes runs)`
+        : "  worker  not started: the embedded database serves one connection; set DATABASE_URL to execute runs",
       `  auth module from ${configPath}`,
       `  Postgres: ${embedded === undefined ? "DATABASE_URL" : "embedded PGlite"}; identity cache: ${envOptional("REDIS_URL") === undefined ? "in-process" : "Redis (REDIS_URL)"}`,
       "Press Ctrl+C to stop.",
