@@ -117,4 +117,24 @@ describe.skipIf(!serverUrl)("executing runs on real Postgres", () => {
     await finished(runId);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
   });
+
+  it("deletes the thread and its checkpoints after a run that asked for on_completion delete", async () => {
+    const threadId = await insertThread(database.pool);
+    const runId = await insertRun(database.pool, threadId, "whoami", { input: {}, on_completion: "delete" });
+    await eventually(async () => ((await worker.events.isFinished(runId)) ? true : undefined), 20_000, "the run to finish");
+    const { rows } = await database.pool.query("SELECT 1 FROM threads WHERE thread_id = $1", [threadId]);
+    expect(rows).toHaveLength(0);
+    const { rows: checkpoints } = await database.pool.query("SELECT 1 FROM gatehouse_checkpoints.checkpoints WHERE thread_id = $1", [threadId]);
+    expect(checkpoints).toHaveLength(0);
+  });
+
+  // Last: it stops the shared worker.
+  it("hands its running runs back as pending, the attempt not counted, when it shuts down", async () => {
+    const threadId = await insertThread(database.pool);
+    const runId = await insertRun(database.pool, threadId, "slow", { input: {}, config: { configurable: { nap_ms: 60_000 } } });
+    await eventually(async () => ((await runRow(database.pool, runId))?.status === "running" ? true : undefined));
+    await worker.loop.stop(100);
+    expect(await runRow(database.pool, runId)).toEqual({ status: "pending", attempt: 0, claimed_by: null });
+    expect((await threadRow(database.pool, threadId)).status).toBe("idle");
+  });
 });
