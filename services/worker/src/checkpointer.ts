@@ -1,5 +1,5 @@
 import type { RunnableConfig } from "@langchain/core/runnables";
-import type { ChannelVersions, Checkpoint, CheckpointMetadata } from "@langchain/langgraph-checkpoint";
+import type { ChannelVersions, Checkpoint, CheckpointMetadata, PendingWrite } from "@langchain/langgraph-checkpoint";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import type pg from "pg";
 
@@ -10,14 +10,48 @@ const recordedKeys = ["run_id", "thread_id", "graph_id", "assistant_id"] as cons
 
 /**
  * PostgresSaver that also records the run's ids (from `configurable`) in each
- * checkpoint's metadata, which LangGraph.js's saver does not do by itself.
+ * checkpoint's metadata, which LangGraph.js's saver does not do by itself,
+ * and keeps track of each run's writes still in flight: an aborted graph can
+ * leave a write that lands after it stopped, and a rollback must wait for it.
  */
-class RunRecordingSaver extends PostgresSaver {
+export class RunRecordingSaver extends PostgresSaver {
+  private readonly inFlight = new Map<string, Set<Promise<unknown>>>();
+
   override put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, newVersions: ChannelVersions): Promise<RunnableConfig> {
     const configurable = config.configurable ?? {};
     const recorded = Object.fromEntries(recordedKeys.filter((key) => typeof configurable[key] === "string").map((key) => [key, configurable[key]]));
-    return super.put(config, checkpoint, { ...metadata, ...recorded } as CheckpointMetadata, newVersions);
+    return this.tracked(config, super.put(config, checkpoint, { ...metadata, ...recorded } as CheckpointMetadata, newVersions));
   }
+
+  override putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string): Promise<void> {
+    return this.tracked(config, super.putWrites(config, writes, taskId));
+  }
+
+  /** Resolves once no write of the run is in flight. */
+  async settled(runId: string): Promise<void> {
+    for (let pending = this.inFlight.get(runId); pending && pending.size > 0; pending = this.inFlight.get(runId)) {
+      await Promise.allSettled([...pending]);
+    }
+  }
+
+  private tracked<T>(config: RunnableConfig, write: Promise<T>): Promise<T> {
+    const runId = config.configurable?.run_id;
+    if (typeof runId !== "string") return write;
+    let pending = this.inFlight.get(runId);
+    if (pending === undefined) this.inFlight.set(runId, (pending = new Set()));
+    pending.add(write);
+    const done = () => {
+      pending.delete(write);
+      if (pending.size === 0 && this.inFlight.get(runId) === pending) this.inFlight.delete(runId);
+    };
+    write.then(done, done);
+    return write;
+  }
+}
+
+/** Waits until the run's checkpoint writes through this saver have landed (no-op for other savers). */
+export async function checkpointWritesSettled(saver: unknown, runId: string): Promise<void> {
+  if (saver instanceof RunRecordingSaver) await saver.settled(runId);
 }
 
 /** The schema LangGraph's checkpoint tables live in, apart from the store's tables. */
@@ -32,7 +66,7 @@ const setupLockId = 0x6768_636b;
  * Its tables are created (or migrated) once, under a transaction-scoped
  * advisory lock, so workers starting together do not race on `CREATE TABLE`.
  */
-export async function openCheckpointer(pool: pg.Pool): Promise<PostgresSaver> {
+export async function openCheckpointer(pool: pg.Pool): Promise<RunRecordingSaver> {
   const saver = new RunRecordingSaver(pool, undefined, { schema: checkpointSchema });
   const client = await pool.connect();
   try {

@@ -81,6 +81,14 @@ describe.skipIf(!serverUrl)("executing runs on real Postgres", () => {
     expect(await worker.events.isFinished(runId)).toBe(true);
   });
 
+  it("marks a run of an assistant that does not exist error", async () => {
+    const threadId = await insertThread(database.pool);
+    const runId = await insertRun(database.pool, threadId, "9b0f1e6c-0000-4000-8000-000000000000", { input: {} });
+    expect((await finished(runId)).status).toBe("error");
+    expect(worker.events.events(runId).at(-1)).toMatchObject({ event: "error", data: { error: "UnknownAssistantError" } });
+    expect((await threadRow(database.pool, threadId)).status).toBe("error");
+  });
+
   it("marks a run that outlives its timeout as timeout", async () => {
     const threadId = await insertThread(database.pool);
     const runId = await insertRun(database.pool, threadId, "slow", { input: {}, timeout_ms: 300, config: { configurable: { nap_ms: 30_000 } } });

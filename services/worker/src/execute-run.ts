@@ -3,10 +3,10 @@ import type { LoadedGraph } from "@gatehouse/graphs";
 import type { Logger } from "@gatehouse/server";
 import type { RunEventLog } from "@gatehouse/run-events";
 import type pg from "pg";
-import { deleteRunCheckpoints } from "./checkpointer.js";
+import { checkpointWritesSettled, deleteRunCheckpoints } from "./checkpointer.js";
 import { requestedStreamModes, resolveAssistant, runGraphOptions, runInput } from "./run-config.js";
 import type { ClaimedRun, FinalRunStatus, RunQueue, ThreadAfterRun } from "./run-queue.js";
-import { createEventPublisher, runStreamEvents, type EventStreamingGraph } from "./stream-events.js";
+import { createEventPublisher, runStreamEvents, type EventPublisher, type EventStreamingGraph } from "./stream-events.js";
 import { threadAfterRun } from "./thread-state.js";
 import { errorPayload } from "./wire-json.js";
 
@@ -50,7 +50,21 @@ export function createRunExecutor(deps: RunExecutorDeps) {
 
   async function thread(graph: LoadedGraph | undefined, run: ClaimedRun, failed: boolean, cancelled = false): Promise<ThreadAfterRun> {
     if (graph === undefined) return { status: failed ? "error" : "idle", valuesJson: null, interruptsJson: null };
+    await checkpointWritesSettled(graph.checkpointer, run.runId);
     return threadAfterRun(graph, run.threadId, failed, cancelled);
+  }
+
+  // The run stopped being this worker's. Swept back to pending (or claimed
+  // again), it is someone else's now. Ended from outside instead (its status
+  // set, its row deleted), its thread is freed and its stream finished here,
+  // since no one else will.
+  async function settleLost(run: ClaimedRun, graph: LoadedGraph | undefined, publisher: EventPublisher): Promise<RunOutcome> {
+    const status = await deps.queue.statusOf(run.runId);
+    if (status === "pending" || status === "running") return "lost";
+    await deps.queue.settleThread(run.threadId, await thread(graph, run, status === "error", true));
+    await publisher.flush().catch(() => {});
+    await deps.events.finish(run.runId);
+    return "lost";
   }
 
   return async function executeRun(run: ClaimedRun, control: AbortController): Promise<RunOutcome> {
@@ -73,13 +87,14 @@ export function createRunExecutor(deps: RunExecutorDeps) {
       status = "success";
     } catch (error) {
       const reason = control.signal.aborted ? (control.signal.reason as StopReason) : undefined;
-      if (reason === "lost") return "lost";
+      if (reason === "lost") return settleLost(run, graph, publisher);
       if (reason === "shutdown") {
         await publisher.flush().catch(() => {});
         return (await deps.queue.release(run)) ? "released" : "lost";
       }
       if (reason === "rollback") {
         await publisher.flush().catch(() => {});
+        await checkpointWritesSettled(graph?.checkpointer, run.runId);
         await deleteRunCheckpoints(deps.db, run.threadId, run.runId);
         const rolledBack = await deps.queue.rollback(run, await thread(graph, run, false, true));
         await deps.events.finish(run.runId);
@@ -100,7 +115,7 @@ export function createRunExecutor(deps: RunExecutorDeps) {
     }
     const failed = status === "error" || status === "timeout";
     const finished = await deps.queue.finish(run, status, await thread(graph, run, failed, status === "interrupted"));
-    if (!finished) return "lost";
+    if (!finished) return settleLost(run, graph, publisher);
     if (run.kwargs.on_completion === "delete") {
       // A thread-less run asked for no trace: its thread and checkpoints go, as on LangGraph servers.
       await deps.queue.deleteThread(run.threadId);

@@ -93,4 +93,17 @@ describe.skipIf(!serverUrl)("interrupts, resumes and cancels", () => {
     await database.pool.query("UPDATE runs SET cancel_action = 'interrupt' WHERE run_id = $1", [runId]);
     expect((await settled(runId)).status).toBe("interrupted");
   });
+
+  it("frees the thread and ends the stream of a running run whose status was set from outside", async () => {
+    const threadId = await insertThread(database.pool);
+    const runId = await insertRun(database.pool, threadId, "slow", { input: {}, config: { configurable: { nap_ms: 60_000 } } });
+    await eventually(async () => ((await runRow(database.pool, runId))?.status === "running" ? true : undefined));
+    // How CancelRun records a cancel before it sets cancel_action: the status alone.
+    await database.pool.query("UPDATE runs SET status = 'interrupted' WHERE run_id = $1", [runId]);
+    const events = (worker as Worker & { events: { isFinished(id: string): Promise<boolean> } }).events;
+    await eventually(async () => ((await events.isFinished(runId)) ? true : undefined), 10_000, "the stream to finish");
+    expect(await threadRow(database.pool, threadId)).toMatchObject({ status: "idle", values: { steps: ["first"] } });
+    const next = await insertRun(database.pool, threadId, "slow", { input: {}, config: { configurable: { nap_ms: 10 } } });
+    expect((await settled(next)).status).toBe("success");
+  });
 });

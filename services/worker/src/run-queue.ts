@@ -206,6 +206,25 @@ export function createRunQueue(db: pg.Pool, options: RunQueueOptions) {
       return rows.map((row) => ({ runId: row.run_id, threadId: row.thread_id, status: row.status, attempt: row.attempt }));
     },
 
+    /** The run's status now, or undefined when its row is gone. */
+    async statusOf(runId: string): Promise<string | undefined> {
+      const { rows } = await db.query<{ status: string }>("SELECT status FROM runs WHERE run_id = $1", [runId]);
+      return rows[0]?.status;
+    },
+
+    /**
+     * Writes a thread's state after its run was ended from outside (its status
+     * set or its row deleted while it ran): unless another run is running on
+     * the thread now, so the thread never stays busy with no run to free it.
+     */
+    async settleThread(threadId: string, thread: ThreadAfterRun): Promise<void> {
+      await db.query(
+        `UPDATE threads SET status = $2, "values" = COALESCE($3::jsonb, "values"), interrupts = COALESCE($4::jsonb, interrupts), updated_at = now()
+         WHERE thread_id = $1 AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.thread_id = $1 AND runs.status = 'running')`,
+        [threadId, thread.status, thread.valuesJson, thread.interruptsJson],
+      );
+    },
+
     /**
      * Writes a thread's values, interrupts and status after its state changed
      * outside a run; a busy thread stays busy (its run writes the status when it ends).
