@@ -54,6 +54,10 @@ export function createRunExecutor(deps: RunExecutorDeps) {
     return threadAfterRun(graph, run.threadId, failed, cancelled);
   }
 
+  async function finishStream(runId: string): Promise<void> {
+    await deps.events.finish(runId).catch((error: unknown) => deps.logger.warn({ err: error, run_id: runId }, "run stream could not be finished"));
+  }
+
   // The run stopped being this worker's. Swept back to pending (or claimed
   // again), it is someone else's now. Ended from outside instead (its status
   // set, its row deleted), its thread is freed and its stream finished here,
@@ -62,13 +66,15 @@ export function createRunExecutor(deps: RunExecutorDeps) {
     const status = await deps.queue.statusOf(run.runId);
     if (status === "pending" || status === "running") return "lost";
     await deps.queue.settleThread(run.threadId, await thread(graph, run, status === "error", true));
-    await publisher.flush().catch(() => {});
-    await deps.events.finish(run.runId);
+    await publisher.flush();
+    await finishStream(run.runId);
     return "lost";
   }
 
   return async function executeRun(run: ClaimedRun, control: AbortController): Promise<RunOutcome> {
-    const publisher = createEventPublisher(deps.events, run.runId);
+    const publisher = createEventPublisher(deps.events, run.runId, (error) =>
+      deps.logger.warn({ err: error, run_id: run.runId }, "run events could not be appended; dropped"),
+    );
     const timeoutMs = timeoutOf(run.kwargs, deps.defaultTimeoutMs);
     const timer = timeoutMs > 0 ? setTimeout(() => control.abort("timeout" satisfies StopReason), timeoutMs) : undefined;
     let graph: LoadedGraph | undefined;
@@ -89,15 +95,15 @@ export function createRunExecutor(deps: RunExecutorDeps) {
       const reason = control.signal.aborted ? (control.signal.reason as StopReason) : undefined;
       if (reason === "lost") return settleLost(run, graph, publisher);
       if (reason === "shutdown") {
-        await publisher.flush().catch(() => {});
+        await publisher.flush();
         return (await deps.queue.release(run)) ? "released" : "lost";
       }
       if (reason === "rollback") {
-        await publisher.flush().catch(() => {});
+        await publisher.flush();
         await checkpointWritesSettled(graph?.checkpointer, run.runId);
         await deleteRunCheckpoints(deps.db, run.threadId, run.runId);
         const rolledBack = await deps.queue.rollback(run, await thread(graph, run, false, true));
-        await deps.events.finish(run.runId);
+        await finishStream(run.runId);
         return rolledBack ? "rolled-back" : "lost";
       }
       if (reason === "interrupt") {
@@ -122,7 +128,7 @@ export function createRunExecutor(deps: RunExecutorDeps) {
       await (graph?.checkpointer as BaseCheckpointSaver | undefined)?.deleteThread(run.threadId);
     }
     await publisher.flush();
-    await deps.events.finish(run.runId);
+    await finishStream(run.runId);
     return status;
   };
 }

@@ -152,12 +152,16 @@ function newMessages(values: unknown, completed: Set<string>): unknown[] {
 /** Appends a run's events to the log in batches: what accumulates within one tick goes in one append, in order. */
 export interface EventPublisher {
   publish(event: NewRunEvent): void;
-  /** Resolves once everything published so far is appended; rejects with the first append error. */
+  /** Resolves once everything published so far is appended (or failed to be). */
   flush(): Promise<void>;
 }
 
-/** Creates the batching publisher of one run's events. */
-export function createEventPublisher(log: RunEventLog, runId: string): EventPublisher {
+/**
+ * Creates the batching publisher of one run's events. A failed append is
+ * reported to `onError` and its events are dropped: the run's outcome lives
+ * in Postgres, and a log outage must not make the run execute again.
+ */
+export function createEventPublisher(log: RunEventLog, runId: string, onError: (error: unknown) => void): EventPublisher {
   let pending: NewRunEvent[] = [];
   let chain: Promise<void> = Promise.resolve();
   let scheduled = false;
@@ -166,7 +170,7 @@ export function createEventPublisher(log: RunEventLog, runId: string): EventPubl
     if (pending.length === 0) return;
     const batch = pending;
     pending = [];
-    chain = chain.then(() => log.append(runId, batch));
+    chain = chain.then(() => log.append(runId, batch)).catch(onError);
   };
   return {
     publish(event) {

@@ -47,6 +47,8 @@ export interface WorkerLoop {
 interface Execution {
   run: ClaimedRun;
   control: AbortController;
+  /** When the lease was last claimed or renewed. */
+  renewedAt: number;
   heartbeat: NodeJS.Timeout;
   done: Promise<void>;
 }
@@ -70,19 +72,22 @@ export async function startWorkerLoop(deps: WorkerLoopDeps, options: WorkerLoopO
   };
 
   const heartbeat = async (execution: Execution) => {
+    const attemptedAt = Date.now();
     try {
       const renewal = await deps.queue.renew(execution.run);
       if (!renewal.held) stopRun(execution, "lost");
       else if (renewal.cancelAction !== undefined) stopRun(execution, renewal.cancelAction);
+      else execution.renewedAt = attemptedAt;
     } catch (error) {
-      // Postgres unreachable: keep executing; if the lease lapses the sweeper decides.
       logger.warn({ err: error, run_id: execution.run.runId }, "lease renewal failed");
+      // Past its lease another worker may take the run over: stop rather than run twice.
+      if (Date.now() - execution.renewedAt >= options.leaseMs) stopRun(execution, "lost");
     }
   };
 
   const begin = (run: ClaimedRun) => {
     const control = new AbortController();
-    const execution: Execution = { run, control, heartbeat: undefined as unknown as NodeJS.Timeout, done: Promise.resolve() };
+    const execution: Execution = { run, control, renewedAt: Date.now(), heartbeat: undefined as unknown as NodeJS.Timeout, done: Promise.resolve() };
     execution.heartbeat = setInterval(() => void heartbeat(execution), Math.max(1, Math.floor(options.leaseMs / 3)));
     executions.set(run.runId, execution);
     active.set(run.runId, run);
