@@ -59,6 +59,26 @@ describe.skipIf(!serverUrl)("interrupts, resumes and cancels", () => {
     expect(thread).toMatchObject({ status: "idle", values: { steps: ["draft", "review"], answer: "yes" }, interrupts: {} });
   });
 
+  it("starts a run from the checkpoint it names, forking the thread's history there", async () => {
+    const threadId = await insertThread(database.pool);
+    const first = await insertRun(database.pool, threadId, "approval", { input: {}, interrupt_before: ["review"] });
+    expect((await settled(first)).status).toBe("success");
+    const { rows } = await database.pool.query<{ checkpoint_id: string }>(
+      `SELECT checkpoint_id FROM ${checkpointSchema}.checkpoints WHERE thread_id = $1 AND (metadata ->> 'step')::int = 0`,
+      [threadId],
+    );
+    const fork = rows[0]!.checkpoint_id;
+    const second = await insertRun(database.pool, threadId, "approval", { input: null, checkpoint_id: fork, interrupt_before: ["review"] });
+    expect((await settled(second)).status).toBe("success");
+    // From the fork (before draft), draft ran once more on the fork's state, not on the latest one.
+    expect(await threadRow(database.pool, threadId)).toMatchObject({ status: "interrupted", values: { steps: ["draft"] } });
+    const { rows: written } = await database.pool.query<{ parent_checkpoint_id: string }>(
+      `SELECT parent_checkpoint_id FROM ${checkpointSchema}.checkpoints WHERE metadata ->> 'run_id' = $1 ORDER BY checkpoint_id LIMIT 1`,
+      [second],
+    );
+    expect(written[0]!.parent_checkpoint_id).toBe(fork);
+  });
+
   it("interrupts a running run on a cancel request and keeps what it checkpointed", async () => {
     const threadId = await insertThread(database.pool);
     const runId = await insertRun(database.pool, threadId, "slow", { input: {}, config: { configurable: { nap_ms: 60_000 } } });

@@ -133,7 +133,8 @@ export async function startWorkerLoop(deps: WorkerLoopDeps, options: WorkerLoopO
 
   const sweep = async () => {
     try {
-      for (const swept of await deps.queue.sweep()) {
+      const taken = await deps.queue.sweep();
+      for (const swept of taken) {
         logger.warn({ run_id: swept.runId, attempt: swept.attempt, status: swept.status }, "took back a run whose lease expired");
         if (swept.status === "error") {
           await deps.events.append(swept.runId, [
@@ -142,7 +143,7 @@ export async function startWorkerLoop(deps: WorkerLoopDeps, options: WorkerLoopO
           await deps.events.finish(swept.runId);
         }
       }
-      fill();
+      if (taken.some((swept) => swept.status === "pending")) fill();
     } catch (error) {
       logger.warn({ err: error }, "sweeping expired leases failed");
     }
