@@ -41,9 +41,13 @@ describe.skipIf(!serverUrl)("a worker killed in the middle of a run", () => {
       startTimeoutMs: 60_000,
     });
 
-  const killWhileRunning = async (runId: string) => {
+  // The survivor starts once the child holds the run (it sweeps, it cannot claim a running run), so the
+  // time measured from the kill is the lease and the sweep, not the survivor's start-up.
+  const killWhileRunning = async (runId: string, maxAttempts: number) => {
     child = await startChild();
     await eventually(async () => ((await runRow(database.pool, runId))?.status === "running" ? true : undefined), 20_000, "the child to claim the run");
+    await startSurvivor(maxAttempts);
+    expect((await runRow(database.pool, runId))?.attempt).toBe(1);
     child.child.kill("SIGKILL");
     await new Promise((resolve) => child!.child.once("exit", resolve));
     child = undefined;
@@ -59,8 +63,7 @@ describe.skipIf(!serverUrl)("a worker killed in the middle of a run", () => {
   it("has its run retried by another worker once the lease expires", { timeout: 90_000 }, async () => {
     const threadId = await insertThread(database.pool);
     const runId = await insertRun(database.pool, threadId, "slow", { input: {}, config: { configurable: { nap_ms: 1_000 } } });
-    const killedAt = await killWhileRunning(runId);
-    await startSurvivor(2);
+    const killedAt = await killWhileRunning(runId, 2);
 
     // Taken back within the lease (plus one sweep interval), then executed again to success.
     await eventually(async () => {
@@ -81,8 +84,8 @@ describe.skipIf(!serverUrl)("a worker killed in the middle of a run", () => {
   it("marks its run error, and frees the thread, when no attempts remain", { timeout: 90_000 }, async () => {
     const threadId = await insertThread(database.pool);
     const runId = await insertRun(database.pool, threadId, "slow", { input: {}, config: { configurable: { nap_ms: 60_000 } } });
-    const killedAt = await killWhileRunning(runId);
-    const worker = await startSurvivor(1);
+    const killedAt = await killWhileRunning(runId, 1);
+    const worker = survivor!;
     const failed = await eventually(async () => {
       const row = await runRow(database.pool, runId);
       return row?.status === "error" ? row : undefined;
