@@ -88,8 +88,8 @@ export async function openCheckpointer(pool: pg.Pool): Promise<RunRecordingSaver
  * found by the `run_id` LangGraph records in each checkpoint's metadata, so
  * the thread's latest checkpoint is again the one from before the run.
  */
-export async function deleteRunCheckpoints(pool: pg.Pool, threadId: string, runId: string): Promise<number> {
-  const { rows } = await pool.query<{ count: string }>(
+export async function deleteRunCheckpoints(db: pg.Pool | pg.PoolClient, threadId: string, runId: string): Promise<number> {
+  const { rows } = await db.query<{ count: string }>(
     `WITH removed AS (
        DELETE FROM ${checkpointSchema}.checkpoints WHERE thread_id = $1 AND metadata ->> 'run_id' = $2
        RETURNING thread_id, checkpoint_ns, checkpoint_id

@@ -136,6 +136,13 @@ describe.skipIf(!serverUrl)("executing runs on real Postgres", () => {
     expect(checkpoints).toHaveLength(0);
   });
 
+  it("frees a thread left busy with no running run, so its pending runs execute", async () => {
+    const threadId = await insertThread(database.pool);
+    await database.pool.query("UPDATE threads SET status = 'busy', updated_at = now() - interval '1 hour' WHERE thread_id = $1", [threadId]);
+    const runId = await insertRun(database.pool, threadId, "whoami", { input: {} });
+    expect((await finished(runId)).status).toBe("success");
+  });
+
   // Last: it stops the shared worker.
   it("hands its running runs back as pending, the attempt not counted, when it shuts down", async () => {
     const threadId = await insertThread(database.pool);

@@ -3,7 +3,7 @@ import type { LoadedGraph } from "@gatehouse/graphs";
 import type { Logger } from "@gatehouse/server";
 import type { RunEventLog } from "@gatehouse/run-events";
 import type pg from "pg";
-import { checkpointWritesSettled, deleteRunCheckpoints } from "./checkpointer.js";
+import { checkpointWritesSettled } from "./checkpointer.js";
 import { requestedStreamModes, resolveAssistant, runGraphOptions, runInput } from "./run-config.js";
 import type { ClaimedRun, FinalRunStatus, RunQueue, ThreadAfterRun } from "./run-queue.js";
 import { createEventPublisher, runStreamEvents, type EventPublisher, type EventStreamingGraph } from "./stream-events.js";
@@ -101,10 +101,10 @@ export function createRunExecutor(deps: RunExecutorDeps) {
       if (reason === "rollback") {
         await publisher.flush();
         await checkpointWritesSettled(graph?.checkpointer, run.runId);
-        await deleteRunCheckpoints(deps.db, run.threadId, run.runId);
-        const rolledBack = await deps.queue.rollback(run, await thread(graph, run, false, true));
+        if (!(await deps.queue.rollback(run))) return settleLost(run, graph, publisher);
+        await deps.queue.settleThread(run.threadId, await thread(graph, run, false, true));
         await finishStream(run.runId);
-        return rolledBack ? "rolled-back" : "lost";
+        return "rolled-back";
       }
       if (reason === "interrupt") {
         status = "interrupted";

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { deleteRunCheckpoints } from "./checkpointer.js";
 
 /** A run's `kwargs` as the store records them (LangGraph's run kwargs). */
 export type RunKwargs = Record<string, unknown>;
@@ -118,17 +119,6 @@ const finishSql = `
   )
   SELECT thread_id FROM finished`;
 
-// A rolled-back run leaves no row; its thread is back to its state before it.
-const rollbackSql = `
-  WITH removed AS (
-    DELETE FROM runs WHERE run_id = $1 AND claimed_by = $2 AND attempt = $3 AND status = 'running'
-    RETURNING thread_id
-  ), thread AS (
-    UPDATE threads SET status = $4, "values" = COALESCE($5::jsonb, threads."values"), interrupts = COALESCE($6::jsonb, threads.interrupts), updated_at = now()
-    FROM removed WHERE threads.thread_id = removed.thread_id
-  )
-  SELECT thread_id FROM removed`;
-
 // Hands a run back untouched (its attempt not counted), for a worker shutting down.
 const releaseSql = `
   WITH released AS (
@@ -159,6 +149,20 @@ const sweepSql = `
   )
   SELECT run_id, thread_id, status, attempt FROM swept`;
 
+// A thread left busy with no running run (its worker died between two
+// statements, such as a rollback's delete and its thread write) is idle
+// again once a lease has passed since it last changed.
+const repairSql = `
+  UPDATE threads SET status = 'idle', updated_at = now()
+  WHERE thread_id IN (
+    SELECT thread_id FROM threads
+    WHERE status = 'busy' AND updated_at < now() - make_interval(secs => $1::double precision / 1000)
+      AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.thread_id = threads.thread_id AND runs.status = 'running')
+    LIMIT 100
+    FOR UPDATE SKIP LOCKED
+  )
+  RETURNING thread_id`;
+
 /**
  * The runs table as a work queue with leases (README, "Runs execute"). Every
  * write after the claim is guarded by `claimed_by` and `attempt`, so a worker
@@ -186,10 +190,26 @@ export function createRunQueue(db: pg.Pool, options: RunQueueOptions) {
       return rows.length > 0;
     },
 
-    /** Deletes a cancelled run's row and restores its thread's state; false when it was no longer this worker's. */
-    async rollback(run: ClaimedRun, thread: ThreadAfterRun): Promise<boolean> {
-      const { rows } = await db.query(rollbackSql, [...owner(run), thread.status, thread.valuesJson, thread.interruptsJson]);
-      return rows.length > 0;
+    /**
+     * Deletes a cancelled run's row and the checkpoints it wrote, together, so
+     * the thread's latest checkpoint is again the one from before it; false
+     * (and nothing deleted) when the run was no longer this worker's. The
+     * caller then writes the thread's state with settleThread.
+     */
+    async rollback(run: ClaimedRun): Promise<boolean> {
+      const client = await db.connect();
+      try {
+        await client.query("BEGIN");
+        const { rows } = await client.query("DELETE FROM runs WHERE run_id = $1 AND claimed_by = $2 AND attempt = $3 AND status = 'running' RETURNING run_id", owner(run));
+        if (rows.length > 0) await deleteRunCheckpoints(client, run.threadId, run.runId);
+        await client.query("COMMIT");
+        return rows.length > 0;
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
     },
 
     /** Puts a run back to pending without counting the attempt (graceful shutdown). */
@@ -198,11 +218,15 @@ export function createRunQueue(db: pg.Pool, options: RunQueueOptions) {
       return rows.length > 0;
     },
 
-    /** Takes back runs whose lease expired: retried while attempts remain, else failed. */
+    /**
+     * Takes back runs whose lease expired: retried while attempts remain,
+     * else failed. Also frees threads left busy without a running run.
+     */
     async sweep(): Promise<SweptRun[]> {
       const { rows } = await db.query<{ run_id: string; thread_id: string; status: "pending" | "error"; attempt: number }>(sweepSql, [
         options.maxAttempts,
       ]);
+      await db.query(repairSql, [options.leaseMs]);
       return rows.map((row) => ({ runId: row.run_id, threadId: row.thread_id, status: row.status, attempt: row.attempt }));
     },
 

@@ -131,6 +131,7 @@ export const migrations: readonly string[] = [
   CREATE INDEX runs_pending_idx ON runs (created_at, run_id) WHERE status = 'pending';
   CREATE INDEX runs_running_lease_idx ON runs (lease_until) WHERE status = 'running';
   CREATE INDEX runs_running_thread_idx ON runs (thread_id) WHERE status = 'running';
+  CREATE INDEX threads_busy_idx ON threads (updated_at) WHERE status = 'busy';
 
   -- The pending interrupts of a thread's latest checkpoint, by task id, as LangGraph answers them.
   ALTER TABLE threads ADD COLUMN interrupts jsonb NOT NULL DEFAULT '{}';
