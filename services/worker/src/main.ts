@@ -11,13 +11,12 @@
  */
 import pg from "pg";
 import { loadConfig } from "@gatehouse/auth";
-import { WorkerService } from "@gatehouse/contracts";
 import { loadGraphs } from "@gatehouse/graphs";
-import { createLogger, internalServerSecurityFromEnv, metricsFromEnv, runService, serverLimitsFromEnv, shutdownGraceFromEnv, startGrpcServiceServer } from "@gatehouse/server";
+import { createLogger, internalServerSecurityFromEnv, metricsFromEnv, runService, serverLimitsFromEnv, shutdownGraceFromEnv } from "@gatehouse/server";
 import { openCheckpointer } from "./checkpointer.js";
 import { workerConfigFromEnv } from "./config.js";
 import { runEventLogFromEnv } from "./run-event-log-from-env.js";
-import { createWorkerService } from "./worker-service.js";
+import { startWorkerServer } from "./server.js";
 import { startWorker } from "./worker.js";
 
 const logger = createLogger("worker");
@@ -48,11 +47,10 @@ await runService("worker", logger, async () => {
       onOutcome: (run, outcome) => logger.info({ run_id: run.runId, attempt: run.attempt, outcome }, "run ended"),
     },
   );
-  const server = await startGrpcServiceServer(
-    [{ service: WorkerService, impl: createWorkerService({ graphs, writeThread: worker.queue.writeThread }) }],
+  const server = await startWorkerServer(
+    { graphs, writeThread: worker.queue.writeThread },
     { host: config.host, port: config.port, logger, metrics: observed?.metrics, limits, security },
   );
-  server.health.setServing(true);
   logger.info({ workerId: worker.workerId, graphs: [...graphs.keys()], concurrency: config.concurrency, mutualTls: security.mutualTls }, "executing runs");
   return {
     address: `${config.host}:${server.port}`,

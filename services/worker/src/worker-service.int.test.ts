@@ -12,7 +12,6 @@ import {
   generateCertificates,
   internalChannelCredentials,
   internalServerSecurityFromEnv,
-  startGrpcServiceServer,
   writeCertificates,
   type ClosableTransport,
   type GrpcServiceServer,
@@ -22,7 +21,7 @@ import { openCheckpointer } from "./checkpointer.js";
 import { testGraphs } from "./testing/graphs.js";
 import { startTestWorker } from "./testing/test-worker.js";
 import { createWorkerTestDatabase, eventually, insertRun, insertThread, runRow, threadRow, type WorkerTestDatabase } from "./testing/worker-database.js";
-import { createWorkerService } from "./worker-service.js";
+import { startWorkerServer } from "./server.js";
 import type { Worker } from "./worker.js";
 
 const serverUrl = process.env.DATABASE_URL;
@@ -61,13 +60,12 @@ describe.skipIf(!serverUrl)("WorkerService over mutual TLS", () => {
       GATEHOUSE_TLS_CERT: join(certsDir, "worker.pem"),
       GATEHOUSE_TLS_KEY: join(certsDir, "worker-key.pem"),
     });
-    server = await startGrpcServiceServer([{ service: WorkerService, impl: createWorkerService({ graphs, writeThread: worker.queue.writeThread }) }], {
+    server = await startWorkerServer({ graphs, writeThread: worker.queue.writeThread }, {
       host: "127.0.0.1",
       port: 0,
       logger: createLogger("worker-service-test"),
       security,
     });
-    server.health.setServing(true);
     store = await clientAs("store");
 
     threadId = await insertThread(database.pool);
