@@ -56,8 +56,8 @@ await runService("worker", logger, async () => {
     address: `${config.host}:${server.port}`,
     metricsAddress: observed?.address,
     async stop() {
-      await server.stop(graceMs);
-      await worker.loop.stop(graceMs);
+      // Both within one grace: calls drain while runs in hand finish (or go back to the queue).
+      await Promise.all([server.stop(graceMs), worker.loop.stop(graceMs)]);
       await events.close();
       await db.end();
       await observed?.close();

@@ -1,11 +1,12 @@
 import type { NewRunEvent, ReadRunEventsOptions, RunEvent, RunEventLog } from "@gatehouse/run-events";
 
 /**
- * A RunEventLog in one process's memory, for tests of the worker: unbounded,
- * ids are sequence numbers. The real implementations live in
+ * A RunEventLog in one process's memory, for tests of the worker: ids are
+ * sequence numbers; a finished stream is dropped after `expireAfterMs` when
+ * given (kept otherwise). The real implementations live in
  * `@gatehouse/run-events`.
  */
-export function createInMemoryRunEventLog(): RunEventLog & { events(runId: string): RunEvent[] } {
+export function createInMemoryRunEventLog(options: { expireAfterMs?: number } = {}): RunEventLog & { events(runId: string): RunEvent[] } {
   const streams = new Map<string, { events: RunEvent[]; finished: boolean; waiters: Set<() => void> }>();
   const stream = (runId: string) => {
     let found = streams.get(runId);
@@ -27,6 +28,7 @@ export function createInMemoryRunEventLog(): RunEventLog & { events(runId: strin
     async finish(runId) {
       stream(runId).finished = true;
       notify(runId);
+      if (options.expireAfterMs !== undefined) setTimeout(() => streams.delete(runId), options.expireAfterMs).unref();
     },
     async *read(runId, options: ReadRunEventsOptions = {}) {
       let next = options.afterId === undefined ? 0 : Number(options.afterId);
