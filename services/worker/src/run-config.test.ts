@@ -54,12 +54,12 @@ describe("runGraphOptions", () => {
     expect(withAuth.configurable).toMatchObject({ langgraph_auth_user_id: "alice", langgraph_auth_permissions: ["read"] });
   });
 
-  it("reads interrupt_before/after, a checkpoint object and stream_subgraphs", () => {
+  it("reads interrupt_before/after, a checkpoint object, stream_subgraphs and durability", () => {
     const options = runGraphOptions(
-      run({ interrupt_before: ["review"], interrupt_after: "*", checkpoint: { checkpoint_id: "cp-2", checkpoint_ns: "" }, stream_subgraphs: true }),
+      run({ interrupt_before: ["review"], interrupt_after: "*", checkpoint: { checkpoint_id: "cp-2", checkpoint_ns: "" }, stream_subgraphs: true, durability: "sync" }),
       assistant,
     );
-    expect(options).toMatchObject({ interruptBefore: ["review"], interruptAfter: "*", subgraphs: true });
+    expect(options).toMatchObject({ interruptBefore: ["review"], interruptAfter: "*", subgraphs: true, durability: "sync" });
     expect(options.configurable).toMatchObject({ checkpoint_id: "cp-2", checkpoint_ns: "" });
   });
 });

@@ -61,6 +61,8 @@ export interface RunGraphOptions {
   interruptBefore: string[] | "*" | undefined;
   interruptAfter: string[] | "*" | undefined;
   subgraphs: boolean;
+  /** When checkpoints are written: `sync`, `async` (LangGraph's default) or `exit`. */
+  durability: "sync" | "async" | "exit" | undefined;
 }
 
 function nodeList(value: unknown): string[] | "*" | undefined {
@@ -115,6 +117,7 @@ export function runGraphOptions(run: ClaimedRun, assistant: ResolvedAssistant): 
     interruptBefore: nodeList(kwargs.interrupt_before),
     interruptAfter: nodeList(kwargs.interrupt_after),
     subgraphs: kwargs.stream_subgraphs === true || kwargs.subgraphs === true,
+    durability: kwargs.durability === "sync" || kwargs.durability === "async" || kwargs.durability === "exit" ? kwargs.durability : undefined,
   };
 }
 

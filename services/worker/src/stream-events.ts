@@ -94,6 +94,7 @@ export async function* runStreamEvents(graph: EventStreamingGraph, input: unknow
     ...(config.context !== undefined && { context: config.context }),
     ...(config.interruptBefore !== undefined && { interruptBefore: config.interruptBefore }),
     ...(config.interruptAfter !== undefined && { interruptAfter: config.interruptAfter }),
+    ...(config.durability !== undefined && { durability: config.durability }),
     subgraphs: config.subgraphs,
     streamMode: libraryModes(modes),
     runId: options.runId,
