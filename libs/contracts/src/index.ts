@@ -21,3 +21,5 @@ export * from "./gen/gatehouse/store/v1/cron_pb.js";
 export * from "./gen/gatehouse/store/v1/cron_service_pb.js";
 export * from "./gen/google/rpc/status_pb.js";
 export * from "./gen/google/rpc/error_details_pb.js";
+export * from "./gen/gatehouse/worker/v1/checkpoint_pb.js";
+export * from "./gen/gatehouse/worker/v1/worker_service_pb.js";

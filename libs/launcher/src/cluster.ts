@@ -4,7 +4,7 @@ import { startServiceProcess, type ServiceProcess } from "./service-process.js";
 import { serviceTlsEnv } from "./tls-env.js";
 
 /** A Gatehouse service the launcher can run several processes of. */
-export type ClusterService = "authn" | "authz" | "store" | "gateway";
+export type ClusterService = "authn" | "authz" | "store" | "gateway" | "worker";
 
 /** How to start a whole Gatehouse. */
 export interface ClusterOptions {
@@ -30,6 +30,12 @@ export interface ClusterOptions {
    * Unset: no gateway.
    */
   gatewayPort?: number;
+  /**
+   * Also start the worker, which executes runs, after the store. Unset: no
+   * worker, and runs stay pending. It needs a Postgres server that takes
+   * several connections: the embedded one serves one at a time, to the store.
+   */
+  worker?: boolean;
   /**
    * How many processes of each service to run: one number for every service,
    * or a count per service (1 for those left out). Every client of a service
@@ -58,7 +64,9 @@ export interface Cluster {
   store: ServiceProcess;
   /** The first LangGraph HTTP gateway, when `gatewayPort` was given. */
   gateway?: ServiceProcess;
-  /** Every process of each service, the first replica first; `gateway` is empty without one. */
+  /** The first worker, when `worker` was true. */
+  worker?: ServiceProcess;
+  /** Every process of each service, the first replica first; `gateway` and `worker` are empty when not started. */
   replicas: Record<ClusterService, ServiceProcess[]>;
   /** A grpc-js target that balances over every store replica, as the gateway dials it. */
   storeTarget: string;
@@ -67,7 +75,8 @@ export interface Cluster {
 
 /**
  * Starts the replicas of authn and authz, then the store's pointed at them,
- * then (when asked) the gateway's pointed at the store, each in its own
+ * then (when asked) the workers on the store's database and (when
+ * asked) the gateway's pointed at the store, each in its own
  * process on loopback, sharing one identity-cache secret. Several replicas
  * need `host` to be an IP address: they share a target of the form
  * `ipv4:127.0.0.1:p1,127.0.0.1:p2`.
@@ -110,6 +119,15 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       AUTHZ_TARGET: balancedTarget(authz.map(({ address }) => address)),
     }));
     const storeTarget = balancedTarget(store.map(({ address }) => address));
+    // After the store, which migrates the schema the worker claims runs from.
+    const worker =
+      options.worker !== true
+        ? []
+        : await start("worker", () => ({
+            WORKER_HOST: host,
+            WORKER_PORT: "0",
+            DATABASE_URL: options.databaseUrl,
+          }));
     const gateway =
       options.gatewayPort === undefined
         ? []
@@ -123,7 +141,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       authz: authz[0]!,
       store: store[0]!,
       ...(gateway[0] && { gateway: gateway[0] }),
-      replicas: { authn, authz, store, gateway },
+      ...(worker[0] && { worker: worker[0] }),
+      replicas: { authn, authz, store, gateway, worker },
       storeTarget,
       stop: () => stopAll(started),
     };
@@ -140,9 +159,10 @@ function replicaCount(replicas: ClusterOptions["replicas"], service: ClusterServ
 }
 
 async function stopAll(services: ServiceProcess[]): Promise<void> {
-  // Front to back (gateway, store, then authn and authz), so no request reaches a stopped dependency.
-  for (const front of ["gateway", "store"]) {
-    await Promise.all(services.filter((service) => service.name === front).map((service) => service.stop()));
+  // Front to back (gateway, store, worker, then authn and authz), so no request reaches a stopped dependency.
+  const front = ["gateway", "store", "worker"];
+  for (const name of front) {
+    await Promise.all(services.filter((service) => service.name === name).map((service) => service.stop()));
   }
-  await Promise.all(services.filter((service) => service.name !== "gateway" && service.name !== "store").map((service) => service.stop()));
+  await Promise.all(services.filter((service) => !front.includes(service.name)).map((service) => service.stop()));
 }

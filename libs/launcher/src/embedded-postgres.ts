@@ -53,7 +53,8 @@ export async function startEmbeddedPostgres(dataDir: string | undefined, options
     // pg takes a socket folder as the host; the file name follows from the port.
     url: `postgres://postgres@localhost:5432/postgres?host=${encodeURIComponent(socketDir)}&sslmode=disable`,
     socketPath,
-    storeEnv: { DATABASE_PREPARED_STATEMENTS: "false" },
+    // The multiplexed socket shares one session: no named statements, and no LISTEN (notifications are not relayed).
+    storeEnv: { DATABASE_PREPARED_STATEMENTS: "false", WORKER_LISTEN: "0" },
     async stop() {
       await server.stop();
       await db.close();

@@ -19,7 +19,7 @@ export interface ServiceProcess {
 
 /** How to start one service process. */
 export interface ServiceProcessOptions {
-  /** "authn", "authz" or "store". */
+  /** The folder under services/: "authn", "authz", "store", "gateway" or "worker". */
   name: string;
   env: Record<string, string | undefined>;
   /** Where the service's log lines go; dropped when omitted. */

@@ -17,9 +17,9 @@ describe("generateCertificates", () => {
     ca = new X509Certificate(generated.ca.cert);
   });
 
-  it("issues a CA and one certificate for each of authn, authz, store and gateway", () => {
+  it("issues a CA and one certificate for each of authn, authz, store, worker and gateway", () => {
     expect(ca.ca).toBe(true);
-    expect(Object.keys(generated.services)).toEqual(["authn", "authz", "store", "gateway"]);
+    expect(Object.keys(generated.services)).toEqual(["authn", "authz", "store", "worker", "gateway"]);
   });
 
   it("signs each service certificate with the CA, for TLS server and client use, valid for the days asked", () => {
@@ -65,7 +65,7 @@ describe("writeCertificates", () => {
   it("writes ca.pem and each service's certificate and key, keys readable by the owner only, and no CA key", async () => {
     const out = join(dir, "plain");
     await writeCertificates(out, await generateCertificates());
-    const names = ["authn", "authz", "store", "gateway"];
+    const names = ["authn", "authz", "store", "worker", "gateway"];
     expect((await readdir(out)).sort()).toEqual(["ca.pem", ...names.flatMap((name) => [`${name}.pem`, `${name}-key.pem`])].sort());
     for (const name of names) {
       expect((await stat(join(out, `${name}-key.pem`))).mode & 0o777).toBe(0o600);

@@ -5,11 +5,11 @@ import { join } from "node:path";
 import type * as X509 from "@peculiar/x509";
 
 /** The services that get a certificate by default: each one's compose host name. */
-export const defaultCertificateServices: readonly string[] = ["authn", "authz", "store", "gateway"];
+export const defaultCertificateServices: readonly string[] = ["authn", "authz", "store", "worker", "gateway"];
 
 /** What {@link generateCertificates} issues. */
 export interface CertificateOptions {
-  /** One certificate per name (CN and DNS name); default authn, authz, store, gateway. */
+  /** One certificate per name (CN and DNS name); default authn, authz, store, worker, gateway. */
   services?: readonly string[];
   /** Host names or IP addresses added to every service certificate, beside its name, localhost and 127.0.0.1. */
   extraNames?: readonly string[];

@@ -10,7 +10,8 @@
  * GATEHOUSE_REPLICAS (default 1) runs that many processes of every service
  * (one store on the embedded database, whose queries run one at a time),
  * the first of each service on those ports and the rest on free
- * ones, each client balancing over all replicas of what it calls.
+ * ones, each client balancing over all replicas of what it calls. The
+ * worker, which executes runs, runs GATEHOUSE_REPLICAS times too.
  */
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
@@ -40,8 +41,9 @@ try {
     gatewayPort: envInt("GATEWAY_PORT", 8123, { max: 65535 }),
     authnPort: envInt("AUTHN_PORT", 0, { max: 65535 }),
     authzPort: envInt("AUTHZ_PORT", 0, { max: 65535 }),
+    worker: true,
     certsDir,
-    replicas: { authn: replicas, authz: replicas, store: embedded === undefined ? replicas : 1, gateway: replicas },
+    replicas: { authn: replicas, authz: replicas, store: embedded === undefined ? replicas : 1, gateway: replicas, worker: replicas },
     ...(embedded && { env: embedded.storeEnv }),
     onLog: (_service, line) => process.stdout.write(`${line}\n`),
   });
@@ -54,6 +56,9 @@ try {
       `  gateway  ${addresses(cluster.replicas.gateway, "http://")}   (client-facing LangGraph HTTP API for @langchain/langgraph-sdk's Client)`,
       `  authn  ${addresses(cluster.replicas.authn)}   (${internal})`,
       `  authz  ${addresses(cluster.replicas.authz)}   (${internal})`,
+      cluster.replicas.worker.length > 0
+        ? `  worker  ${addresses(cluster.replicas.worker)}   (${internal}; executes runs)`
+        : "  worker  not started: the embedded database serves one connection; set DATABASE_URL to execute runs",
       `  auth module from ${configPath}`,
       `  Postgres: ${embedded === undefined ? "DATABASE_URL" : "embedded PGlite"}; identity cache: ${envOptional("REDIS_URL") === undefined ? "in-process" : "Redis (REDIS_URL)"}`,
       "Press Ctrl+C to stop.",

@@ -117,4 +117,33 @@ export const migrations: readonly string[] = [
   ALTER TABLE assistants ALTER COLUMN metadata SET STATISTICS 1000;
   ALTER TABLE crons ALTER COLUMN metadata SET STATISTICS 1000;
   `,
+  `
+  -- Execution (README, "Runs execute"): a worker claims a pending run whose
+  -- not_before has passed (after_seconds), holds it for a lease it renews while
+  -- running, and counts attempts so a run whose worker died is retried or
+  -- failed. cancel_action is how a cancel reaches the worker executing a run.
+  ALTER TABLE runs
+    ADD COLUMN not_before timestamptz NOT NULL DEFAULT now(),
+    ADD COLUMN claimed_by text,
+    ADD COLUMN lease_until timestamptz,
+    ADD COLUMN attempt integer NOT NULL DEFAULT 0,
+    ADD COLUMN cancel_action text CHECK (cancel_action IN ('interrupt', 'rollback'));
+  CREATE INDEX runs_pending_idx ON runs (created_at, run_id) WHERE status = 'pending';
+  CREATE INDEX runs_running_lease_idx ON runs (lease_until) WHERE status = 'running';
+  CREATE INDEX runs_running_thread_idx ON runs (thread_id) WHERE status = 'running';
+  CREATE INDEX threads_busy_idx ON threads (updated_at) WHERE status = 'busy';
+
+  -- The pending interrupts of a thread's latest checkpoint, by task id, as LangGraph answers them.
+  ALTER TABLE threads ADD COLUMN interrupts jsonb NOT NULL DEFAULT '{}';
+
+  -- Wakes idle workers (LISTEN gatehouse_runs) as soon as runs are created;
+  -- one notification per statement, delivered at commit.
+  CREATE FUNCTION gatehouse_notify_runs() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    PERFORM pg_notify('gatehouse_runs', '');
+    RETURN NULL;
+  END
+  $$;
+  CREATE TRIGGER runs_notify_insert AFTER INSERT ON runs FOR EACH STATEMENT EXECUTE FUNCTION gatehouse_notify_runs();
+  `,
 ];

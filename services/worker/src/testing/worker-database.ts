@@ -1,0 +1,87 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+// The store owns the schema; tests of the worker bring a database up to it the way the store does at start-up.
+import { migrate } from "../../../store/src/sql/migrate.js";
+
+/** A migrated database of its own on the real Postgres at DATABASE_URL, for one test file. */
+export interface WorkerTestDatabase {
+  url: string;
+  pool: pg.Pool;
+  drop(): Promise<void>;
+}
+
+/** Creates and migrates a throwaway database next to the one `serverUrl` names. */
+export async function createWorkerTestDatabase(serverUrl: string): Promise<WorkerTestDatabase> {
+  const name = `gatehouse_worker_${randomBytes(5).toString("hex")}`;
+  const admin = async (statement: string) => {
+    const client = new pg.Client({ connectionString: serverUrl });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const pool = new pg.Pool({ connectionString: url.toString(), max: 10 });
+  // DROP ... WITH (FORCE) ends connections a worker under test still holds; that is expected here.
+  pool.on("error", () => {});
+  await migrate(pool);
+  return {
+    url: url.toString(),
+    pool,
+    async drop() {
+      await pool.end();
+      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
+}
+
+/** Inserts a thread and returns its id. */
+export async function insertThread(pool: pg.Pool, metadata: Record<string, unknown> = {}): Promise<string> {
+  const { rows } = await pool.query<{ thread_id: string }>("INSERT INTO threads (thread_id, metadata) VALUES (gen_random_uuid(), $1) RETURNING thread_id", [
+    metadata,
+  ]);
+  return rows[0]!.thread_id;
+}
+
+/** Inserts a pending run as the store's CreateRun records it, and returns its id. */
+export async function insertRun(
+  pool: pg.Pool,
+  threadId: string,
+  assistantId: string,
+  kwargs: Record<string, unknown>,
+  afterSeconds = 0,
+): Promise<string> {
+  const { rows } = await pool.query<{ run_id: string }>(
+    `INSERT INTO runs (run_id, thread_id, assistant_id, kwargs, not_before)
+     VALUES (gen_random_uuid(), $1, $2, $3, now() + make_interval(secs => $4)) RETURNING run_id`,
+    [threadId, assistantId, kwargs, afterSeconds],
+  );
+  return rows[0]!.run_id;
+}
+
+/** The run's status, attempt and cancel request, or undefined when the row is gone. */
+export async function runRow(pool: pg.Pool, runId: string): Promise<{ status: string; attempt: number; claimed_by: string | null } | undefined> {
+  const { rows } = await pool.query("SELECT status, attempt, claimed_by FROM runs WHERE run_id = $1", [runId]);
+  return rows[0];
+}
+
+/** The thread's status, values and interrupts. */
+export async function threadRow(pool: pg.Pool, threadId: string): Promise<{ status: string; values: Record<string, unknown>; interrupts: Record<string, unknown> }> {
+  const { rows } = await pool.query('SELECT status, "values", interrupts FROM threads WHERE thread_id = $1', [threadId]);
+  return rows[0];
+}
+
+/** Resolves once `check` returns a value other than undefined, polling; rejects after timeoutMs. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 15_000, what = "condition"): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
