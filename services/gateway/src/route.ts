@@ -13,10 +13,11 @@ export interface RouteRequest {
   call: CallOptions;
 }
 
-/** What a route handler answers; `body` undefined means no body. */
+/** What a route handler answers: JSON `body`, or `raw` bytes of a content type; neither means no body. */
 export interface RouteResponse {
   status: number;
   body?: unknown;
+  raw?: { contentType: string; content: Buffer };
   headers?: Record<string, string>;
 }
 

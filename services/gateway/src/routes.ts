@@ -1,4 +1,5 @@
 import { assistantRoutes } from "./assistants.js";
+import { chatPageRoutes } from "./chat-page.js";
 import { cronRoutes } from "./crons.js";
 import { json, route, type Route } from "./route.js";
 import { runRoutes } from "./runs.js";
@@ -23,5 +24,6 @@ export function routes(deps: TranslatorDeps): Route[] {
     ...cronRoutes(deps),
     ...storeItemRoutes(deps),
     ...unsupportedRoutes(),
+    ...chatPageRoutes(),
   ];
 }

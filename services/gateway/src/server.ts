@@ -97,8 +97,12 @@ export function createGatewayHandler(deps: GatewayDeps): (request: IncomingMessa
   };
 }
 
-function send(response: ServerResponse, { status, body, headers = {} }: RouteResponse): void {
+function send(response: ServerResponse, { status, body, raw, headers = {} }: RouteResponse): void {
   if (response.destroyed) return;
+  if (raw !== undefined) {
+    response.writeHead(status, { ...headers, "content-type": raw.contentType, "content-length": raw.content.length }).end(raw.content);
+    return;
+  }
   if (body === undefined) {
     response.writeHead(status, headers).end();
     return;
