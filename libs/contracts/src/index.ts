@@ -22,4 +22,6 @@ export * from "./gen/gatehouse/store/v1/cron_service_pb.js";
 export * from "./gen/google/rpc/status_pb.js";
 export * from "./gen/google/rpc/error_details_pb.js";
 export * from "./gen/gatehouse/worker/v1/checkpoint_pb.js";
-export * from "./gen/gatehouse/worker/v1/worker_service_pb.js";
+// The worker's messages share names with the store's (GetThreadStateRequest, …): they are reached through the namespace.
+export { WorkerService } from "./gen/gatehouse/worker/v1/worker_service_pb.js";
+export * as workerV1 from "./gen/gatehouse/worker/v1/worker_service_pb.js";

@@ -4,7 +4,7 @@ import { bodyObject, optionalInt, optionalObject, optionalString, optionalString
 import { resolveAssistantId } from "@gatehouse/graphs";
 import { json, noContent, route, type Route } from "./route.js";
 import type { TranslatorDeps } from "./store-clients.js";
-import { object, present, requiredIsoTime } from "./wire.js";
+import { object, present, protoValue, requiredIsoTime } from "./wire.js";
 
 /** One version of an assistant, as LangGraph's `AssistantVersion` type describes it. */
 export function assistantVersionJson(assistant: Assistant) {
@@ -120,18 +120,50 @@ export function assistantRoutes({ store, graphs }: TranslatorDeps): Route[] {
     }),
 
     route("DELETE", "/assistants/:assistant_id", async ({ params, query, call }) => {
-      if (/^(true|1)$/i.test(query.get("delete_threads") ?? "")) {
-        throw unprocessable("delete_threads", "deleting an assistant's threads with it is not supported by Gatehouse");
-      }
-      await store.assistants.deleteAssistant({ assistantId: assistantId(params) }, call);
+      const deleteThreads = /^(true|1)$/i.test(query.get("delete_threads") ?? "");
+      await store.assistants.deleteAssistant({ assistantId: assistantId(params), deleteThreads }, call);
       return noContent;
+    }),
+
+    route("GET", "/assistants/:assistant_id/graph", async ({ params, query, call }) => {
+      const xray = query.get("xray");
+      const { graph } = await store.assistants.getAssistantGraph(
+        { assistantId: assistantId(params), xray: xray === null ? undefined : protoValue(xrayValue(xray)) },
+        call,
+      );
+      return json(graph ?? null);
+    }),
+
+    route("GET", "/assistants/:assistant_id/schemas", async ({ params, call }) => {
+      const { schemas } = await store.assistants.getAssistantSchemas({ assistantId: assistantId(params) }, call);
+      return json(schemas ?? null);
+    }),
+
+    route("GET", "/assistants/:assistant_id/subgraphs", async ({ params, query, call }) => {
+      const { subgraphs } = await store.assistants.getAssistantSubgraphs(
+        { assistantId: assistantId(params), recurse: /^(true|1)$/i.test(query.get("recurse") ?? "") },
+        call,
+      );
+      return json(subgraphs ?? {});
+    }),
+
+    route("GET", "/assistants/:assistant_id/subgraphs/:namespace", async ({ params, query, call }) => {
+      const { subgraphs } = await store.assistants.getAssistantSubgraphs(
+        { assistantId: assistantId(params), namespace: params.namespace!, recurse: /^(true|1)$/i.test(query.get("recurse") ?? "") },
+        call,
+      );
+      return json(subgraphs ?? {});
     }),
 
     route("POST", "/assistants/:assistant_id/versions", async ({ params, body, call }) => {
       const fields = bodyObject(body);
-      rejectFields(fields, ["metadata"], "filtering versions by metadata is not supported by Gatehouse");
       const { versions } = await store.assistants.listAssistantVersions(
-        { assistantId: assistantId(params), limit: optionalInt(fields, "limit") ?? 0, offset: optionalInt(fields, "offset") ?? 0 },
+        {
+          assistantId: assistantId(params),
+          limit: optionalInt(fields, "limit") ?? 0,
+          offset: optionalInt(fields, "offset") ?? 0,
+          metadata: optionalObject(fields, "metadata"),
+        },
         call,
       );
       return json(versions.map(assistantVersionJson));
@@ -144,4 +176,12 @@ export function assistantRoutes({ store, graphs }: TranslatorDeps): Route[] {
       return json(assistantJson(present(assistant, "an assistant")));
     }),
   ];
+}
+
+/** The `xray` query parameter: true, false, or a subgraph depth. */
+function xrayValue(text: string): boolean | number {
+  if (text.toLowerCase() === "true") return true;
+  if (text.toLowerCase() === "false") return false;
+  if (/^\d+$/.test(text)) return Number(text);
+  throw unprocessable("xray", "must be true, false or a depth");
 }

@@ -53,6 +53,7 @@ await runService("gateway", logger, async () => {
       logger,
       maxBodyBytes: envInt("GATEWAY_MAX_BODY_BYTES", 2 * 1024 * 1024, { min: 1024 }),
       requestTimeoutMs: timeoutMs,
+      runTimeoutMs: envInt("GATEWAY_RUN_TIMEOUT_MS", 3_600_000, { min: 1 }),
       limitCaller:
         rateLimiter &&
         createCallerLimit(

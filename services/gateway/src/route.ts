@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { CallOptions } from "@connectrpc/connect";
+import type { SseEvent } from "./run-stream.js";
 
 /** What a route handler gets from one HTTP request. */
 export interface RouteRequest {
@@ -11,12 +12,19 @@ export interface RouteRequest {
   headers: IncomingHttpHeaders;
   /** Options for every store call this request makes: the caller's headers as metadata, and a signal that fires if the caller goes away. */
   call: CallOptions;
+  /** The same for a call that lasts as long as a run does (wait, join, stream): no request deadline, only the run's own. */
+  longCall: CallOptions;
 }
 
-/** What a route handler answers; `body` undefined means no body. */
+/**
+ * What a route handler answers: JSON `body`, `raw` bytes of a content type,
+ * or `events` written as a server-sent event stream; none means no body.
+ */
 export interface RouteResponse {
   status: number;
   body?: unknown;
+  raw?: { contentType: string; content: Buffer };
+  events?: AsyncIterable<SseEvent>;
   headers?: Record<string, string>;
 }
 

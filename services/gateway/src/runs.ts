@@ -1,8 +1,10 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { JsonValue } from "@bufbuild/protobuf";
 import type { CreateRunRequestSchema, Run } from "@gatehouse/contracts";
 import { unprocessable } from "./errors.js";
 import {
   bodyObject,
+  optionalBoolean,
   optionalJson,
   optionalObject,
   optionalString,
@@ -14,14 +16,14 @@ import {
   type Body,
 } from "./fields.js";
 import { json, noContent, route, type Route, type RouteResponse } from "./route.js";
+import { firstAndRest, sseResponse, type SseEvent } from "./run-stream.js";
 import type { TranslatorDeps } from "./store-clients.js";
 import { object, present, protoValue, requiredIsoTime } from "./wire.js";
 
 /**
  * A run as LangGraph's `Run` type describes it, plus `kwargs` (what the
  * client asked for, with the server-set `langgraph_auth_*` config keys) as
- * LangGraph servers return it. Gatehouse records runs and does not execute
- * them, so a new run stays `pending` until it is cancelled.
+ * LangGraph servers return it.
  */
 export function runJson(run: Run) {
   return {
@@ -37,39 +39,83 @@ export function runJson(run: Run) {
   };
 }
 
-// Options that would change what the run is, which the store cannot record: rejected, never dropped.
-const unrecordable = ["command", "context", "checkpoint", "checkpoint_id", "interrupt_before", "interrupt_after", "webhook"];
-// Options that only steer execution or streaming (stream_subgraphs, durability, on_completion, feedback_keys, …)
-// are accepted and have no effect: Gatehouse executes nothing.
+// Webhooks would call out of the deployment on a client's say-so: refused, never dropped.
+const unsupported = ["webhook"];
+// Accepted and without effect: LangSmith, feedback and durability settings concern LangGraph's own platform.
+
+/** interrupt_before / interrupt_after: a list of node names, or "*" for every node. */
+function nodeList(fields: Body, field: string): string[] {
+  const value = fields[field];
+  if (value === "*") return ["*"];
+  return optionalStringOrList(fields, field) ?? [];
+}
+
+function optionalSeconds(fields: Body, field: string): number {
+  const value = fields[field];
+  if (value === undefined || value === null) return 0;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) throw unprocessable(field, "must be a number of seconds, at least 0");
+  return value;
+}
 
 /**
- * The store's CreateRunRequest for a LangGraph run-create body. The
- * assistant id is recorded as given, graph ids included (the store accepts
- * them), as LangGraph servers accept `"agent"` for the graph's default
- * assistant.
+ * The store's CreateRunRequest for a LangGraph run-create body (create,
+ * stream, wait and batch share it). The assistant id is passed as given:
+ * a graph id names that graph's system assistant, as on LangGraph servers.
  */
 export function createRunRequest(threadId: string, fields: Body): MessageInitShape<typeof CreateRunRequestSchema> {
-  rejectFields(fields, unrecordable, "not supported by Gatehouse, which records runs without executing them");
-  rejectFields(fields, ["after_seconds"], "delayed runs are not supported by Gatehouse", [0]);
-  rejectFields(fields, ["if_not_exists"], "creating the thread on a missing id is not supported by Gatehouse; create it first", ["reject"]);
+  rejectFields(fields, unsupported, "not supported by Gatehouse");
+  const checkpointId = optionalString(fields, "checkpoint_id");
+  const checkpoint = optionalObject(fields, "checkpoint") ?? (checkpointId === undefined ? undefined : { checkpoint_id: checkpointId });
   return {
     threadId,
     assistantId: requiredString(fields, "assistant_id"),
     input: protoValue(optionalJson(fields, "input")),
+    command: protoValue(optionalObject(fields, "command") as JsonValue | undefined),
     config: optionalObject(fields, "config"),
+    context: optionalObject(fields, "context"),
     metadata: optionalObject(fields, "metadata"),
     multitaskStrategy: optionalString(fields, "multitask_strategy") ?? "",
     streamMode: optionalStringOrList(fields, "stream_mode") ?? [],
+    streamSubgraphs: optionalBoolean(fields, "stream_subgraphs") ?? false,
+    checkpoint,
+    interruptBefore: nodeList(fields, "interrupt_before"),
+    interruptAfter: nodeList(fields, "interrupt_after"),
+    afterSeconds: optionalSeconds(fields, "after_seconds"),
+    ifNotExists: optionalString(fields, "if_not_exists") ?? "",
+    onCompletion: optionalString(fields, "on_completion") ?? "",
   };
 }
 
 /** A created run, with the Content-Location the SDK reads to report the run's ids. */
 function created(run: Run): RouteResponse {
-  return json(runJson(run), { "content-location": `/threads/${run.threadId}/runs/${run.runId}` });
+  return json(runJson(run), runLocation(run));
 }
 
-/** The runs endpoints: create (on a thread and thread-less), get, list, cancel and delete. */
+function runLocation(run: Run): Record<string, string> {
+  return { "content-location": `/threads/${run.threadId}/runs/${run.runId}` };
+}
+
+/** Whether a query flag (`wait=1`, `cancel_on_disconnect=true`) is on. */
+function flag(query: URLSearchParams, name: string): boolean {
+  const value = query.get(name);
+  return value === "1" || value === "true";
+}
+
+/** The runs endpoints: create, stream, wait (on a thread and thread-less), batch, get, list, join, join-stream, cancel and delete. */
 export function runRoutes({ store }: TranslatorDeps): Route[] {
+  /** Creates a run and streams it: nothing is written until the store has answered with the run. */
+  async function streamRun(threadId: string, body: unknown, call: RouteCallOptions): Promise<RouteResponse> {
+    const { first, rest } = await firstAndRest(store.runs.streamRun({ run: createRunRequest(threadId, bodyObject(body)) }, call));
+    const run = first?.message.case === "run" ? first.message.value : undefined;
+    if (run === undefined) throw new Error("the store's run stream did not start with the run");
+    return sseResponse(run.threadId, run.runId, events(rest));
+  }
+
+  async function waitRun(threadId: string, body: unknown, call: RouteCallOptions): Promise<RouteResponse> {
+    const { run, output } = await store.runs.waitRun({ run: createRunRequest(threadId, bodyObject(body)) }, call);
+    return json(output ?? null, runLocation(present(run, "a run")));
+  }
+
   return [
     route("POST", "/threads/:thread_id/runs", async ({ params, body, call }) => {
       const { run } = await store.runs.createRun(createRunRequest(params.thread_id!, bodyObject(body)), call);
@@ -80,6 +126,36 @@ export function runRoutes({ store }: TranslatorDeps): Route[] {
     route("POST", "/runs", async ({ body, call }) => {
       const { run } = await store.runs.createRun(createRunRequest("", bodyObject(body)), call);
       return created(present(run, "a run"));
+    }),
+
+    route("POST", "/threads/:thread_id/runs/stream", ({ params, body, longCall }) => streamRun(params.thread_id!, body, longCall)),
+    route("POST", "/runs/stream", ({ body, longCall }) => streamRun("", body, longCall)),
+    route("POST", "/threads/:thread_id/runs/wait", ({ params, body, longCall }) => waitRun(params.thread_id!, body, longCall)),
+    route("POST", "/runs/wait", ({ body, longCall }) => waitRun("", body, longCall)),
+
+    // Each run of a batch is created and authorized on its own, as the SDK's createBatch expects.
+    route("POST", "/runs/batch", async ({ body, call }) => {
+      if (!Array.isArray(body)) throw unprocessable("body", "must be a JSON array of runs");
+      const runs = [];
+      for (const payload of body) {
+        const { run } = await store.runs.createRun(createRunRequest("", bodyObject(payload)), call);
+        runs.push(runJson(present(run, "a run")));
+      }
+      return json(runs);
+    }),
+
+    route("POST", "/runs/cancel", async ({ body, query, call }) => {
+      const fields = bodyObject(body);
+      await store.runs.cancelRuns(
+        {
+          threadId: optionalString(fields, "thread_id") ?? "",
+          runIds: optionalStringOrList(fields, "run_ids") ?? [],
+          status: optionalString(fields, "status") ?? "",
+          action: query.get("action") ?? "",
+        },
+        call,
+      );
+      return noContent;
     }),
 
     route("GET", "/threads/:thread_id/runs", async ({ params, query, call }) => {
@@ -101,11 +177,42 @@ export function runRoutes({ store }: TranslatorDeps): Route[] {
       return json(runJson(present(run, "a run")));
     }),
 
-    // Cancelling only marks the run interrupted, which is immediate, so `wait` changes nothing.
-    route("POST", "/threads/:thread_id/runs/:run_id/cancel", async ({ params, query, call }) => {
+    route("GET", "/threads/:thread_id/runs/:run_id/join", async ({ params, longCall }) => {
+      const { output } = await store.runs.joinRun({ threadId: params.thread_id!, runId: params.run_id! }, longCall);
+      return json(output ?? null);
+    }),
+
+    route(
+      "GET",
+      "/threads/:thread_id/runs/:run_id/stream",
+      async ({ params, query, headers, longCall }) => {
+        const lastEventId = headers["last-event-id"];
+        const { first, rest } = await firstAndRest(
+          store.runs.joinRunStream(
+            {
+              threadId: params.thread_id!,
+              runId: params.run_id!,
+              lastEventId: typeof lastEventId === "string" ? lastEventId : "",
+              cancelOnDisconnect: flag(query, "cancel_on_disconnect"),
+            },
+            longCall,
+          ),
+        );
+        // The store has authorized the call by the time its first message (or its end) arrives.
+        const all: AsyncIterable<SseEvent> = (async function* () {
+          if (first?.event !== undefined) yield first.event;
+          for await (const message of rest) if (message.event !== undefined) yield message.event;
+        })();
+        return sseResponse(params.thread_id!, params.run_id!, all);
+      },
+      { readsBody: false },
+    ),
+
+    route("POST", "/threads/:thread_id/runs/:run_id/cancel", async ({ params, query, call, longCall }) => {
       if (query.get("reason") !== null) throw unprocessable("reason", "cancel reasons are not supported by Gatehouse");
-      await store.runs.cancelRun({ threadId: params.thread_id!, runId: params.run_id!, action: query.get("action") ?? "" }, call);
-      return { status: 202 };
+      const wait = flag(query, "wait");
+      await store.runs.cancelRun({ threadId: params.thread_id!, runId: params.run_id!, action: query.get("action") ?? "", wait }, wait ? longCall : call);
+      return wait ? noContent : { status: 202 };
     }),
 
     route("DELETE", "/threads/:thread_id/runs/:run_id", async ({ params, call }) => {
@@ -113,4 +220,12 @@ export function runRoutes({ store }: TranslatorDeps): Route[] {
       return noContent;
     }),
   ];
+}
+
+type RouteCallOptions = Parameters<Route["handle"]>[0]["call"];
+
+async function* events(stream: AsyncIterable<{ message: { case: string | undefined; value?: unknown } }>): AsyncIterable<SseEvent> {
+  for await (const { message } of stream) {
+    if (message.case === "event") yield message.value as SseEvent;
+  }
 }

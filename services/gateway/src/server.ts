@@ -8,6 +8,7 @@ import type { GatewayMetrics } from "./gateway-metrics.js";
 import { discardBody, readJsonBody } from "./http-body.js";
 import type { RouteResponse } from "./route.js";
 import { createRouter } from "./router.js";
+import { formatSse, sseErrorEvent } from "./run-stream.js";
 import { routes } from "./routes.js";
 import { storeCallOptions } from "./store-call-options.js";
 import type { TranslatorDeps } from "./store-clients.js";
@@ -19,6 +20,8 @@ export interface GatewayDeps extends TranslatorDeps {
   maxBodyBytes: number;
   /** How long all the store calls of one HTTP request may take together, from when its body has been read. */
   requestTimeoutMs: number;
+  /** How long a call that follows a run (wait, join, stream) may take. */
+  runTimeoutMs: number;
   /** Charges each request to its caller before its body is read; unset, no rate limit. */
   limitCaller?: CallerLimit;
   /** Where each answered request is counted, when given. */
@@ -58,6 +61,7 @@ export function createGatewayHandler(deps: GatewayDeps): (request: IncomingMessa
       let body: unknown;
       if (!found.route.readsBody) await discardBody(request, deps.maxBodyBytes);
       else if (method !== "GET") body = await readJsonBody(request, deps.maxBodyBytes);
+      const onAnswered = credential === undefined ? undefined : () => deps.limitCaller?.accepted(credential);
       // A caller that goes away cancels its store call.
       const abort = new AbortController();
       response.once("close", () => {
@@ -68,12 +72,8 @@ export function createGatewayHandler(deps: GatewayDeps): (request: IncomingMessa
         query: new URLSearchParams(queryStart === -1 ? "" : target.slice(queryStart + 1)),
         body,
         headers: request.headers,
-        call: storeCallOptions(
-          headers,
-          abort.signal,
-          Date.now() + deps.requestTimeoutMs,
-          credential === undefined ? undefined : () => deps.limitCaller?.accepted(credential),
-        ),
+        call: storeCallOptions(headers, abort.signal, Date.now() + deps.requestTimeoutMs, onAnswered),
+        longCall: storeCallOptions(headers, abort.signal, Date.now() + deps.runTimeoutMs, onAnswered),
       });
     } catch (error) {
       const failure = httpErrorFrom(error);
@@ -82,7 +82,8 @@ export function createGatewayHandler(deps: GatewayDeps): (request: IncomingMessa
     }
     // Only the caller's own id is echoed: a made-up one would make a hidden row's 404 differ from a missing one's.
     if (trace.callerSentRequestId) answer = { ...answer, headers: { ...answer.headers, "x-request-id": trace.requestId } };
-    send(response, answer);
+    if (answer.events !== undefined) await sendEvents(response, answer, logger);
+    else send(response, answer);
     const seconds = (performance.now() - started) / 1000;
     deps.metrics?.record(method, routePath, answer.status, seconds);
     // Route patterns only: paths carry ids, and headers are never logged.
@@ -97,8 +98,38 @@ export function createGatewayHandler(deps: GatewayDeps): (request: IncomingMessa
   };
 }
 
-function send(response: ServerResponse, { status, body, headers = {} }: RouteResponse): void {
+/**
+ * Writes a server-sent event stream, waiting for the socket to drain so a
+ * slow reader holds the store stream back instead of filling memory. A
+ * failure after the stream began ends it with LangGraph's error event.
+ */
+async function sendEvents(response: ServerResponse, { status, events, headers = {} }: RouteResponse, logger: Logger): Promise<void> {
   if (response.destroyed) return;
+  response.writeHead(status, { ...headers, "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+  response.flushHeaders();
+  let lastId = "0";
+  try {
+    for await (const event of events!) {
+      if (response.destroyed) break;
+      lastId = event.id;
+      if (!response.write(formatSse(event))) await new Promise((resolve) => response.once("drain", resolve).once("close", resolve));
+    }
+  } catch (error) {
+    if (!response.destroyed) {
+      const failure = httpErrorFrom(error);
+      if (failure.status === 500) logger.error({ err: error }, "run stream failed");
+      response.write(sseErrorEvent(lastId, failure.detail));
+    }
+  }
+  response.end();
+}
+
+function send(response: ServerResponse, { status, body, raw, headers = {} }: RouteResponse): void {
+  if (response.destroyed) return;
+  if (raw !== undefined) {
+    response.writeHead(status, { ...headers, "content-type": raw.contentType, "content-length": raw.content.length }).end(raw.content);
+    return;
+  }
   if (body === undefined) {
     response.writeHead(status, headers).end();
     return;

@@ -1,16 +1,19 @@
+import type { JsonObject } from "@bufbuild/protobuf";
 import type { Thread } from "@gatehouse/contracts";
-import { bodyObject, optionalInt, optionalObject, optionalString, optionalStringList, pick, rejectFields } from "./fields.js";
+import { unprocessable } from "./errors.js";
+import { bodyObject, optionalBoolean, optionalInt, optionalJson, optionalObject, optionalString, optionalStringList, pick, rejectFields, type Body } from "./fields.js";
 import { json, noContent, route, type Route } from "./route.js";
 import type { TranslatorDeps } from "./store-clients.js";
-import { object, present, requiredIsoTime } from "./wire.js";
+import { object, present, protoValue, requiredIsoTime } from "./wire.js";
 
-const noState = "Gatehouse keeps no graph state, so threads cannot be created from or filtered by state";
+const noSupersteps = "creating a thread from supersteps is not supported by Gatehouse; create it, then update its state";
+const noValuesFilter = "filtering threads by their state values is not supported by Gatehouse; filter by metadata";
 const noTtl = "thread time-to-live is not supported by Gatehouse";
 
 /**
- * A thread as LangGraph's `Thread` type describes it. Gatehouse keeps no
- * checkpoints, so `state_updated_at` is the thread's `updated_at`,
- * `interrupts` is empty and `config` is `{}`.
+ * A thread as LangGraph's `Thread` type describes it: its latest values and
+ * pending interrupts as the last run left them; `state_updated_at` is the
+ * thread's `updated_at`.
  */
 export function threadJson(thread: Thread) {
   const updatedAt = requiredIsoTime(thread.updatedAt);
@@ -22,7 +25,7 @@ export function threadJson(thread: Thread) {
     metadata: object(thread.metadata),
     status: thread.status || "idle",
     values: object(thread.values),
-    interrupts: {},
+    interrupts: object(thread.interrupts),
     config: {},
     error: null,
   };
@@ -33,7 +36,7 @@ export function threadRoutes({ store }: TranslatorDeps): Route[] {
   return [
     route("POST", "/threads", async ({ body, call }) => {
       const fields = bodyObject(body);
-      rejectFields(fields, ["supersteps"], noState);
+      rejectFields(fields, ["supersteps"], noSupersteps);
       rejectFields(fields, ["ttl"], noTtl);
       const { thread } = await store.threads.createThread(
         {
@@ -48,7 +51,7 @@ export function threadRoutes({ store }: TranslatorDeps): Route[] {
 
     route("POST", "/threads/search", async ({ body, call }) => {
       const fields = bodyObject(body);
-      rejectFields(fields, ["values"], noState);
+      rejectFields(fields, ["values"], noValuesFilter);
       rejectFields(fields, ["extract"], "extracting values is not supported by Gatehouse");
       const { threads } = await store.threads.searchThreads(
         {
@@ -68,7 +71,7 @@ export function threadRoutes({ store }: TranslatorDeps): Route[] {
 
     route("POST", "/threads/count", async ({ body, call }) => {
       const fields = bodyObject(body);
-      rejectFields(fields, ["values"], noState);
+      rejectFields(fields, ["values"], noValuesFilter);
       const { count } = await store.threads.countThreads(
         { metadata: optionalObject(fields, "metadata"), status: optionalString(fields, "status") ?? "" },
         call,
@@ -99,5 +102,95 @@ export function threadRoutes({ store }: TranslatorDeps): Route[] {
       const { thread } = await store.threads.copyThread({ threadId: params.thread_id! }, call);
       return json(threadJson(present(thread, "a thread")));
     }),
+
+    route("GET", "/threads/:thread_id/state", async ({ params, query, call }) => {
+      const { state } = await store.threads.getThreadState({ threadId: params.thread_id!, subgraphs: flag(query.get("subgraphs")) }, call);
+      return json(state ?? null);
+    }),
+
+    route("GET", "/threads/:thread_id/state/:checkpoint_id", async ({ params, query, call }) => {
+      const { state } = await store.threads.getThreadState(
+        { threadId: params.thread_id!, checkpoint: { checkpoint_id: params.checkpoint_id! }, subgraphs: flag(query.get("subgraphs")) },
+        call,
+      );
+      return json(state ?? null);
+    }),
+
+    route("POST", "/threads/:thread_id/state/checkpoint", async ({ params, body, call }) => {
+      const fields = bodyObject(body);
+      const { state } = await store.threads.getThreadState(
+        { threadId: params.thread_id!, checkpoint: checkpointOf(fields), subgraphs: optionalBoolean(fields, "subgraphs") ?? false },
+        call,
+      );
+      return json(state ?? null);
+    }),
+
+    route("POST", "/threads/:thread_id/state", async ({ params, body, call }) => {
+      const fields = bodyObject(body);
+      const { checkpoint } = await store.threads.updateThreadState(
+        {
+          threadId: params.thread_id!,
+          values: protoValue(optionalJson(fields, "values")),
+          asNode: optionalString(fields, "as_node") ?? "",
+          checkpoint: checkpointOf(fields),
+        },
+        call,
+      );
+      return json({ checkpoint: object(checkpoint) });
+    }),
+
+    route("GET", "/threads/:thread_id/history", async ({ params, query, call }) => {
+      const limit = query.get("limit");
+      const before = query.get("before");
+      const { states } = await store.threads.getThreadHistory(
+        {
+          threadId: params.thread_id!,
+          limit: limit === null ? 0 : positiveInt("limit", limit),
+          before: before === null ? undefined : { checkpoint_id: before },
+        },
+        call,
+      );
+      return json(states);
+    }),
+
+    route("POST", "/threads/:thread_id/history", async ({ params, body, call }) => {
+      const fields = bodyObject(body);
+      const before = fields.before;
+      const { states } = await store.threads.getThreadHistory(
+        {
+          threadId: params.thread_id!,
+          limit: optionalInt(fields, "limit") ?? 0,
+          before: typeof before === "string" ? { checkpoint_id: before } : optionalObject(fields, "before"),
+          metadata: optionalObject(fields, "metadata"),
+          checkpoint: optionalObject(fields, "checkpoint"),
+        },
+        call,
+      );
+      return json(states);
+    }),
+
+    route("POST", "/threads/prune", async ({ body, call }) => {
+      const fields = bodyObject(body);
+      const { pruned } = await store.threads.pruneThreads(
+        { threadIds: optionalStringList(fields, "thread_ids") ?? [], strategy: optionalString(fields, "strategy") ?? "" },
+        call,
+      );
+      return json({ pruned_count: pruned });
+    }),
   ];
+}
+
+/** `checkpoint` (an object) or `checkpoint_id` of a state request, as the store's checkpoint Struct. */
+function checkpointOf(fields: Body): JsonObject | undefined {
+  const checkpointId = optionalString(fields, "checkpoint_id");
+  return optionalObject(fields, "checkpoint") ?? (checkpointId === undefined ? undefined : { checkpoint_id: checkpointId });
+}
+
+function flag(value: string | null): boolean {
+  return value === "1" || value?.toLowerCase() === "true";
+}
+
+function positiveInt(name: string, text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) > 2 ** 31 - 1) throw unprocessable(name, "must be a positive 32-bit integer");
+  return Number(text);
 }

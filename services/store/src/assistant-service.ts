@@ -4,6 +4,7 @@ import { ErrorReason, gatehouseError, invalidArgument } from "@gatehouse/errors"
 import type { AccessGuard } from "./authorization.js";
 import { changed, found } from "./found.js";
 import { guardedService, rpc } from "./guarded-service.js";
+import { pendingRpc } from "./pending-rpcs.js";
 import type { AssistantRepo } from "./repo/assistant-repo.js";
 import { assistantToProto } from "./rows-to-proto.js";
 import { compact, jsonObjectText, oneOf, page, requireUuid, text, uuidOrNew } from "./validate.js";
@@ -153,5 +154,8 @@ export function assistantServiceRoute(guard: AccessGuard, assistants: AssistantR
         return { assistant: assistantToProto(found(await assistants.setLatest(assistantId, wanted, access), "assistant")) };
       },
     }),
+    getAssistantGraph: pendingRpc("assistant_id") as never,
+    getAssistantSchemas: pendingRpc("assistant_id") as never,
+    getAssistantSubgraphs: pendingRpc("assistant_id") as never,
   });
 }

@@ -9,6 +9,7 @@ import type { UserRecord } from "@gatehouse/identity";
 import type { AccessGuard } from "./authorization.js";
 import { changed, found } from "./found.js";
 import { guardedService, rpc } from "./guarded-service.js";
+import { pendingRpc } from "./pending-rpcs.js";
 import type { RunRepo } from "./repo/run-repo.js";
 import { runToProto } from "./rows-to-proto.js";
 import { compact, jsonObjectText, limits, oneOf, optionalOneOf, page, requireUuid, text } from "./validate.js";
@@ -127,5 +128,10 @@ export function runServiceRoute(guard: AccessGuard, runs: RunRepo) {
         return {};
       },
     }),
+    streamRun: pendingRpc("thread_id") as never,
+    waitRun: pendingRpc("thread_id") as never,
+    joinRun: pendingRpc("thread_id") as never,
+    joinRunStream: pendingRpc("thread_id") as never,
+    cancelRuns: pendingRpc("thread_id") as never,
   });
 }

@@ -5,6 +5,7 @@ import { ErrorReason, gatehouseError } from "@gatehouse/errors";
 import type { AccessGuard } from "./authorization.js";
 import { changed, found } from "./found.js";
 import { guardedService, rpc } from "./guarded-service.js";
+import { pendingRpc } from "./pending-rpcs.js";
 import type { ThreadRepo } from "./repo/thread-repo.js";
 import { threadToProto } from "./rows-to-proto.js";
 import { compact, idList, jsonObjectText, oneOf, optionalOneOf, page, requireUuid, sortFields, sortOrders, uuidOrNew } from "./validate.js";
@@ -111,5 +112,9 @@ export function threadServiceRoute(guard: AccessGuard, threads: ThreadRepo) {
         return { thread: threadToProto(copy) };
       },
     }),
+    getThreadState: pendingRpc("thread_id") as never,
+    getThreadHistory: pendingRpc("thread_id") as never,
+    updateThreadState: pendingRpc("thread_id") as never,
+    pruneThreads: pendingRpc("thread_id") as never,
   });
 }

@@ -7,6 +7,7 @@ import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2
 import { file_gatehouse_authz_v1_options } from "../../authz/v1/options_pb.js";
 import type { Assistant } from "./assistant_pb.js";
 import { file_gatehouse_store_v1_assistant } from "./assistant_pb.js";
+import type { Value } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
 import type { JsonObject, Message } from "@bufbuild/protobuf";
 
@@ -14,7 +15,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file gatehouse/store/v1/assistant_service.proto.
  */
 export const file_gatehouse_store_v1_assistant_service: GenFile = /*@__PURE__*/
-  fileDesc("CipnYXRlaG91c2Uvc3RvcmUvdjEvYXNzaXN0YW50X3NlcnZpY2UucHJvdG8SEmdhdGVob3VzZS5zdG9yZS52MSL0AQoWQ3JlYXRlQXNzaXN0YW50UmVxdWVzdBIUCgxhc3Npc3RhbnRfaWQYASABKAkSEAoIZ3JhcGhfaWQYAiABKAkSJwoGY29uZmlnGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIoCgdjb250ZXh0GAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIpCghtZXRhZGF0YRgFIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEQoJaWZfZXhpc3RzGAYgASgJEgwKBG5hbWUYByABKAkSEwoLZGVzY3JpcHRpb24YCCABKAkiSwoXQ3JlYXRlQXNzaXN0YW50UmVzcG9uc2USMAoJYXNzaXN0YW50GAEgASgLMh0uZ2F0ZWhvdXNlLnN0b3JlLnYxLkFzc2lzdGFudCI8ChNHZXRBc3Npc3RhbnRSZXF1ZXN0EhQKDGFzc2lzdGFudF9pZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgFIkgKFEdldEFzc2lzdGFudFJlc3BvbnNlEjAKCWFzc2lzdGFudBgBIAEoCzIdLmdhdGVob3VzZS5zdG9yZS52MS5Bc3Npc3RhbnQidQoXU2VhcmNoQXNzaXN0YW50c1JlcXVlc3QSEAoIZ3JhcGhfaWQYASABKAkSKQoIbWV0YWRhdGEYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg0KBWxpbWl0GAMgASgFEg4KBm9mZnNldBgEIAEoBSJNChhTZWFyY2hBc3Npc3RhbnRzUmVzcG9uc2USMQoKYXNzaXN0YW50cxgBIAMoCzIdLmdhdGVob3VzZS5zdG9yZS52MS5Bc3Npc3RhbnQiVQoWQ291bnRBc3Npc3RhbnRzUmVxdWVzdBIQCghncmFwaF9pZBgBIAEoCRIpCghtZXRhZGF0YRgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiKAoXQ291bnRBc3Npc3RhbnRzUmVzcG9uc2USDQoFY291bnQYASABKAMi4QEKFlVwZGF0ZUFzc2lzdGFudFJlcXVlc3QSFAoMYXNzaXN0YW50X2lkGAEgASgJEhAKCGdyYXBoX2lkGAIgASgJEicKBmNvbmZpZxgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKAoHY29udGV4dBgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKQoIbWV0YWRhdGEYBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EgwKBG5hbWUYBiABKAkSEwoLZGVzY3JpcHRpb24YByABKAkiSwoXVXBkYXRlQXNzaXN0YW50UmVzcG9uc2USMAoJYXNzaXN0YW50GAEgASgLMh0uZ2F0ZWhvdXNlLnN0b3JlLnYxLkFzc2lzdGFudCIuChZEZWxldGVBc3Npc3RhbnRSZXF1ZXN0EhQKDGFzc2lzdGFudF9pZBgBIAEoCSIZChdEZWxldGVBc3Npc3RhbnRSZXNwb25zZSJTChxMaXN0QXNzaXN0YW50VmVyc2lvbnNSZXF1ZXN0EhQKDGFzc2lzdGFudF9pZBgBIAEoCRINCgVsaW1pdBgCIAEoBRIOCgZvZmZzZXQYAyABKAUiUAodTGlzdEFzc2lzdGFudFZlcnNpb25zUmVzcG9uc2USLwoIdmVyc2lvbnMYASADKAsyHS5nYXRlaG91c2Uuc3RvcmUudjEuQXNzaXN0YW50IkkKIFNldExhdGVzdEFzc2lzdGFudFZlcnNpb25SZXF1ZXN0EhQKDGFzc2lzdGFudF9pZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgFIlUKIVNldExhdGVzdEFzc2lzdGFudFZlcnNpb25SZXNwb25zZRIwCglhc3Npc3RhbnQYASABKAsyHS5nYXRlaG91c2Uuc3RvcmUudjEuQXNzaXN0YW50MuMIChBBc3Npc3RhbnRTZXJ2aWNlEoEBCg9DcmVhdGVBc3Npc3RhbnQSKi5nYXRlaG91c2Uuc3RvcmUudjEuQ3JlYXRlQXNzaXN0YW50UmVxdWVzdBorLmdhdGVob3VzZS5zdG9yZS52MS5DcmVhdGVBc3Npc3RhbnRSZXNwb25zZSIVwvMYEWFzc2lzdGFudHM6Y3JlYXRlEnkKDEdldEFzc2lzdGFudBInLmdhdGVob3VzZS5zdG9yZS52MS5HZXRBc3Npc3RhbnRSZXF1ZXN0GiguZ2F0ZWhvdXNlLnN0b3JlLnYxLkdldEFzc2lzdGFudFJlc3BvbnNlIhaQAgHC8xgPYXNzaXN0YW50czpyZWFkEocBChBTZWFyY2hBc3Npc3RhbnRzEisuZ2F0ZWhvdXNlLnN0b3JlLnYxLlNlYXJjaEFzc2lzdGFudHNSZXF1ZXN0GiwuZ2F0ZWhvdXNlLnN0b3JlLnYxLlNlYXJjaEFzc2lzdGFudHNSZXNwb25zZSIYkAIBwvMYEWFzc2lzdGFudHM6c2VhcmNoEoQBCg9Db3VudEFzc2lzdGFudHMSKi5nYXRlaG91c2Uuc3RvcmUudjEuQ291bnRBc3Npc3RhbnRzUmVxdWVzdBorLmdhdGVob3VzZS5zdG9yZS52MS5Db3VudEFzc2lzdGFudHNSZXNwb25zZSIYkAIBwvMYEWFzc2lzdGFudHM6c2VhcmNoEoEBCg9VcGRhdGVBc3Npc3RhbnQSKi5nYXRlaG91c2Uuc3RvcmUudjEuVXBkYXRlQXNzaXN0YW50UmVxdWVzdBorLmdhdGVob3VzZS5zdG9yZS52MS5VcGRhdGVBc3Npc3RhbnRSZXNwb25zZSIVwvMYEWFzc2lzdGFudHM6dXBkYXRlEoEBCg9EZWxldGVBc3Npc3RhbnQSKi5nYXRlaG91c2Uuc3RvcmUudjEuRGVsZXRlQXNzaXN0YW50UmVxdWVzdBorLmdhdGVob3VzZS5zdG9yZS52MS5EZWxldGVBc3Npc3RhbnRSZXNwb25zZSIVwvMYEWFzc2lzdGFudHM6ZGVsZXRlEpQBChVMaXN0QXNzaXN0YW50VmVyc2lvbnMSMC5nYXRlaG91c2Uuc3RvcmUudjEuTGlzdEFzc2lzdGFudFZlcnNpb25zUmVxdWVzdBoxLmdhdGVob3VzZS5zdG9yZS52MS5MaXN0QXNzaXN0YW50VmVyc2lvbnNSZXNwb25zZSIWkAIBwvMYD2Fzc2lzdGFudHM6cmVhZBKfAQoZU2V0TGF0ZXN0QXNzaXN0YW50VmVyc2lvbhI0LmdhdGVob3VzZS5zdG9yZS52MS5TZXRMYXRlc3RBc3Npc3RhbnRWZXJzaW9uUmVxdWVzdBo1LmdhdGVob3VzZS5zdG9yZS52MS5TZXRMYXRlc3RBc3Npc3RhbnRWZXJzaW9uUmVzcG9uc2UiFcLzGBFhc3Npc3RhbnRzOnVwZGF0ZWIGcHJvdG8z", [file_gatehouse_authz_v1_options, file_gatehouse_store_v1_assistant, file_google_protobuf_struct]);
+  fileDesc("CipnYXRlaG91c2Uvc3RvcmUvdjEvYXNzaXN0YW50X3NlcnZpY2UucHJvdG8SEmdhdGVob3VzZS5zdG9yZS52MSL0AQoWQ3JlYXRlQXNzaXN0YW50UmVxdWVzdBIUCgxhc3Npc3RhbnRfaWQYASABKAkSEAoIZ3JhcGhfaWQYAiABKAkSJwoGY29uZmlnGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIoCgdjb250ZXh0GAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIpCghtZXRhZGF0YRgFIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEQoJaWZfZXhpc3RzGAYgASgJEgwKBG5hbWUYByABKAkSEwoLZGVzY3JpcHRpb24YCCABKAkiSwoXQ3JlYXRlQXNzaXN0YW50UmVzcG9uc2USMAoJYXNzaXN0YW50GAEgASgLMh0uZ2F0ZWhvdXNlLnN0b3JlLnYxLkFzc2lzdGFudCI8ChNHZXRBc3Npc3RhbnRSZXF1ZXN0EhQKDGFzc2lzdGFudF9pZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgFIkgKFEdldEFzc2lzdGFudFJlc3BvbnNlEjAKCWFzc2lzdGFudBgBIAEoCzIdLmdhdGVob3VzZS5zdG9yZS52MS5Bc3Npc3RhbnQidQoXU2VhcmNoQXNzaXN0YW50c1JlcXVlc3QSEAoIZ3JhcGhfaWQYASABKAkSKQoIbWV0YWRhdGEYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg0KBWxpbWl0GAMgASgFEg4KBm9mZnNldBgEIAEoBSJNChhTZWFyY2hBc3Npc3RhbnRzUmVzcG9uc2USMQoKYXNzaXN0YW50cxgBIAMoCzIdLmdhdGVob3VzZS5zdG9yZS52MS5Bc3Npc3RhbnQiVQoWQ291bnRBc3Npc3RhbnRzUmVxdWVzdBIQCghncmFwaF9pZBgBIAEoCRIpCghtZXRhZGF0YRgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiKAoXQ291bnRBc3Npc3RhbnRzUmVzcG9uc2USDQoFY291bnQYASABKAMi4QEKFlVwZGF0ZUFzc2lzdGFudFJlcXVlc3QSFAoMYXNzaXN0YW50X2lkGAEgASgJEhAKCGdyYXBoX2lkGAIgASgJEicKBmNvbmZpZxgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKAoHY29udGV4dBgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKQoIbWV0YWRhdGEYBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EgwKBG5hbWUYBiABKAkSEwoLZGVzY3JpcHRpb24YByABKAkiSwoXVXBkYXRlQXNzaXN0YW50UmVzcG9uc2USMAoJYXNzaXN0YW50GAEgASgLMh0uZ2F0ZWhvdXNlLnN0b3JlLnYxLkFzc2lzdGFudCJGChZEZWxldGVBc3Npc3RhbnRSZXF1ZXN0EhQKDGFzc2lzdGFudF9pZBgBIAEoCRIWCg5kZWxldGVfdGhyZWFkcxgCIAEoCCIZChdEZWxldGVBc3Npc3RhbnRSZXNwb25zZSJ+ChxMaXN0QXNzaXN0YW50VmVyc2lvbnNSZXF1ZXN0EhQKDGFzc2lzdGFudF9pZBgBIAEoCRINCgVsaW1pdBgCIAEoBRIOCgZvZmZzZXQYAyABKAUSKQoIbWV0YWRhdGEYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0IlAKHUxpc3RBc3Npc3RhbnRWZXJzaW9uc1Jlc3BvbnNlEi8KCHZlcnNpb25zGAEgAygLMh0uZ2F0ZWhvdXNlLnN0b3JlLnYxLkFzc2lzdGFudCJJCiBTZXRMYXRlc3RBc3Npc3RhbnRWZXJzaW9uUmVxdWVzdBIUCgxhc3Npc3RhbnRfaWQYASABKAkSDwoHdmVyc2lvbhgCIAEoBSJVCiFTZXRMYXRlc3RBc3Npc3RhbnRWZXJzaW9uUmVzcG9uc2USMAoJYXNzaXN0YW50GAEgASgLMh0uZ2F0ZWhvdXNlLnN0b3JlLnYxLkFzc2lzdGFudCJWChhHZXRBc3Npc3RhbnRHcmFwaFJlcXVlc3QSFAoMYXNzaXN0YW50X2lkGAEgASgJEiQKBHhyYXkYAiABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUiQgoZR2V0QXNzaXN0YW50R3JhcGhSZXNwb25zZRIlCgVncmFwaBgBIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZSIyChpHZXRBc3Npc3RhbnRTY2hlbWFzUmVxdWVzdBIUCgxhc3Npc3RhbnRfaWQYASABKAkiRgobR2V0QXNzaXN0YW50U2NoZW1hc1Jlc3BvbnNlEicKB3NjaGVtYXMYASABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUiWAocR2V0QXNzaXN0YW50U3ViZ3JhcGhzUmVxdWVzdBIUCgxhc3Npc3RhbnRfaWQYASABKAkSEQoJbmFtZXNwYWNlGAIgASgJEg8KB3JlY3Vyc2UYAyABKAgiSgodR2V0QXNzaXN0YW50U3ViZ3JhcGhzUmVzcG9uc2USKQoJc3ViZ3JhcGhzGAEgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlMpYMChBBc3Npc3RhbnRTZXJ2aWNlEoEBCg9DcmVhdGVBc3Npc3RhbnQSKi5nYXRlaG91c2Uuc3RvcmUudjEuQ3JlYXRlQXNzaXN0YW50UmVxdWVzdBorLmdhdGVob3VzZS5zdG9yZS52MS5DcmVhdGVBc3Npc3RhbnRSZXNwb25zZSIVwvMYEWFzc2lzdGFudHM6Y3JlYXRlEnkKDEdldEFzc2lzdGFudBInLmdhdGVob3VzZS5zdG9yZS52MS5HZXRBc3Npc3RhbnRSZXF1ZXN0GiguZ2F0ZWhvdXNlLnN0b3JlLnYxLkdldEFzc2lzdGFudFJlc3BvbnNlIhaQAgHC8xgPYXNzaXN0YW50czpyZWFkEocBChBTZWFyY2hBc3Npc3RhbnRzEisuZ2F0ZWhvdXNlLnN0b3JlLnYxLlNlYXJjaEFzc2lzdGFudHNSZXF1ZXN0GiwuZ2F0ZWhvdXNlLnN0b3JlLnYxLlNlYXJjaEFzc2lzdGFudHNSZXNwb25zZSIYkAIBwvMYEWFzc2lzdGFudHM6c2VhcmNoEoQBCg9Db3VudEFzc2lzdGFudHMSKi5nYXRlaG91c2Uuc3RvcmUudjEuQ291bnRBc3Npc3RhbnRzUmVxdWVzdBorLmdhdGVob3VzZS5zdG9yZS52MS5Db3VudEFzc2lzdGFudHNSZXNwb25zZSIYkAIBwvMYEWFzc2lzdGFudHM6c2VhcmNoEoEBCg9VcGRhdGVBc3Npc3RhbnQSKi5nYXRlaG91c2Uuc3RvcmUudjEuVXBkYXRlQXNzaXN0YW50UmVxdWVzdBorLmdhdGVob3VzZS5zdG9yZS52MS5VcGRhdGVBc3Npc3RhbnRSZXNwb25zZSIVwvMYEWFzc2lzdGFudHM6dXBkYXRlEoEBCg9EZWxldGVBc3Npc3RhbnQSKi5nYXRlaG91c2Uuc3RvcmUudjEuRGVsZXRlQXNzaXN0YW50UmVxdWVzdBorLmdhdGVob3VzZS5zdG9yZS52MS5EZWxldGVBc3Npc3RhbnRSZXNwb25zZSIVwvMYEWFzc2lzdGFudHM6ZGVsZXRlEpQBChVMaXN0QXNzaXN0YW50VmVyc2lvbnMSMC5nYXRlaG91c2Uuc3RvcmUudjEuTGlzdEFzc2lzdGFudFZlcnNpb25zUmVxdWVzdBoxLmdhdGVob3VzZS5zdG9yZS52MS5MaXN0QXNzaXN0YW50VmVyc2lvbnNSZXNwb25zZSIWkAIBwvMYD2Fzc2lzdGFudHM6cmVhZBKIAQoRR2V0QXNzaXN0YW50R3JhcGgSLC5nYXRlaG91c2Uuc3RvcmUudjEuR2V0QXNzaXN0YW50R3JhcGhSZXF1ZXN0Gi0uZ2F0ZWhvdXNlLnN0b3JlLnYxLkdldEFzc2lzdGFudEdyYXBoUmVzcG9uc2UiFpACAcLzGA9hc3Npc3RhbnRzOnJlYWQSjgEKE0dldEFzc2lzdGFudFNjaGVtYXMSLi5nYXRlaG91c2Uuc3RvcmUudjEuR2V0QXNzaXN0YW50U2NoZW1hc1JlcXVlc3QaLy5nYXRlaG91c2Uuc3RvcmUudjEuR2V0QXNzaXN0YW50U2NoZW1hc1Jlc3BvbnNlIhaQAgHC8xgPYXNzaXN0YW50czpyZWFkEpQBChVHZXRBc3Npc3RhbnRTdWJncmFwaHMSMC5nYXRlaG91c2Uuc3RvcmUudjEuR2V0QXNzaXN0YW50U3ViZ3JhcGhzUmVxdWVzdBoxLmdhdGVob3VzZS5zdG9yZS52MS5HZXRBc3Npc3RhbnRTdWJncmFwaHNSZXNwb25zZSIWkAIBwvMYD2Fzc2lzdGFudHM6cmVhZBKfAQoZU2V0TGF0ZXN0QXNzaXN0YW50VmVyc2lvbhI0LmdhdGVob3VzZS5zdG9yZS52MS5TZXRMYXRlc3RBc3Npc3RhbnRWZXJzaW9uUmVxdWVzdBo1LmdhdGVob3VzZS5zdG9yZS52MS5TZXRMYXRlc3RBc3Npc3RhbnRWZXJzaW9uUmVzcG9uc2UiFcLzGBFhc3Npc3RhbnRzOnVwZGF0ZWIGcHJvdG8z", [file_gatehouse_authz_v1_options, file_gatehouse_store_v1_assistant, file_google_protobuf_struct]);
 
 /**
  * CreateAssistantRequest describes the assistant to create.
@@ -365,6 +366,13 @@ export type DeleteAssistantRequest = Message<"gatehouse.store.v1.DeleteAssistant
    * @generated from field: string assistant_id = 1;
    */
   assistantId: string;
+
+  /**
+   * Also delete the threads the caller may delete that ran this assistant.
+   *
+   * @generated from field: bool delete_threads = 2;
+   */
+  deleteThreads: boolean;
 };
 
 /**
@@ -415,6 +423,13 @@ export type ListAssistantVersionsRequest = Message<"gatehouse.store.v1.ListAssis
    * @generated from field: int32 offset = 3;
    */
   offset: number;
+
+  /**
+   * Only versions whose metadata contains this.
+   *
+   * @generated from field: google.protobuf.Struct metadata = 4;
+   */
+  metadata?: JsonObject | undefined;
 };
 
 /**
@@ -495,6 +510,154 @@ export const SetLatestAssistantVersionResponseSchema: GenMessage<SetLatestAssist
   messageDesc(file_gatehouse_store_v1_assistant_service, 15);
 
 /**
+ * GetAssistantGraphRequest names the assistant.
+ *
+ * @generated from message gatehouse.store.v1.GetAssistantGraphRequest
+ */
+export type GetAssistantGraphRequest = Message<"gatehouse.store.v1.GetAssistantGraphRequest"> & {
+  /**
+   * The assistant's id, a UUID.
+   *
+   * @generated from field: string assistant_id = 1;
+   */
+  assistantId: string;
+
+  /**
+   * Include subgraphs: true, or a depth as a number; unset, false.
+   *
+   * @generated from field: google.protobuf.Value xray = 2;
+   */
+  xray?: Value | undefined;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.GetAssistantGraphRequest.
+ * Use `create(GetAssistantGraphRequestSchema)` to create a new message.
+ */
+export const GetAssistantGraphRequestSchema: GenMessage<GetAssistantGraphRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_assistant_service, 16);
+
+/**
+ * GetAssistantGraphResponse returns the graph's structure.
+ *
+ * @generated from message gatehouse.store.v1.GetAssistantGraphResponse
+ */
+export type GetAssistantGraphResponse = Message<"gatehouse.store.v1.GetAssistantGraphResponse"> & {
+  /**
+   * The drawable graph as LangGraph's HTTP API answers it: nodes and edges.
+   *
+   * @generated from field: google.protobuf.Value graph = 1;
+   */
+  graph?: Value | undefined;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.GetAssistantGraphResponse.
+ * Use `create(GetAssistantGraphResponseSchema)` to create a new message.
+ */
+export const GetAssistantGraphResponseSchema: GenMessage<GetAssistantGraphResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_assistant_service, 17);
+
+/**
+ * GetAssistantSchemasRequest names the assistant.
+ *
+ * @generated from message gatehouse.store.v1.GetAssistantSchemasRequest
+ */
+export type GetAssistantSchemasRequest = Message<"gatehouse.store.v1.GetAssistantSchemasRequest"> & {
+  /**
+   * The assistant's id, a UUID.
+   *
+   * @generated from field: string assistant_id = 1;
+   */
+  assistantId: string;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.GetAssistantSchemasRequest.
+ * Use `create(GetAssistantSchemasRequestSchema)` to create a new message.
+ */
+export const GetAssistantSchemasRequestSchema: GenMessage<GetAssistantSchemasRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_assistant_service, 18);
+
+/**
+ * GetAssistantSchemasResponse returns the graph's JSON schemas.
+ *
+ * @generated from message gatehouse.store.v1.GetAssistantSchemasResponse
+ */
+export type GetAssistantSchemasResponse = Message<"gatehouse.store.v1.GetAssistantSchemasResponse"> & {
+  /**
+   * graph_id, input_schema, output_schema, state_schema, config_schema,
+   * context_schema, as LangGraph's HTTP API answers them.
+   *
+   * @generated from field: google.protobuf.Value schemas = 1;
+   */
+  schemas?: Value | undefined;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.GetAssistantSchemasResponse.
+ * Use `create(GetAssistantSchemasResponseSchema)` to create a new message.
+ */
+export const GetAssistantSchemasResponseSchema: GenMessage<GetAssistantSchemasResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_assistant_service, 19);
+
+/**
+ * GetAssistantSubgraphsRequest names the assistant and the subgraphs.
+ *
+ * @generated from message gatehouse.store.v1.GetAssistantSubgraphsRequest
+ */
+export type GetAssistantSubgraphsRequest = Message<"gatehouse.store.v1.GetAssistantSubgraphsRequest"> & {
+  /**
+   * The assistant's id, a UUID.
+   *
+   * @generated from field: string assistant_id = 1;
+   */
+  assistantId: string;
+
+  /**
+   * Only the subgraph at this namespace; empty for all.
+   *
+   * @generated from field: string namespace = 2;
+   */
+  namespace: string;
+
+  /**
+   * Whether to descend into subgraphs of subgraphs.
+   *
+   * @generated from field: bool recurse = 3;
+   */
+  recurse: boolean;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.GetAssistantSubgraphsRequest.
+ * Use `create(GetAssistantSubgraphsRequestSchema)` to create a new message.
+ */
+export const GetAssistantSubgraphsRequestSchema: GenMessage<GetAssistantSubgraphsRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_assistant_service, 20);
+
+/**
+ * GetAssistantSubgraphsResponse returns the subgraphs' schemas.
+ *
+ * @generated from message gatehouse.store.v1.GetAssistantSubgraphsResponse
+ */
+export type GetAssistantSubgraphsResponse = Message<"gatehouse.store.v1.GetAssistantSubgraphsResponse"> & {
+  /**
+   * Namespace to schemas, as LangGraph's HTTP API answers them.
+   *
+   * @generated from field: google.protobuf.Value subgraphs = 1;
+   */
+  subgraphs?: Value | undefined;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.GetAssistantSubgraphsResponse.
+ * Use `create(GetAssistantSubgraphsResponseSchema)` to create a new message.
+ */
+export const GetAssistantSubgraphsResponseSchema: GenMessage<GetAssistantSubgraphsResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_assistant_service, 21);
+
+/**
  * AssistantService manages assistants, with the same authorization rules as
  * ThreadService.
  *
@@ -571,6 +734,37 @@ export const AssistantService: GenService<{
     methodKind: "unary";
     input: typeof ListAssistantVersionsRequestSchema;
     output: typeof ListAssistantVersionsResponseSchema;
+  },
+  /**
+   * Returns the structure of the graph of an assistant the caller may read.
+   *
+   * @generated from rpc gatehouse.store.v1.AssistantService.GetAssistantGraph
+   */
+  getAssistantGraph: {
+    methodKind: "unary";
+    input: typeof GetAssistantGraphRequestSchema;
+    output: typeof GetAssistantGraphResponseSchema;
+  },
+  /**
+   * Returns the JSON schemas of the graph of an assistant the caller may
+   * read.
+   *
+   * @generated from rpc gatehouse.store.v1.AssistantService.GetAssistantSchemas
+   */
+  getAssistantSchemas: {
+    methodKind: "unary";
+    input: typeof GetAssistantSchemasRequestSchema;
+    output: typeof GetAssistantSchemasResponseSchema;
+  },
+  /**
+   * Returns the subgraphs of the graph of an assistant the caller may read.
+   *
+   * @generated from rpc gatehouse.store.v1.AssistantService.GetAssistantSubgraphs
+   */
+  getAssistantSubgraphs: {
+    methodKind: "unary";
+    input: typeof GetAssistantSubgraphsRequestSchema;
+    output: typeof GetAssistantSubgraphsResponseSchema;
   },
   /**
    * Makes an earlier version of an assistant the caller may update the latest.

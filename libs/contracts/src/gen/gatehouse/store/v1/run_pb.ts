@@ -15,8 +15,8 @@ export const file_gatehouse_store_v1_run: GenFile = /*@__PURE__*/
   fileDesc("ChxnYXRlaG91c2Uvc3RvcmUvdjEvcnVuLnByb3RvEhJnYXRlaG91c2Uuc3RvcmUudjEingIKA1J1bhIOCgZydW5faWQYASABKAkSEQoJdGhyZWFkX2lkGAIgASgJEhQKDGFzc2lzdGFudF9pZBgDIAEoCRIOCgZzdGF0dXMYBCABKAkSKQoIbWV0YWRhdGEYBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EicKBmt3YXJncxgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSGgoSbXVsdGl0YXNrX3N0cmF0ZWd5GAcgASgJEi4KCmNyZWF0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
- * Run is one requested execution of an assistant on a thread. Gatehouse
- * records runs; it does not execute graphs.
+ * Run is one execution of an assistant on a thread, queued until a worker
+ * claims it.
  *
  * @generated from message gatehouse.store.v1.Run
  */

@@ -15,7 +15,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file gatehouse/store/v1/run_service.proto.
  */
 export const file_gatehouse_store_v1_run_service: GenFile = /*@__PURE__*/
-  fileDesc("CiRnYXRlaG91c2Uvc3RvcmUvdjEvcnVuX3NlcnZpY2UucHJvdG8SEmdhdGVob3VzZS5zdG9yZS52MSLnAQoQQ3JlYXRlUnVuUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkSFAoMYXNzaXN0YW50X2lkGAIgASgJEiUKBWlucHV0GAMgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEicKBmNvbmZpZxgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKQoIbWV0YWRhdGEYBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhoKEm11bHRpdGFza19zdHJhdGVneRgGIAEoCRITCgtzdHJlYW1fbW9kZRgHIAMoCSI5ChFDcmVhdGVSdW5SZXNwb25zZRIkCgNydW4YASABKAsyFy5nYXRlaG91c2Uuc3RvcmUudjEuUnVuIjIKDUdldFJ1blJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEg4KBnJ1bl9pZBgCIAEoCSI2Cg5HZXRSdW5SZXNwb25zZRIkCgNydW4YASABKAsyFy5nYXRlaG91c2Uuc3RvcmUudjEuUnVuIlMKD0xpc3RSdW5zUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkSDgoGc3RhdHVzGAIgASgJEg0KBWxpbWl0GAMgASgFEg4KBm9mZnNldBgEIAEoBSI5ChBMaXN0UnVuc1Jlc3BvbnNlEiUKBHJ1bnMYASADKAsyFy5nYXRlaG91c2Uuc3RvcmUudjEuUnVuIkUKEENhbmNlbFJ1blJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEg4KBnJ1bl9pZBgCIAEoCRIOCgZhY3Rpb24YAyABKAkiOQoRQ2FuY2VsUnVuUmVzcG9uc2USJAoDcnVuGAEgASgLMhcuZ2F0ZWhvdXNlLnN0b3JlLnYxLlJ1biI1ChBEZWxldGVSdW5SZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCRIOCgZydW5faWQYAiABKAkiEwoRRGVsZXRlUnVuUmVzcG9uc2UyrAQKClJ1blNlcnZpY2UScAoJQ3JlYXRlUnVuEiQuZ2F0ZWhvdXNlLnN0b3JlLnYxLkNyZWF0ZVJ1blJlcXVlc3QaJS5nYXRlaG91c2Uuc3RvcmUudjEuQ3JlYXRlUnVuUmVzcG9uc2UiFsLzGBJ0aHJlYWRzOmNyZWF0ZV9ydW4SZAoGR2V0UnVuEiEuZ2F0ZWhvdXNlLnN0b3JlLnYxLkdldFJ1blJlcXVlc3QaIi5nYXRlaG91c2Uuc3RvcmUudjEuR2V0UnVuUmVzcG9uc2UiE5ACAcLzGAx0aHJlYWRzOnJlYWQSagoITGlzdFJ1bnMSIy5nYXRlaG91c2Uuc3RvcmUudjEuTGlzdFJ1bnNSZXF1ZXN0GiQuZ2F0ZWhvdXNlLnN0b3JlLnYxLkxpc3RSdW5zUmVzcG9uc2UiE5ACAcLzGAx0aHJlYWRzOnJlYWQSbAoJQ2FuY2VsUnVuEiQuZ2F0ZWhvdXNlLnN0b3JlLnYxLkNhbmNlbFJ1blJlcXVlc3QaJS5nYXRlaG91c2Uuc3RvcmUudjEuQ2FuY2VsUnVuUmVzcG9uc2UiEsLzGA50aHJlYWRzOnVwZGF0ZRJsCglEZWxldGVSdW4SJC5nYXRlaG91c2Uuc3RvcmUudjEuRGVsZXRlUnVuUmVxdWVzdBolLmdhdGVob3VzZS5zdG9yZS52MS5EZWxldGVSdW5SZXNwb25zZSISwvMYDnRocmVhZHM6ZGVsZXRlYgZwcm90bzM", [file_gatehouse_authz_v1_options, file_gatehouse_store_v1_run, file_google_protobuf_struct]);
+  fileDesc("CiRnYXRlaG91c2Uvc3RvcmUvdjEvcnVuX3NlcnZpY2UucHJvdG8SEmdhdGVob3VzZS5zdG9yZS52MSKSBAoQQ3JlYXRlUnVuUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkSFAoMYXNzaXN0YW50X2lkGAIgASgJEiUKBWlucHV0GAMgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEicKBmNvbmZpZxgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKQoIbWV0YWRhdGEYBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhoKEm11bHRpdGFza19zdHJhdGVneRgGIAEoCRITCgtzdHJlYW1fbW9kZRgHIAMoCRInCgdjb21tYW5kGAggASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEisKCmNoZWNrcG9pbnQYCSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhgKEGludGVycnVwdF9iZWZvcmUYCiADKAkSFwoPaW50ZXJydXB0X2FmdGVyGAsgAygJEhUKDWFmdGVyX3NlY29uZHMYDCABKAESFQoNaWZfbm90X2V4aXN0cxgNIAEoCRIVCg1vbl9jb21wbGV0aW9uGA4gASgJEhgKEHN0cmVhbV9zdWJncmFwaHMYDyABKAgSKAoHY29udGV4dBgQIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSFwoPdGltZW91dF9zZWNvbmRzGBEgASgBIjgKCFJ1bkV2ZW50EgoKAmlkGAEgASgJEg0KBWV2ZW50GAIgASgJEhEKCWRhdGFfanNvbhgDIAEoCSJFChBTdHJlYW1SdW5SZXF1ZXN0EjEKA3J1bhgBIAEoCzIkLmdhdGVob3VzZS5zdG9yZS52MS5DcmVhdGVSdW5SZXF1ZXN0InUKEVN0cmVhbVJ1blJlc3BvbnNlEiYKA3J1bhgBIAEoCzIXLmdhdGVob3VzZS5zdG9yZS52MS5SdW5IABItCgVldmVudBgCIAEoCzIcLmdhdGVob3VzZS5zdG9yZS52MS5SdW5FdmVudEgAQgkKB21lc3NhZ2UiQwoOV2FpdFJ1blJlcXVlc3QSMQoDcnVuGAEgASgLMiQuZ2F0ZWhvdXNlLnN0b3JlLnYxLkNyZWF0ZVJ1blJlcXVlc3QiXwoPV2FpdFJ1blJlc3BvbnNlEiQKA3J1bhgBIAEoCzIXLmdhdGVob3VzZS5zdG9yZS52MS5SdW4SJgoGb3V0cHV0GAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlIjMKDkpvaW5SdW5SZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCRIOCgZydW5faWQYAiABKAkiXwoPSm9pblJ1blJlc3BvbnNlEiQKA3J1bhgBIAEoCzIXLmdhdGVob3VzZS5zdG9yZS52MS5SdW4SJgoGb3V0cHV0GAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlIm4KFEpvaW5SdW5TdHJlYW1SZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCRIOCgZydW5faWQYAiABKAkSFQoNbGFzdF9ldmVudF9pZBgDIAEoCRIcChRjYW5jZWxfb25fZGlzY29ubmVjdBgEIAEoCCJEChVKb2luUnVuU3RyZWFtUmVzcG9uc2USKwoFZXZlbnQYASABKAsyHC5nYXRlaG91c2Uuc3RvcmUudjEuUnVuRXZlbnQiOQoRQ3JlYXRlUnVuUmVzcG9uc2USJAoDcnVuGAEgASgLMhcuZ2F0ZWhvdXNlLnN0b3JlLnYxLlJ1biIyCg1HZXRSdW5SZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCRIOCgZydW5faWQYAiABKAkiNgoOR2V0UnVuUmVzcG9uc2USJAoDcnVuGAEgASgLMhcuZ2F0ZWhvdXNlLnN0b3JlLnYxLlJ1biJTCg9MaXN0UnVuc1JlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEg4KBnN0YXR1cxgCIAEoCRINCgVsaW1pdBgDIAEoBRIOCgZvZmZzZXQYBCABKAUiOQoQTGlzdFJ1bnNSZXNwb25zZRIlCgRydW5zGAEgAygLMhcuZ2F0ZWhvdXNlLnN0b3JlLnYxLlJ1biJTChBDYW5jZWxSdW5SZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCRIOCgZydW5faWQYAiABKAkSDgoGYWN0aW9uGAMgASgJEgwKBHdhaXQYBCABKAgiVwoRQ2FuY2VsUnVuc1JlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEg8KB3J1bl9pZHMYAiADKAkSDgoGc3RhdHVzGAMgASgJEg4KBmFjdGlvbhgEIAEoCSInChJDYW5jZWxSdW5zUmVzcG9uc2USEQoJY2FuY2VsbGVkGAEgASgFIjkKEUNhbmNlbFJ1blJlc3BvbnNlEiQKA3J1bhgBIAEoCzIXLmdhdGVob3VzZS5zdG9yZS52MS5SdW4iNQoQRGVsZXRlUnVuUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkSDgoGcnVuX2lkGAIgASgJIhMKEURlbGV0ZVJ1blJlc3BvbnNlMuMICgpSdW5TZXJ2aWNlEnAKCUNyZWF0ZVJ1bhIkLmdhdGVob3VzZS5zdG9yZS52MS5DcmVhdGVSdW5SZXF1ZXN0GiUuZ2F0ZWhvdXNlLnN0b3JlLnYxLkNyZWF0ZVJ1blJlc3BvbnNlIhbC8xgSdGhyZWFkczpjcmVhdGVfcnVuEnIKCVN0cmVhbVJ1bhIkLmdhdGVob3VzZS5zdG9yZS52MS5TdHJlYW1SdW5SZXF1ZXN0GiUuZ2F0ZWhvdXNlLnN0b3JlLnYxLlN0cmVhbVJ1blJlc3BvbnNlIhbC8xgSdGhyZWFkczpjcmVhdGVfcnVuMAESagoHV2FpdFJ1bhIiLmdhdGVob3VzZS5zdG9yZS52MS5XYWl0UnVuUmVxdWVzdBojLmdhdGVob3VzZS5zdG9yZS52MS5XYWl0UnVuUmVzcG9uc2UiFsLzGBJ0aHJlYWRzOmNyZWF0ZV9ydW4SZwoHSm9pblJ1bhIiLmdhdGVob3VzZS5zdG9yZS52MS5Kb2luUnVuUmVxdWVzdBojLmdhdGVob3VzZS5zdG9yZS52MS5Kb2luUnVuUmVzcG9uc2UiE5ACAcLzGAx0aHJlYWRzOnJlYWQSewoNSm9pblJ1blN0cmVhbRIoLmdhdGVob3VzZS5zdG9yZS52MS5Kb2luUnVuU3RyZWFtUmVxdWVzdBopLmdhdGVob3VzZS5zdG9yZS52MS5Kb2luUnVuU3RyZWFtUmVzcG9uc2UiE5ACAcLzGAx0aHJlYWRzOnJlYWQwARJkCgZHZXRSdW4SIS5nYXRlaG91c2Uuc3RvcmUudjEuR2V0UnVuUmVxdWVzdBoiLmdhdGVob3VzZS5zdG9yZS52MS5HZXRSdW5SZXNwb25zZSITkAIBwvMYDHRocmVhZHM6cmVhZBJqCghMaXN0UnVucxIjLmdhdGVob3VzZS5zdG9yZS52MS5MaXN0UnVuc1JlcXVlc3QaJC5nYXRlaG91c2Uuc3RvcmUudjEuTGlzdFJ1bnNSZXNwb25zZSITkAIBwvMYDHRocmVhZHM6cmVhZBJsCglDYW5jZWxSdW4SJC5nYXRlaG91c2Uuc3RvcmUudjEuQ2FuY2VsUnVuUmVxdWVzdBolLmdhdGVob3VzZS5zdG9yZS52MS5DYW5jZWxSdW5SZXNwb25zZSISwvMYDnRocmVhZHM6dXBkYXRlEm8KCkNhbmNlbFJ1bnMSJS5nYXRlaG91c2Uuc3RvcmUudjEuQ2FuY2VsUnVuc1JlcXVlc3QaJi5nYXRlaG91c2Uuc3RvcmUudjEuQ2FuY2VsUnVuc1Jlc3BvbnNlIhLC8xgOdGhyZWFkczp1cGRhdGUSbAoJRGVsZXRlUnVuEiQuZ2F0ZWhvdXNlLnN0b3JlLnYxLkRlbGV0ZVJ1blJlcXVlc3QaJS5nYXRlaG91c2Uuc3RvcmUudjEuRGVsZXRlUnVuUmVzcG9uc2UiEsLzGA50aHJlYWRzOmRlbGV0ZWIGcHJvdG8z", [file_gatehouse_authz_v1_options, file_gatehouse_store_v1_run, file_google_protobuf_struct]);
 
 /**
  * CreateRunRequest describes the run to record.
@@ -68,11 +68,86 @@ export type CreateRunRequest = Message<"gatehouse.store.v1.CreateRunRequest"> & 
   multitaskStrategy: string;
 
   /**
-   * The stream modes the client asked for.
+   * The stream modes the client asked for: "values" (the default),
+   * "updates", "messages", "messages-tuple", "events", "custom", "debug".
    *
    * @generated from field: repeated string stream_mode = 7;
    */
   streamMode: string[];
+
+  /**
+   * A LangGraph Command to run instead of input (resume, update, goto), for
+   * human in the loop.
+   *
+   * @generated from field: google.protobuf.Value command = 8;
+   */
+  command?: Value | undefined;
+
+  /**
+   * The checkpoint to start from: checkpoint_id and checkpoint_ns.
+   *
+   * @generated from field: google.protobuf.Struct checkpoint = 9;
+   */
+  checkpoint?: JsonObject | undefined;
+
+  /**
+   * Node names to interrupt before, or ["*"] for all.
+   *
+   * @generated from field: repeated string interrupt_before = 10;
+   */
+  interruptBefore: string[];
+
+  /**
+   * Node names to interrupt after, or ["*"] for all.
+   *
+   * @generated from field: repeated string interrupt_after = 11;
+   */
+  interruptAfter: string[];
+
+  /**
+   * Seconds to wait before the run may start; 0 starts it at once.
+   *
+   * @generated from field: double after_seconds = 12;
+   */
+  afterSeconds: number;
+
+  /**
+   * "reject" (the default): a missing thread is NOT_FOUND; "create": a
+   * missing thread is created with the run, authorized by threads:create_run.
+   *
+   * @generated from field: string if_not_exists = 13;
+   */
+  ifNotExists: string;
+
+  /**
+   * For a run without a thread: "delete" (the default) removes its thread
+   * when the run ends, "keep" keeps it.
+   *
+   * @generated from field: string on_completion = 14;
+   */
+  onCompletion: string;
+
+  /**
+   * Whether streamed events include those of subgraphs.
+   *
+   * @generated from field: bool stream_subgraphs = 15;
+   */
+  streamSubgraphs: boolean;
+
+  /**
+   * The run's static context (LangGraph's runtime context).
+   *
+   * @generated from field: google.protobuf.Struct context = 16;
+   */
+  context?: JsonObject | undefined;
+
+  /**
+   * Seconds the run may take before it ends with status "timeout"; 0 uses the
+   * server's default.
+   *
+   * @generated from field: double timeout_seconds = 17;
+   */
+  timeoutSeconds: number;
 };
 
 /**
@@ -81,6 +156,272 @@ export type CreateRunRequest = Message<"gatehouse.store.v1.CreateRunRequest"> & 
  */
 export const CreateRunRequestSchema: GenMessage<CreateRunRequest> = /*@__PURE__*/
   messageDesc(file_gatehouse_store_v1_run_service, 0);
+
+/**
+ * RunEvent is one event of a run's stream, as LangGraph servers send it over
+ * SSE.
+ *
+ * @generated from message gatehouse.store.v1.RunEvent
+ */
+export type RunEvent = Message<"gatehouse.store.v1.RunEvent"> & {
+  /**
+   * The event's id within the run; send it back as last_event_id to resume
+   * after it.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * The SSE event name: "metadata", "values", "updates", "messages",
+   * "messages/partial", "custom", "error", and "<mode>|<namespace>" for a
+   * subgraph's events.
+   *
+   * @generated from field: string event = 2;
+   */
+  event: string;
+
+  /**
+   * The event's payload as JSON text.
+   *
+   * @generated from field: string data_json = 3;
+   */
+  dataJson: string;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.RunEvent.
+ * Use `create(RunEventSchema)` to create a new message.
+ */
+export const RunEventSchema: GenMessage<RunEvent> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_run_service, 1);
+
+/**
+ * StreamRunRequest describes the run to create and stream.
+ *
+ * @generated from message gatehouse.store.v1.StreamRunRequest
+ */
+export type StreamRunRequest = Message<"gatehouse.store.v1.StreamRunRequest"> & {
+  /**
+   * The run to create.
+   *
+   * @generated from field: gatehouse.store.v1.CreateRunRequest run = 1;
+   */
+  run?: CreateRunRequest | undefined;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.StreamRunRequest.
+ * Use `create(StreamRunRequestSchema)` to create a new message.
+ */
+export const StreamRunRequestSchema: GenMessage<StreamRunRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_run_service, 2);
+
+/**
+ * StreamRunResponse is one message of a run's stream.
+ *
+ * @generated from message gatehouse.store.v1.StreamRunResponse
+ */
+export type StreamRunResponse = Message<"gatehouse.store.v1.StreamRunResponse"> & {
+  /**
+   * The created run first, then its events in order.
+   *
+   * @generated from oneof gatehouse.store.v1.StreamRunResponse.message
+   */
+  message: {
+    /**
+     * The run, queued.
+     *
+     * @generated from field: gatehouse.store.v1.Run run = 1;
+     */
+    value: Run;
+    case: "run";
+  } | {
+    /**
+     * One event of the run.
+     *
+     * @generated from field: gatehouse.store.v1.RunEvent event = 2;
+     */
+    value: RunEvent;
+    case: "event";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message gatehouse.store.v1.StreamRunResponse.
+ * Use `create(StreamRunResponseSchema)` to create a new message.
+ */
+export const StreamRunResponseSchema: GenMessage<StreamRunResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_run_service, 3);
+
+/**
+ * WaitRunRequest describes the run to create and wait for.
+ *
+ * @generated from message gatehouse.store.v1.WaitRunRequest
+ */
+export type WaitRunRequest = Message<"gatehouse.store.v1.WaitRunRequest"> & {
+  /**
+   * The run to create.
+   *
+   * @generated from field: gatehouse.store.v1.CreateRunRequest run = 1;
+   */
+  run?: CreateRunRequest | undefined;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.WaitRunRequest.
+ * Use `create(WaitRunRequestSchema)` to create a new message.
+ */
+export const WaitRunRequestSchema: GenMessage<WaitRunRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_run_service, 4);
+
+/**
+ * WaitRunResponse returns the ended run and its output.
+ *
+ * @generated from message gatehouse.store.v1.WaitRunResponse
+ */
+export type WaitRunResponse = Message<"gatehouse.store.v1.WaitRunResponse"> & {
+  /**
+   * The run, in its final status.
+   *
+   * @generated from field: gatehouse.store.v1.Run run = 1;
+   */
+  run?: Run | undefined;
+
+  /**
+   * The thread's values when the run ended, or {"__error__": {error,
+   * message}} when it failed, as LangGraph's wait endpoint answers.
+   *
+   * @generated from field: google.protobuf.Value output = 2;
+   */
+  output?: Value | undefined;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.WaitRunResponse.
+ * Use `create(WaitRunResponseSchema)` to create a new message.
+ */
+export const WaitRunResponseSchema: GenMessage<WaitRunResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_run_service, 5);
+
+/**
+ * JoinRunRequest names the run to wait for.
+ *
+ * @generated from message gatehouse.store.v1.JoinRunRequest
+ */
+export type JoinRunRequest = Message<"gatehouse.store.v1.JoinRunRequest"> & {
+  /**
+   * The thread the run belongs to, a UUID.
+   *
+   * @generated from field: string thread_id = 1;
+   */
+  threadId: string;
+
+  /**
+   * The run's id, a UUID.
+   *
+   * @generated from field: string run_id = 2;
+   */
+  runId: string;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.JoinRunRequest.
+ * Use `create(JoinRunRequestSchema)` to create a new message.
+ */
+export const JoinRunRequestSchema: GenMessage<JoinRunRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_run_service, 6);
+
+/**
+ * JoinRunResponse returns the run's output.
+ *
+ * @generated from message gatehouse.store.v1.JoinRunResponse
+ */
+export type JoinRunResponse = Message<"gatehouse.store.v1.JoinRunResponse"> & {
+  /**
+   * The run, in its final status.
+   *
+   * @generated from field: gatehouse.store.v1.Run run = 1;
+   */
+  run?: Run | undefined;
+
+  /**
+   * As WaitRunResponse.output.
+   *
+   * @generated from field: google.protobuf.Value output = 2;
+   */
+  output?: Value | undefined;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.JoinRunResponse.
+ * Use `create(JoinRunResponseSchema)` to create a new message.
+ */
+export const JoinRunResponseSchema: GenMessage<JoinRunResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_run_service, 7);
+
+/**
+ * JoinRunStreamRequest names the run to stream and where to resume.
+ *
+ * @generated from message gatehouse.store.v1.JoinRunStreamRequest
+ */
+export type JoinRunStreamRequest = Message<"gatehouse.store.v1.JoinRunStreamRequest"> & {
+  /**
+   * The thread the run belongs to, a UUID.
+   *
+   * @generated from field: string thread_id = 1;
+   */
+  threadId: string;
+
+  /**
+   * The run's id, a UUID.
+   *
+   * @generated from field: string run_id = 2;
+   */
+  runId: string;
+
+  /**
+   * Resume after this event id (exclusive); empty streams from the start.
+   *
+   * @generated from field: string last_event_id = 3;
+   */
+  lastEventId: string;
+
+  /**
+   * Cancel the run when this stream's caller goes away.
+   *
+   * @generated from field: bool cancel_on_disconnect = 4;
+   */
+  cancelOnDisconnect: boolean;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.JoinRunStreamRequest.
+ * Use `create(JoinRunStreamRequestSchema)` to create a new message.
+ */
+export const JoinRunStreamRequestSchema: GenMessage<JoinRunStreamRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_run_service, 8);
+
+/**
+ * JoinRunStreamResponse is one event of the run's stream.
+ *
+ * @generated from message gatehouse.store.v1.JoinRunStreamResponse
+ */
+export type JoinRunStreamResponse = Message<"gatehouse.store.v1.JoinRunStreamResponse"> & {
+  /**
+   * The event.
+   *
+   * @generated from field: gatehouse.store.v1.RunEvent event = 1;
+   */
+  event?: RunEvent | undefined;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.JoinRunStreamResponse.
+ * Use `create(JoinRunStreamResponseSchema)` to create a new message.
+ */
+export const JoinRunStreamResponseSchema: GenMessage<JoinRunStreamResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_run_service, 9);
 
 /**
  * CreateRunResponse returns the recorded run.
@@ -101,7 +442,7 @@ export type CreateRunResponse = Message<"gatehouse.store.v1.CreateRunResponse"> 
  * Use `create(CreateRunResponseSchema)` to create a new message.
  */
 export const CreateRunResponseSchema: GenMessage<CreateRunResponse> = /*@__PURE__*/
-  messageDesc(file_gatehouse_store_v1_run_service, 1);
+  messageDesc(file_gatehouse_store_v1_run_service, 10);
 
 /**
  * GetRunRequest names the run to read.
@@ -129,7 +470,7 @@ export type GetRunRequest = Message<"gatehouse.store.v1.GetRunRequest"> & {
  * Use `create(GetRunRequestSchema)` to create a new message.
  */
 export const GetRunRequestSchema: GenMessage<GetRunRequest> = /*@__PURE__*/
-  messageDesc(file_gatehouse_store_v1_run_service, 2);
+  messageDesc(file_gatehouse_store_v1_run_service, 11);
 
 /**
  * GetRunResponse returns the run.
@@ -150,7 +491,7 @@ export type GetRunResponse = Message<"gatehouse.store.v1.GetRunResponse"> & {
  * Use `create(GetRunResponseSchema)` to create a new message.
  */
 export const GetRunResponseSchema: GenMessage<GetRunResponse> = /*@__PURE__*/
-  messageDesc(file_gatehouse_store_v1_run_service, 3);
+  messageDesc(file_gatehouse_store_v1_run_service, 12);
 
 /**
  * ListRunsRequest names the thread and narrows its runs.
@@ -192,7 +533,7 @@ export type ListRunsRequest = Message<"gatehouse.store.v1.ListRunsRequest"> & {
  * Use `create(ListRunsRequestSchema)` to create a new message.
  */
 export const ListRunsRequestSchema: GenMessage<ListRunsRequest> = /*@__PURE__*/
-  messageDesc(file_gatehouse_store_v1_run_service, 4);
+  messageDesc(file_gatehouse_store_v1_run_service, 13);
 
 /**
  * ListRunsResponse returns one page of runs.
@@ -213,7 +554,7 @@ export type ListRunsResponse = Message<"gatehouse.store.v1.ListRunsResponse"> & 
  * Use `create(ListRunsResponseSchema)` to create a new message.
  */
 export const ListRunsResponseSchema: GenMessage<ListRunsResponse> = /*@__PURE__*/
-  messageDesc(file_gatehouse_store_v1_run_service, 5);
+  messageDesc(file_gatehouse_store_v1_run_service, 14);
 
 /**
  * CancelRunRequest names the run to cancel.
@@ -241,6 +582,13 @@ export type CancelRunRequest = Message<"gatehouse.store.v1.CancelRunRequest"> & 
    * @generated from field: string action = 3;
    */
   action: string;
+
+  /**
+   * Answer only once the run has stopped.
+   *
+   * @generated from field: bool wait = 4;
+   */
+  wait: boolean;
 };
 
 /**
@@ -248,7 +596,71 @@ export type CancelRunRequest = Message<"gatehouse.store.v1.CancelRunRequest"> & 
  * Use `create(CancelRunRequestSchema)` to create a new message.
  */
 export const CancelRunRequestSchema: GenMessage<CancelRunRequest> = /*@__PURE__*/
-  messageDesc(file_gatehouse_store_v1_run_service, 6);
+  messageDesc(file_gatehouse_store_v1_run_service, 15);
+
+/**
+ * CancelRunsRequest names the runs to cancel: run_ids of one thread, or
+ * every run with a status on the threads the caller may update.
+ *
+ * @generated from message gatehouse.store.v1.CancelRunsRequest
+ */
+export type CancelRunsRequest = Message<"gatehouse.store.v1.CancelRunsRequest"> & {
+  /**
+   * The thread of run_ids, a UUID; required with run_ids.
+   *
+   * @generated from field: string thread_id = 1;
+   */
+  threadId: string;
+
+  /**
+   * The runs to cancel.
+   *
+   * @generated from field: repeated string run_ids = 2;
+   */
+  runIds: string[];
+
+  /**
+   * Instead of run_ids: "pending", "running" or "all".
+   *
+   * @generated from field: string status = 3;
+   */
+  status: string;
+
+  /**
+   * "interrupt" (the default) or "rollback".
+   *
+   * @generated from field: string action = 4;
+   */
+  action: string;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.CancelRunsRequest.
+ * Use `create(CancelRunsRequestSchema)` to create a new message.
+ */
+export const CancelRunsRequestSchema: GenMessage<CancelRunsRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_run_service, 16);
+
+/**
+ * CancelRunsResponse says how many runs were cancelled.
+ *
+ * @generated from message gatehouse.store.v1.CancelRunsResponse
+ */
+export type CancelRunsResponse = Message<"gatehouse.store.v1.CancelRunsResponse"> & {
+  /**
+   * The runs cancelled.
+   *
+   * @generated from field: int32 cancelled = 1;
+   */
+  cancelled: number;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.CancelRunsResponse.
+ * Use `create(CancelRunsResponseSchema)` to create a new message.
+ */
+export const CancelRunsResponseSchema: GenMessage<CancelRunsResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_run_service, 17);
 
 /**
  * CancelRunResponse returns the cancelled run.
@@ -257,7 +669,7 @@ export const CancelRunRequestSchema: GenMessage<CancelRunRequest> = /*@__PURE__*
  */
 export type CancelRunResponse = Message<"gatehouse.store.v1.CancelRunResponse"> & {
   /**
-   * The run, with status "interrupted".
+   * The run, with status "interrupted" once it has stopped.
    *
    * @generated from field: gatehouse.store.v1.Run run = 1;
    */
@@ -269,7 +681,7 @@ export type CancelRunResponse = Message<"gatehouse.store.v1.CancelRunResponse"> 
  * Use `create(CancelRunResponseSchema)` to create a new message.
  */
 export const CancelRunResponseSchema: GenMessage<CancelRunResponse> = /*@__PURE__*/
-  messageDesc(file_gatehouse_store_v1_run_service, 7);
+  messageDesc(file_gatehouse_store_v1_run_service, 18);
 
 /**
  * DeleteRunRequest names the run to delete.
@@ -297,7 +709,7 @@ export type DeleteRunRequest = Message<"gatehouse.store.v1.DeleteRunRequest"> & 
  * Use `create(DeleteRunRequestSchema)` to create a new message.
  */
 export const DeleteRunRequestSchema: GenMessage<DeleteRunRequest> = /*@__PURE__*/
-  messageDesc(file_gatehouse_store_v1_run_service, 8);
+  messageDesc(file_gatehouse_store_v1_run_service, 19);
 
 /**
  * DeleteRunResponse confirms the deletion.
@@ -312,18 +724,26 @@ export type DeleteRunResponse = Message<"gatehouse.store.v1.DeleteRunResponse"> 
  * Use `create(DeleteRunResponseSchema)` to create a new message.
  */
 export const DeleteRunResponseSchema: GenMessage<DeleteRunResponse> = /*@__PURE__*/
-  messageDesc(file_gatehouse_store_v1_run_service, 9);
+  messageDesc(file_gatehouse_store_v1_run_service, 20);
 
 /**
+<<<<<<< HEAD
  * RunService records runs. Runs have no handlers of their own: every call is
  * authorized through the parent thread, so a run of a hidden thread
  * answers NOT_FOUND.
+=======
+ * RunService creates, executes, streams and manages runs. Runs have no
+ * handlers of their own: every call is authorized through the parent thread
+ * (README, "Runs execute"), so a run of a hidden thread answers NOT_FOUND
+ * exactly like a missing one, streams included: not one event is sent.
+>>>>>>> gateway-exec
  *
  * @generated from service gatehouse.store.v1.RunService
  */
 export const RunService: GenService<{
   /**
-   * Records a pending run on a thread the caller may see.
+   * Queues a run on a thread the caller may see (or on a new thread when
+   * thread_id is empty); a worker executes it.
    *
    * @generated from rpc gatehouse.store.v1.RunService.CreateRun
    */
@@ -331,6 +751,50 @@ export const RunService: GenService<{
     methodKind: "unary";
     input: typeof CreateRunRequestSchema;
     output: typeof CreateRunResponseSchema;
+  },
+  /**
+   * Queues a run as CreateRun does, then streams its events until it ends.
+   * The first message carries the run; the rest carry its events.
+   *
+   * @generated from rpc gatehouse.store.v1.RunService.StreamRun
+   */
+  streamRun: {
+    methodKind: "server_streaming";
+    input: typeof StreamRunRequestSchema;
+    output: typeof StreamRunResponseSchema;
+  },
+  /**
+   * Queues a run as CreateRun does and answers when it ends, with the
+   * thread's final values (or the run's error).
+   *
+   * @generated from rpc gatehouse.store.v1.RunService.WaitRun
+   */
+  waitRun: {
+    methodKind: "unary";
+    input: typeof WaitRunRequestSchema;
+    output: typeof WaitRunResponseSchema;
+  },
+  /**
+   * Waits for an existing run of a thread the caller may read to end and
+   * returns its output; answers at once for a run that already ended.
+   *
+   * @generated from rpc gatehouse.store.v1.RunService.JoinRun
+   */
+  joinRun: {
+    methodKind: "unary";
+    input: typeof JoinRunRequestSchema;
+    output: typeof JoinRunResponseSchema;
+  },
+  /**
+   * Streams the events of an existing run of a thread the caller may read,
+   * from the start or after last_event_id, until the run ends.
+   *
+   * @generated from rpc gatehouse.store.v1.RunService.JoinRunStream
+   */
+  joinRunStream: {
+    methodKind: "server_streaming";
+    input: typeof JoinRunStreamRequestSchema;
+    output: typeof JoinRunStreamResponseSchema;
   },
   /**
    * Returns a run if the caller may read its thread, NOT_FOUND otherwise.
@@ -362,6 +826,18 @@ export const RunService: GenService<{
     methodKind: "unary";
     input: typeof CancelRunRequestSchema;
     output: typeof CancelRunResponseSchema;
+  },
+  /**
+   * Cancels the pending or running runs the request names, on threads the
+   * caller may update; runs on hidden threads are left alone and not
+   * reported.
+   *
+   * @generated from rpc gatehouse.store.v1.RunService.CancelRuns
+   */
+  cancelRuns: {
+    methodKind: "unary";
+    input: typeof CancelRunsRequestSchema;
+    output: typeof CancelRunsResponseSchema;
   },
   /**
    * Deletes a run of a thread the caller may delete.

@@ -12,7 +12,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file gatehouse/store/v1/thread.proto.
  */
 export const file_gatehouse_store_v1_thread: GenFile = /*@__PURE__*/
-  fileDesc("Ch9nYXRlaG91c2Uvc3RvcmUvdjEvdGhyZWFkLnByb3RvEhJnYXRlaG91c2Uuc3RvcmUudjEi3wEKBlRocmVhZBIRCgl0aHJlYWRfaWQYASABKAkSLgoKY3JlYXRlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoIbWV0YWRhdGEYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg4KBnN0YXR1cxgFIAEoCRInCgZ2YWx1ZXMYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0YgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("Ch9nYXRlaG91c2Uvc3RvcmUvdjEvdGhyZWFkLnByb3RvEhJnYXRlaG91c2Uuc3RvcmUudjEijAIKBlRocmVhZBIRCgl0aHJlYWRfaWQYASABKAkSLgoKY3JlYXRlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoIbWV0YWRhdGEYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg4KBnN0YXR1cxgFIAEoCRInCgZ2YWx1ZXMYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EisKCmludGVycnVwdHMYByABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0YgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * Thread is a conversation: the unit LangGraph scopes state and runs to.
@@ -61,6 +61,14 @@ export type Thread = Message<"gatehouse.store.v1.Thread"> & {
    * @generated from field: google.protobuf.Struct values = 6;
    */
   values?: JsonObject | undefined;
+
+  /**
+   * The pending interrupts of the thread's latest state, by task id, as
+   * LangGraph's HTTP API answers them.
+   *
+   * @generated from field: google.protobuf.Struct interrupts = 7;
+   */
+  interrupts?: JsonObject | undefined;
 };
 
 /**

@@ -7,6 +7,7 @@ import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2
 import { file_gatehouse_authz_v1_options } from "../../authz/v1/options_pb.js";
 import type { Thread } from "./thread_pb.js";
 import { file_gatehouse_store_v1_thread } from "./thread_pb.js";
+import type { Value } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
 import type { JsonObject, Message } from "@bufbuild/protobuf";
 
@@ -14,7 +15,248 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file gatehouse/store/v1/thread_service.proto.
  */
 export const file_gatehouse_store_v1_thread_service: GenFile = /*@__PURE__*/
-  fileDesc("CidnYXRlaG91c2Uvc3RvcmUvdjEvdGhyZWFkX3NlcnZpY2UucHJvdG8SEmdhdGVob3VzZS5zdG9yZS52MSJmChNDcmVhdGVUaHJlYWRSZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCRIpCghtZXRhZGF0YRgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEQoJaWZfZXhpc3RzGAMgASgJIkIKFENyZWF0ZVRocmVhZFJlc3BvbnNlEioKBnRocmVhZBgBIAEoCzIaLmdhdGVob3VzZS5zdG9yZS52MS5UaHJlYWQiJQoQR2V0VGhyZWFkUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkiPwoRR2V0VGhyZWFkUmVzcG9uc2USKgoGdGhyZWFkGAEgASgLMhouZ2F0ZWhvdXNlLnN0b3JlLnYxLlRocmVhZCKiAQoUU2VhcmNoVGhyZWFkc1JlcXVlc3QSKQoIbWV0YWRhdGEYASABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg4KBnN0YXR1cxgCIAEoCRILCgNpZHMYAyADKAkSDQoFbGltaXQYBCABKAUSDgoGb2Zmc2V0GAUgASgFEg8KB3NvcnRfYnkYBiABKAkSEgoKc29ydF9vcmRlchgHIAEoCSJEChVTZWFyY2hUaHJlYWRzUmVzcG9uc2USKwoHdGhyZWFkcxgBIAMoCzIaLmdhdGVob3VzZS5zdG9yZS52MS5UaHJlYWQiUAoTQ291bnRUaHJlYWRzUmVxdWVzdBIpCghtZXRhZGF0YRgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDgoGc3RhdHVzGAIgASgJIiUKFENvdW50VGhyZWFkc1Jlc3BvbnNlEg0KBWNvdW50GAEgASgDIlMKE1VwZGF0ZVRocmVhZFJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEikKCG1ldGFkYXRhGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCJCChRVcGRhdGVUaHJlYWRSZXNwb25zZRIqCgZ0aHJlYWQYASABKAsyGi5nYXRlaG91c2Uuc3RvcmUudjEuVGhyZWFkIigKE0RlbGV0ZVRocmVhZFJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJIhYKFERlbGV0ZVRocmVhZFJlc3BvbnNlIiYKEUNvcHlUaHJlYWRSZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCSJAChJDb3B5VGhyZWFkUmVzcG9uc2USKgoGdGhyZWFkGAEgASgLMhouZ2F0ZWhvdXNlLnN0b3JlLnYxLlRocmVhZDLJBgoNVGhyZWFkU2VydmljZRJ1CgxDcmVhdGVUaHJlYWQSJy5nYXRlaG91c2Uuc3RvcmUudjEuQ3JlYXRlVGhyZWFkUmVxdWVzdBooLmdhdGVob3VzZS5zdG9yZS52MS5DcmVhdGVUaHJlYWRSZXNwb25zZSISwvMYDnRocmVhZHM6Y3JlYXRlEm0KCUdldFRocmVhZBIkLmdhdGVob3VzZS5zdG9yZS52MS5HZXRUaHJlYWRSZXF1ZXN0GiUuZ2F0ZWhvdXNlLnN0b3JlLnYxLkdldFRocmVhZFJlc3BvbnNlIhOQAgHC8xgMdGhyZWFkczpyZWFkEnsKDVNlYXJjaFRocmVhZHMSKC5nYXRlaG91c2Uuc3RvcmUudjEuU2VhcmNoVGhyZWFkc1JlcXVlc3QaKS5nYXRlaG91c2Uuc3RvcmUudjEuU2VhcmNoVGhyZWFkc1Jlc3BvbnNlIhWQAgHC8xgOdGhyZWFkczpzZWFyY2gSeAoMQ291bnRUaHJlYWRzEicuZ2F0ZWhvdXNlLnN0b3JlLnYxLkNvdW50VGhyZWFkc1JlcXVlc3QaKC5nYXRlaG91c2Uuc3RvcmUudjEuQ291bnRUaHJlYWRzUmVzcG9uc2UiFZACAcLzGA50aHJlYWRzOnNlYXJjaBJ1CgxVcGRhdGVUaHJlYWQSJy5nYXRlaG91c2Uuc3RvcmUudjEuVXBkYXRlVGhyZWFkUmVxdWVzdBooLmdhdGVob3VzZS5zdG9yZS52MS5VcGRhdGVUaHJlYWRSZXNwb25zZSISwvMYDnRocmVhZHM6dXBkYXRlEnUKDERlbGV0ZVRocmVhZBInLmdhdGVob3VzZS5zdG9yZS52MS5EZWxldGVUaHJlYWRSZXF1ZXN0GiguZ2F0ZWhvdXNlLnN0b3JlLnYxLkRlbGV0ZVRocmVhZFJlc3BvbnNlIhLC8xgOdGhyZWFkczpkZWxldGUSbQoKQ29weVRocmVhZBIlLmdhdGVob3VzZS5zdG9yZS52MS5Db3B5VGhyZWFkUmVxdWVzdBomLmdhdGVob3VzZS5zdG9yZS52MS5Db3B5VGhyZWFkUmVzcG9uc2UiEMLzGAx0aHJlYWRzOnJlYWRiBnByb3RvMw", [file_gatehouse_authz_v1_options, file_gatehouse_store_v1_thread, file_google_protobuf_struct]);
+  fileDesc("CidnYXRlaG91c2Uvc3RvcmUvdjEvdGhyZWFkX3NlcnZpY2UucHJvdG8SEmdhdGVob3VzZS5zdG9yZS52MSJqChVHZXRUaHJlYWRTdGF0ZVJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEisKCmNoZWNrcG9pbnQYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhEKCXN1YmdyYXBocxgDIAEoCCI/ChZHZXRUaHJlYWRTdGF0ZVJlc3BvbnNlEiUKBXN0YXRlGAEgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlIrwBChdHZXRUaHJlYWRIaXN0b3J5UmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkSDQoFbGltaXQYAiABKAUSJwoGYmVmb3JlGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIpCghtZXRhZGF0YRgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKwoKY2hlY2twb2ludBgFIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiQgoYR2V0VGhyZWFkSGlzdG9yeVJlc3BvbnNlEiYKBnN0YXRlcxgBIAMoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZSKTAQoYVXBkYXRlVGhyZWFkU3RhdGVSZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCRImCgZ2YWx1ZXMYAiABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSDwoHYXNfbm9kZRgDIAEoCRIrCgpjaGVja3BvaW50GAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCJIChlVcGRhdGVUaHJlYWRTdGF0ZVJlc3BvbnNlEisKCmNoZWNrcG9pbnQYASABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0IjsKE1BydW5lVGhyZWFkc1JlcXVlc3QSEgoKdGhyZWFkX2lkcxgBIAMoCRIQCghzdHJhdGVneRgCIAEoCSImChRQcnVuZVRocmVhZHNSZXNwb25zZRIOCgZwcnVuZWQYASABKAUiZgoTQ3JlYXRlVGhyZWFkUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkSKQoIbWV0YWRhdGEYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhEKCWlmX2V4aXN0cxgDIAEoCSJCChRDcmVhdGVUaHJlYWRSZXNwb25zZRIqCgZ0aHJlYWQYASABKAsyGi5nYXRlaG91c2Uuc3RvcmUudjEuVGhyZWFkIiUKEEdldFRocmVhZFJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJIj8KEUdldFRocmVhZFJlc3BvbnNlEioKBnRocmVhZBgBIAEoCzIaLmdhdGVob3VzZS5zdG9yZS52MS5UaHJlYWQiogEKFFNlYXJjaFRocmVhZHNSZXF1ZXN0EikKCG1ldGFkYXRhGAEgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIOCgZzdGF0dXMYAiABKAkSCwoDaWRzGAMgAygJEg0KBWxpbWl0GAQgASgFEg4KBm9mZnNldBgFIAEoBRIPCgdzb3J0X2J5GAYgASgJEhIKCnNvcnRfb3JkZXIYByABKAkiRAoVU2VhcmNoVGhyZWFkc1Jlc3BvbnNlEisKB3RocmVhZHMYASADKAsyGi5nYXRlaG91c2Uuc3RvcmUudjEuVGhyZWFkIlAKE0NvdW50VGhyZWFkc1JlcXVlc3QSKQoIbWV0YWRhdGEYASABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg4KBnN0YXR1cxgCIAEoCSIlChRDb3VudFRocmVhZHNSZXNwb25zZRINCgVjb3VudBgBIAEoAyJTChNVcGRhdGVUaHJlYWRSZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCRIpCghtZXRhZGF0YRgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiQgoUVXBkYXRlVGhyZWFkUmVzcG9uc2USKgoGdGhyZWFkGAEgASgLMhouZ2F0ZWhvdXNlLnN0b3JlLnYxLlRocmVhZCIoChNEZWxldGVUaHJlYWRSZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCSIWChREZWxldGVUaHJlYWRSZXNwb25zZSImChFDb3B5VGhyZWFkUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkiQAoSQ29weVRocmVhZFJlc3BvbnNlEioKBnRocmVhZBgBIAEoCzIaLmdhdGVob3VzZS5zdG9yZS52MS5UaHJlYWQyygoKDVRocmVhZFNlcnZpY2USdQoMQ3JlYXRlVGhyZWFkEicuZ2F0ZWhvdXNlLnN0b3JlLnYxLkNyZWF0ZVRocmVhZFJlcXVlc3QaKC5nYXRlaG91c2Uuc3RvcmUudjEuQ3JlYXRlVGhyZWFkUmVzcG9uc2UiEsLzGA50aHJlYWRzOmNyZWF0ZRJtCglHZXRUaHJlYWQSJC5nYXRlaG91c2Uuc3RvcmUudjEuR2V0VGhyZWFkUmVxdWVzdBolLmdhdGVob3VzZS5zdG9yZS52MS5HZXRUaHJlYWRSZXNwb25zZSITkAIBwvMYDHRocmVhZHM6cmVhZBJ7Cg1TZWFyY2hUaHJlYWRzEiguZ2F0ZWhvdXNlLnN0b3JlLnYxLlNlYXJjaFRocmVhZHNSZXF1ZXN0GikuZ2F0ZWhvdXNlLnN0b3JlLnYxLlNlYXJjaFRocmVhZHNSZXNwb25zZSIVkAIBwvMYDnRocmVhZHM6c2VhcmNoEngKDENvdW50VGhyZWFkcxInLmdhdGVob3VzZS5zdG9yZS52MS5Db3VudFRocmVhZHNSZXF1ZXN0GiguZ2F0ZWhvdXNlLnN0b3JlLnYxLkNvdW50VGhyZWFkc1Jlc3BvbnNlIhWQAgHC8xgOdGhyZWFkczpzZWFyY2gSdQoMVXBkYXRlVGhyZWFkEicuZ2F0ZWhvdXNlLnN0b3JlLnYxLlVwZGF0ZVRocmVhZFJlcXVlc3QaKC5nYXRlaG91c2Uuc3RvcmUudjEuVXBkYXRlVGhyZWFkUmVzcG9uc2UiEsLzGA50aHJlYWRzOnVwZGF0ZRJ1CgxEZWxldGVUaHJlYWQSJy5nYXRlaG91c2Uuc3RvcmUudjEuRGVsZXRlVGhyZWFkUmVxdWVzdBooLmdhdGVob3VzZS5zdG9yZS52MS5EZWxldGVUaHJlYWRSZXNwb25zZSISwvMYDnRocmVhZHM6ZGVsZXRlEm0KCkNvcHlUaHJlYWQSJS5nYXRlaG91c2Uuc3RvcmUudjEuQ29weVRocmVhZFJlcXVlc3QaJi5nYXRlaG91c2Uuc3RvcmUudjEuQ29weVRocmVhZFJlc3BvbnNlIhDC8xgMdGhyZWFkczpyZWFkEnwKDkdldFRocmVhZFN0YXRlEikuZ2F0ZWhvdXNlLnN0b3JlLnYxLkdldFRocmVhZFN0YXRlUmVxdWVzdBoqLmdhdGVob3VzZS5zdG9yZS52MS5HZXRUaHJlYWRTdGF0ZVJlc3BvbnNlIhOQAgHC8xgMdGhyZWFkczpyZWFkEoIBChBHZXRUaHJlYWRIaXN0b3J5EisuZ2F0ZWhvdXNlLnN0b3JlLnYxLkdldFRocmVhZEhpc3RvcnlSZXF1ZXN0GiwuZ2F0ZWhvdXNlLnN0b3JlLnYxLkdldFRocmVhZEhpc3RvcnlSZXNwb25zZSITkAIBwvMYDHRocmVhZHM6cmVhZBKEAQoRVXBkYXRlVGhyZWFkU3RhdGUSLC5nYXRlaG91c2Uuc3RvcmUudjEuVXBkYXRlVGhyZWFkU3RhdGVSZXF1ZXN0Gi0uZ2F0ZWhvdXNlLnN0b3JlLnYxLlVwZGF0ZVRocmVhZFN0YXRlUmVzcG9uc2UiEsLzGA50aHJlYWRzOnVwZGF0ZRJ1CgxQcnVuZVRocmVhZHMSJy5nYXRlaG91c2Uuc3RvcmUudjEuUHJ1bmVUaHJlYWRzUmVxdWVzdBooLmdhdGVob3VzZS5zdG9yZS52MS5QcnVuZVRocmVhZHNSZXNwb25zZSISwvMYDnRocmVhZHM6ZGVsZXRlYgZwcm90bzM", [file_gatehouse_authz_v1_options, file_gatehouse_store_v1_thread, file_google_protobuf_struct]);
+
+/**
+ * GetThreadStateRequest names the thread and the checkpoint.
+ *
+ * @generated from message gatehouse.store.v1.GetThreadStateRequest
+ */
+export type GetThreadStateRequest = Message<"gatehouse.store.v1.GetThreadStateRequest"> & {
+  /**
+   * The thread's id, a UUID.
+   *
+   * @generated from field: string thread_id = 1;
+   */
+  threadId: string;
+
+  /**
+   * The checkpoint: checkpoint_id and checkpoint_ns; unset, the latest.
+   *
+   * @generated from field: google.protobuf.Struct checkpoint = 2;
+   */
+  checkpoint?: JsonObject | undefined;
+
+  /**
+   * Whether to include the states of subgraphs.
+   *
+   * @generated from field: bool subgraphs = 3;
+   */
+  subgraphs: boolean;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.GetThreadStateRequest.
+ * Use `create(GetThreadStateRequestSchema)` to create a new message.
+ */
+export const GetThreadStateRequestSchema: GenMessage<GetThreadStateRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_thread_service, 0);
+
+/**
+ * GetThreadStateResponse returns the state.
+ *
+ * @generated from message gatehouse.store.v1.GetThreadStateResponse
+ */
+export type GetThreadStateResponse = Message<"gatehouse.store.v1.GetThreadStateResponse"> & {
+  /**
+   * The ThreadState as LangGraph's HTTP API answers it: values, next, tasks,
+   * checkpoint, metadata, created_at, parent_checkpoint, interrupts.
+   *
+   * @generated from field: google.protobuf.Value state = 1;
+   */
+  state?: Value | undefined;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.GetThreadStateResponse.
+ * Use `create(GetThreadStateResponseSchema)` to create a new message.
+ */
+export const GetThreadStateResponseSchema: GenMessage<GetThreadStateResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_thread_service, 1);
+
+/**
+ * GetThreadHistoryRequest names the thread and narrows its history.
+ *
+ * @generated from message gatehouse.store.v1.GetThreadHistoryRequest
+ */
+export type GetThreadHistoryRequest = Message<"gatehouse.store.v1.GetThreadHistoryRequest"> & {
+  /**
+   * The thread's id, a UUID.
+   *
+   * @generated from field: string thread_id = 1;
+   */
+  threadId: string;
+
+  /**
+   * The page size: 10 when zero, at most 1000.
+   *
+   * @generated from field: int32 limit = 2;
+   */
+  limit: number;
+
+  /**
+   * Only states before this checkpoint (checkpoint_id, checkpoint_ns).
+   *
+   * @generated from field: google.protobuf.Struct before = 3;
+   */
+  before?: JsonObject | undefined;
+
+  /**
+   * Only states whose checkpoint metadata contains this.
+   *
+   * @generated from field: google.protobuf.Struct metadata = 4;
+   */
+  metadata?: JsonObject | undefined;
+
+  /**
+   * Only states under this checkpoint namespace / at this checkpoint.
+   *
+   * @generated from field: google.protobuf.Struct checkpoint = 5;
+   */
+  checkpoint?: JsonObject | undefined;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.GetThreadHistoryRequest.
+ * Use `create(GetThreadHistoryRequestSchema)` to create a new message.
+ */
+export const GetThreadHistoryRequestSchema: GenMessage<GetThreadHistoryRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_thread_service, 2);
+
+/**
+ * GetThreadHistoryResponse returns the states.
+ *
+ * @generated from message gatehouse.store.v1.GetThreadHistoryResponse
+ */
+export type GetThreadHistoryResponse = Message<"gatehouse.store.v1.GetThreadHistoryResponse"> & {
+  /**
+   * ThreadStates, newest first.
+   *
+   * @generated from field: repeated google.protobuf.Value states = 1;
+   */
+  states: Value[];
+};
+
+/**
+ * Describes the message gatehouse.store.v1.GetThreadHistoryResponse.
+ * Use `create(GetThreadHistoryResponseSchema)` to create a new message.
+ */
+export const GetThreadHistoryResponseSchema: GenMessage<GetThreadHistoryResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_thread_service, 3);
+
+/**
+ * UpdateThreadStateRequest describes the values to write.
+ *
+ * @generated from message gatehouse.store.v1.UpdateThreadStateRequest
+ */
+export type UpdateThreadStateRequest = Message<"gatehouse.store.v1.UpdateThreadStateRequest"> & {
+  /**
+   * The thread's id, a UUID.
+   *
+   * @generated from field: string thread_id = 1;
+   */
+  threadId: string;
+
+  /**
+   * The values, applied through the graph's reducers.
+   *
+   * @generated from field: google.protobuf.Value values = 2;
+   */
+  values?: Value | undefined;
+
+  /**
+   * The node the update is written as; unset, the last node that ran.
+   *
+   * @generated from field: string as_node = 3;
+   */
+  asNode: string;
+
+  /**
+   * The checkpoint to update from (checkpoint_id, checkpoint_ns); unset,
+   * the latest.
+   *
+   * @generated from field: google.protobuf.Struct checkpoint = 4;
+   */
+  checkpoint?: JsonObject | undefined;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.UpdateThreadStateRequest.
+ * Use `create(UpdateThreadStateRequestSchema)` to create a new message.
+ */
+export const UpdateThreadStateRequestSchema: GenMessage<UpdateThreadStateRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_thread_service, 4);
+
+/**
+ * UpdateThreadStateResponse returns the new checkpoint.
+ *
+ * @generated from message gatehouse.store.v1.UpdateThreadStateResponse
+ */
+export type UpdateThreadStateResponse = Message<"gatehouse.store.v1.UpdateThreadStateResponse"> & {
+  /**
+   * The checkpoint written: thread_id, checkpoint_ns, checkpoint_id.
+   *
+   * @generated from field: google.protobuf.Struct checkpoint = 1;
+   */
+  checkpoint?: JsonObject | undefined;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.UpdateThreadStateResponse.
+ * Use `create(UpdateThreadStateResponseSchema)` to create a new message.
+ */
+export const UpdateThreadStateResponseSchema: GenMessage<UpdateThreadStateResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_thread_service, 5);
+
+/**
+ * PruneThreadsRequest names the threads to prune.
+ *
+ * @generated from message gatehouse.store.v1.PruneThreadsRequest
+ */
+export type PruneThreadsRequest = Message<"gatehouse.store.v1.PruneThreadsRequest"> & {
+  /**
+   * The threads' ids, UUIDs; at most 1000.
+   *
+   * @generated from field: repeated string thread_ids = 1;
+   */
+  threadIds: string[];
+
+  /**
+   * "delete" (the default) deletes the threads; "keep_latest" keeps only
+   * each thread's latest checkpoint.
+   *
+   * @generated from field: string strategy = 2;
+   */
+  strategy: string;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.PruneThreadsRequest.
+ * Use `create(PruneThreadsRequestSchema)` to create a new message.
+ */
+export const PruneThreadsRequestSchema: GenMessage<PruneThreadsRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_thread_service, 6);
+
+/**
+ * PruneThreadsResponse says how many threads were pruned.
+ *
+ * @generated from message gatehouse.store.v1.PruneThreadsResponse
+ */
+export type PruneThreadsResponse = Message<"gatehouse.store.v1.PruneThreadsResponse"> & {
+  /**
+   * The threads pruned.
+   *
+   * @generated from field: int32 pruned = 1;
+   */
+  pruned: number;
+};
+
+/**
+ * Describes the message gatehouse.store.v1.PruneThreadsResponse.
+ * Use `create(PruneThreadsResponseSchema)` to create a new message.
+ */
+export const PruneThreadsResponseSchema: GenMessage<PruneThreadsResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_store_v1_thread_service, 7);
 
 /**
  * CreateThreadRequest describes the thread to create.
@@ -49,7 +291,7 @@ export type CreateThreadRequest = Message<"gatehouse.store.v1.CreateThreadReques
  * Use `create(CreateThreadRequestSchema)` to create a new message.
  */
 export const CreateThreadRequestSchema: GenMessage<CreateThreadRequest> = /*@__PURE__*/
-  messageDesc(file_gatehouse_store_v1_thread_service, 0);
+  messageDesc(file_gatehouse_store_v1_thread_service, 8);
 
 /**
  * CreateThreadResponse returns the stored thread.
@@ -70,7 +312,7 @@ export type CreateThreadResponse = Message<"gatehouse.store.v1.CreateThreadRespo
  * Use `create(CreateThreadResponseSchema)` to create a new message.
  */
 export const CreateThreadResponseSchema: GenMessage<CreateThreadResponse> = /*@__PURE__*/
-  messageDesc(file_gatehouse_store_v1_thread_service, 1);
+  messageDesc(file_gatehouse_store_v1_thread_service, 9);
 
 /**
  * GetThreadRequest names the thread to read.
@@ -91,7 +333,7 @@ export type GetThreadRequest = Message<"gatehouse.store.v1.GetThreadRequest"> & 
  * Use `create(GetThreadRequestSchema)` to create a new message.
  */
 export const GetThreadRequestSchema: GenMessage<GetThreadRequest> = /*@__PURE__*/
-  messageDesc(file_gatehouse_store_v1_thread_service, 2);
+  messageDesc(file_gatehouse_store_v1_thread_service, 10);
 
 /**
  * GetThreadResponse returns the thread.
@@ -112,7 +354,7 @@ export type GetThreadResponse = Message<"gatehouse.store.v1.GetThreadResponse"> 
  * Use `create(GetThreadResponseSchema)` to create a new message.
  */
 export const GetThreadResponseSchema: GenMessage<GetThreadResponse> = /*@__PURE__*/
-  messageDesc(file_gatehouse_store_v1_thread_service, 3);
+  messageDesc(file_gatehouse_store_v1_thread_service, 11);
 
 /**
  * SearchThreadsRequest narrows a thread search.
@@ -175,7 +417,7 @@ export type SearchThreadsRequest = Message<"gatehouse.store.v1.SearchThreadsRequ
  * Use `create(SearchThreadsRequestSchema)` to create a new message.
  */
 export const SearchThreadsRequestSchema: GenMessage<SearchThreadsRequest> = /*@__PURE__*/
-  messageDesc(file_gatehouse_store_v1_thread_service, 4);
+  messageDesc(file_gatehouse_store_v1_thread_service, 12);
 
 /**
  * SearchThreadsResponse returns one page of threads.
@@ -196,7 +438,7 @@ export type SearchThreadsResponse = Message<"gatehouse.store.v1.SearchThreadsRes
  * Use `create(SearchThreadsResponseSchema)` to create a new message.
  */
 export const SearchThreadsResponseSchema: GenMessage<SearchThreadsResponse> = /*@__PURE__*/
-  messageDesc(file_gatehouse_store_v1_thread_service, 5);
+  messageDesc(file_gatehouse_store_v1_thread_service, 13);
 
 /**
  * CountThreadsRequest narrows a thread count like a search.
@@ -224,7 +466,7 @@ export type CountThreadsRequest = Message<"gatehouse.store.v1.CountThreadsReques
  * Use `create(CountThreadsRequestSchema)` to create a new message.
  */
 export const CountThreadsRequestSchema: GenMessage<CountThreadsRequest> = /*@__PURE__*/
-  messageDesc(file_gatehouse_store_v1_thread_service, 6);
+  messageDesc(file_gatehouse_store_v1_thread_service, 14);
 
 /**
  * CountThreadsResponse is the count.
@@ -245,7 +487,7 @@ export type CountThreadsResponse = Message<"gatehouse.store.v1.CountThreadsRespo
  * Use `create(CountThreadsResponseSchema)` to create a new message.
  */
 export const CountThreadsResponseSchema: GenMessage<CountThreadsResponse> = /*@__PURE__*/
-  messageDesc(file_gatehouse_store_v1_thread_service, 7);
+  messageDesc(file_gatehouse_store_v1_thread_service, 15);
 
 /**
  * UpdateThreadRequest names the thread and the metadata to merge.
@@ -273,7 +515,7 @@ export type UpdateThreadRequest = Message<"gatehouse.store.v1.UpdateThreadReques
  * Use `create(UpdateThreadRequestSchema)` to create a new message.
  */
 export const UpdateThreadRequestSchema: GenMessage<UpdateThreadRequest> = /*@__PURE__*/
-  messageDesc(file_gatehouse_store_v1_thread_service, 8);
+  messageDesc(file_gatehouse_store_v1_thread_service, 16);
 
 /**
  * UpdateThreadResponse returns the updated thread.
@@ -294,7 +536,7 @@ export type UpdateThreadResponse = Message<"gatehouse.store.v1.UpdateThreadRespo
  * Use `create(UpdateThreadResponseSchema)` to create a new message.
  */
 export const UpdateThreadResponseSchema: GenMessage<UpdateThreadResponse> = /*@__PURE__*/
-  messageDesc(file_gatehouse_store_v1_thread_service, 9);
+  messageDesc(file_gatehouse_store_v1_thread_service, 17);
 
 /**
  * DeleteThreadRequest names the thread to delete.
@@ -315,7 +557,7 @@ export type DeleteThreadRequest = Message<"gatehouse.store.v1.DeleteThreadReques
  * Use `create(DeleteThreadRequestSchema)` to create a new message.
  */
 export const DeleteThreadRequestSchema: GenMessage<DeleteThreadRequest> = /*@__PURE__*/
-  messageDesc(file_gatehouse_store_v1_thread_service, 10);
+  messageDesc(file_gatehouse_store_v1_thread_service, 18);
 
 /**
  * DeleteThreadResponse confirms the deletion.
@@ -330,7 +572,7 @@ export type DeleteThreadResponse = Message<"gatehouse.store.v1.DeleteThreadRespo
  * Use `create(DeleteThreadResponseSchema)` to create a new message.
  */
 export const DeleteThreadResponseSchema: GenMessage<DeleteThreadResponse> = /*@__PURE__*/
-  messageDesc(file_gatehouse_store_v1_thread_service, 11);
+  messageDesc(file_gatehouse_store_v1_thread_service, 19);
 
 /**
  * CopyThreadRequest names the thread to copy.
@@ -351,7 +593,7 @@ export type CopyThreadRequest = Message<"gatehouse.store.v1.CopyThreadRequest"> 
  * Use `create(CopyThreadRequestSchema)` to create a new message.
  */
 export const CopyThreadRequestSchema: GenMessage<CopyThreadRequest> = /*@__PURE__*/
-  messageDesc(file_gatehouse_store_v1_thread_service, 12);
+  messageDesc(file_gatehouse_store_v1_thread_service, 20);
 
 /**
  * CopyThreadResponse returns the new thread.
@@ -372,7 +614,7 @@ export type CopyThreadResponse = Message<"gatehouse.store.v1.CopyThreadResponse"
  * Use `create(CopyThreadResponseSchema)` to create a new message.
  */
 export const CopyThreadResponseSchema: GenMessage<CopyThreadResponse> = /*@__PURE__*/
-  messageDesc(file_gatehouse_store_v1_thread_service, 13);
+  messageDesc(file_gatehouse_store_v1_thread_service, 21);
 
 /**
  * ThreadService manages threads. Every call authenticates the caller and runs
@@ -456,6 +698,49 @@ export const ThreadService: GenService<{
     methodKind: "unary";
     input: typeof CopyThreadRequestSchema;
     output: typeof CopyThreadResponseSchema;
+  },
+  /**
+   * Returns the state of a thread the caller may read: the latest, or at a
+   * checkpoint.
+   *
+   * @generated from rpc gatehouse.store.v1.ThreadService.GetThreadState
+   */
+  getThreadState: {
+    methodKind: "unary";
+    input: typeof GetThreadStateRequestSchema;
+    output: typeof GetThreadStateResponseSchema;
+  },
+  /**
+   * Lists the past states of a thread the caller may read, newest first.
+   *
+   * @generated from rpc gatehouse.store.v1.ThreadService.GetThreadHistory
+   */
+  getThreadHistory: {
+    methodKind: "unary";
+    input: typeof GetThreadHistoryRequestSchema;
+    output: typeof GetThreadHistoryResponseSchema;
+  },
+  /**
+   * Writes values into the state of a thread the caller may update, as if
+   * a node had returned them.
+   *
+   * @generated from rpc gatehouse.store.v1.ThreadService.UpdateThreadState
+   */
+  updateThreadState: {
+    methodKind: "unary";
+    input: typeof UpdateThreadStateRequestSchema;
+    output: typeof UpdateThreadStateResponseSchema;
+  },
+  /**
+   * Deletes threads the caller may delete, or keeps only their latest
+   * checkpoint; threads it may not see are left alone and not reported.
+   *
+   * @generated from rpc gatehouse.store.v1.ThreadService.PruneThreads
+   */
+  pruneThreads: {
+    methodKind: "unary";
+    input: typeof PruneThreadsRequestSchema;
+    output: typeof PruneThreadsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_gatehouse_store_v1_thread_service, 0);
