@@ -83,6 +83,7 @@ export function createRunRequest(threadId: string, fields: Body): MessageInitSha
     afterSeconds: optionalSeconds(fields, "after_seconds"),
     ifNotExists: optionalString(fields, "if_not_exists") ?? "",
     onCompletion: optionalString(fields, "on_completion") ?? "",
+    onDisconnect: optionalString(fields, "on_disconnect") ?? "",
   };
 }
 

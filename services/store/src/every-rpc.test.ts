@@ -8,7 +8,7 @@
 import { randomUUID } from "node:crypto";
 import { create, type DescMessage, type DescMethod } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
-import { AssistantService, CronService, ItemService, RunService, ThreadService } from "@gatehouse/contracts";
+import { AssistantService, CreateRunRequestSchema, CronService, ItemService, RunService, ThreadService } from "@gatehouse/contracts";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Database } from "./sql/database.js";
@@ -25,6 +25,8 @@ const validValues: Record<string, () => unknown> = {
   key: () => "k",
   schedule: () => "* * * * *",
   version: () => 1,
+  run_ids: () => [randomUUID()],
+  run: () => create(CreateRunRequestSchema, { threadId: randomUUID(), assistantId: randomUUID() }),
 };
 
 function validRequest(input: DescMessage) {

@@ -7,10 +7,15 @@
  * statements each Postgres connection keeps prepared.
  * With GATEHOUSE_TLS_CA/CERT/KEY it calls authn and authz over mutual TLS
  * with its own certificate; its own port stays plaintext for clients.
+ * At start-up it inserts each gatehouse.json graph's system assistant. Run
+ * events are read from Redis Streams on REDIS_URL when it is set, else from
+ * the Postgres run event log on DATABASE_URL (LISTEN unless WORKER_LISTEN=0,
+ * as on the embedded database); the workers must be given the same REDIS_URL.
  */
 import { createClient } from "@connectrpc/connect";
 import { loadConfig } from "@gatehouse/auth";
 import { AuthnService, AuthzService } from "@gatehouse/contracts";
+import { createRunEventLogFor } from "@gatehouse/run-events";
 import { createIdentityCache, identityConfigFromEnv, sharedIdentityStoreFromEnv } from "@gatehouse/identity";
 import {
   callerRateLimiterFromEnv,
@@ -18,6 +23,7 @@ import {
   createLogger,
   createProvenCredentials,
   envInt,
+  envOptional,
   envString,
   internalChannelCredentialsFromEnv,
   metricsFromEnv,
@@ -39,6 +45,7 @@ import { startStoreServer } from "./server.js";
 import { createStoreMetrics } from "./store-metrics.js";
 import { openDatabase, preparedStatementsFromEnv } from "./sql/database.js";
 import { migrate } from "./sql/migrate.js";
+import { insertSystemAssistants } from "./sql/system-assistants.js";
 
 const logger = createLogger("store");
 
@@ -52,6 +59,13 @@ await runService("store", logger, async () => {
   const storeMetrics = observed && createStoreMetrics(observed.metrics, db);
   const applied = await migrate(db);
   logger.info({ applied }, "schema up to date");
+  const graphIds = Object.keys(config.graphs);
+  await insertSystemAssistants(db, graphIds);
+  const events = await createRunEventLogFor({
+    redisUrl: envOptional("REDIS_URL"),
+    pool: db,
+    listen: envInt("WORKER_LISTEN", 1, { min: 0, max: 1 }) === 1,
+  });
 
   const callTimeoutMs = envInt("GATEHOUSE_CALL_TIMEOUT_MS", 2_000, { min: 1 });
   const authnTransport = createGrpcTransport({
@@ -97,9 +111,10 @@ await runService("store", logger, async () => {
       threads: createThreadRepo(db),
       assistants: createAssistantRepo(db),
       runs: createRunRepo(db),
+      events,
       items: createItemRepo(db),
       crons: createCronRepo(db),
-      graphs: new Set(Object.keys(config.graphs)),
+      graphs: new Set(graphIds),
     },
     { host, port: envInt("STORE_PORT", 50051, { max: 65535 }), logger, metrics: observed?.metrics, limits },
   );
@@ -123,6 +138,7 @@ await runService("store", logger, async () => {
       authnTransport.close();
       authzTransport.close();
       await cache.close();
+      await events.close();
       await rateLimiter?.close();
       await db.end();
       await observed?.close();

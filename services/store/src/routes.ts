@@ -7,6 +7,7 @@ import { withJsonChecks } from "./json-fields.js";
 import type { AssistantRepo } from "./repo/assistant-repo.js";
 import type { CronRepo } from "./repo/cron-repo.js";
 import type { ItemRepo } from "./repo/item-repo.js";
+import type { RunEventLog } from "@gatehouse/run-events";
 import type { RunRepo } from "./repo/run-repo.js";
 import type { ThreadRepo } from "./repo/thread-repo.js";
 import { runServiceRoute } from "./run-service.js";
@@ -18,6 +19,8 @@ export interface StoreDeps {
   threads: ThreadRepo;
   assistants: AssistantRepo;
   runs: RunRepo;
+  /** Where the workers publish run events, read by streams, waits and joins. */
+  events: RunEventLog;
   items: ItemRepo;
   crons: CronRepo;
   graphs: ReadonlySet<string>;
@@ -34,7 +37,7 @@ export function routes(deps: StoreDeps): Route[] {
   const all: Route[] = [
     threadServiceRoute(deps.guard, deps.threads),
     assistantServiceRoute(deps.guard, deps.assistants, deps.graphs),
-    runServiceRoute(deps.guard, deps.runs),
+    runServiceRoute(deps.guard, deps.runs, deps.events, deps.graphs),
     itemServiceRoute(deps.guard, deps.items),
     cronServiceRoute(deps.guard, deps.crons),
   ];

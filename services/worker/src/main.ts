@@ -6,16 +6,18 @@
  * WORKER_POLL_MS besides LISTEN/NOTIFY) and serves WorkerService on
  * WORKER_HOST:WORKER_PORT for the store. GATEHOUSE_TLS_CA/CERT/KEY turn on
  * mutual TLS, answering only the callers named by
- * GATEHOUSE_TLS_ALLOWED_CALLERS (default store). The store migrates the
- * schema; start the worker after it.
+ * GATEHOUSE_TLS_ALLOWED_CALLERS (default store). Run events go to Redis
+ * Streams on REDIS_URL when it is set, else to the Postgres run event log on
+ * DATABASE_URL (LISTEN unless WORKER_LISTEN=0); the store must be given the
+ * same REDIS_URL. The store migrates the schema; start the worker after it.
  */
 import pg from "pg";
 import { loadConfig } from "@gatehouse/auth";
 import { loadGraphs } from "@gatehouse/graphs";
+import { createRunEventLogFor } from "@gatehouse/run-events";
 import { createLogger, internalServerSecurityFromEnv, metricsFromEnv, runService, serverLimitsFromEnv, shutdownGraceFromEnv } from "@gatehouse/server";
 import { openCheckpointer } from "./checkpointer.js";
 import { workerConfigFromEnv } from "./config.js";
-import { runEventLogFromEnv } from "./run-event-log-from-env.js";
 import { startWorkerServer } from "./server.js";
 import { startWorker } from "./worker.js";
 
@@ -33,7 +35,7 @@ await runService("worker", logger, async () => {
   });
   const checkpointer = await openCheckpointer(db);
   const graphs = await loadGraphs(config.configPath, gatehouse.graphs, checkpointer);
-  const events = runEventLogFromEnv(config.redisUrl, logger);
+  const events = await createRunEventLogFor({ redisUrl: config.redisUrl, pool: db, listen: config.listen });
   const observed = await metricsFromEnv("worker");
   const worker = await startWorker(
     { db, graphs, events, logger },

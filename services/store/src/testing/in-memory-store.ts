@@ -1,6 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient, createRouterTransport, type Transport } from "@connectrpc/connect";
 import { AuthzService, DecisionSchema, Effect, type AuthorizeRequest } from "@gatehouse/contracts";
+import { createMemoryRunEventLog } from "@gatehouse/run-events";
 import { createLogger } from "@gatehouse/server";
 import { createAccessGuard } from "../authorization.js";
 import { createBatchingAuthorizer } from "../authz-batcher.js";
@@ -60,6 +61,7 @@ export function createInMemoryStore(db: Database, answer: (request: AuthorizeReq
     threads: createThreadRepo(db),
     assistants: createAssistantRepo(db),
     runs: createRunRepo(db),
+    events: createMemoryRunEventLog(),
     items: createItemRepo(db),
     crons: createCronRepo(db),
     graphs: new Set(),
