@@ -16,6 +16,8 @@ export interface TestGatehouse {
 export interface TestGatehouseOptions {
   /** Also start the LangGraph HTTP gateway, on a free port. */
   gateway?: boolean;
+  /** Also start a worker, which executes runs with the graphs of the config. */
+  worker?: boolean;
   /** Turn on mutual TLS between the services with the certificates in this directory (`npm run certs`). */
   certsDir?: string;
 }
@@ -44,6 +46,7 @@ export async function startTestGatehouse(
       databasePoolMax: database.poolMax,
       redisUrl: process.env.REDIS_URL,
       ...(options.gateway && { gatewayPort: 0 }),
+      ...(options.worker && { worker: true }),
       ...(options.certsDir !== undefined && { certsDir: options.certsDir }),
       env: { LOG_LEVEL: process.env.LOG_LEVEL ?? "silent", ...env },
       onLog: onLog ?? (process.env.GATEHOUSE_TEST_LOGS ? (service, line) => console.log(`[${service}] ${line}`) : undefined),

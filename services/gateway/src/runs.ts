@@ -18,7 +18,7 @@ import {
 import { json, noContent, route, type Route, type RouteResponse } from "./route.js";
 import { firstAndRest, sseResponse, type SseEvent } from "./run-stream.js";
 import type { TranslatorDeps } from "./store-clients.js";
-import { object, present, protoValue, requiredIsoTime } from "./wire.js";
+import { jsonValue, object, present, protoValue, requiredIsoTime } from "./wire.js";
 
 /**
  * A run as LangGraph's `Run` type describes it, plus `kwargs` (what the
@@ -114,7 +114,7 @@ export function runRoutes({ store }: TranslatorDeps): Route[] {
 
   async function waitRun(threadId: string, body: unknown, call: RouteCallOptions): Promise<RouteResponse> {
     const { run, output } = await store.runs.waitRun({ run: createRunRequest(threadId, bodyObject(body)) }, call);
-    return json(output ?? null, runLocation(present(run, "a run")));
+    return json(jsonValue(output), runLocation(present(run, "a run")));
   }
 
   return [
@@ -180,7 +180,7 @@ export function runRoutes({ store }: TranslatorDeps): Route[] {
 
     route("GET", "/threads/:thread_id/runs/:run_id/join", async ({ params, longCall }) => {
       const { output } = await store.runs.joinRun({ threadId: params.thread_id!, runId: params.run_id! }, longCall);
-      return json(output ?? null);
+      return json(jsonValue(output));
     }),
 
     route(

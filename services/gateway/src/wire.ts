@@ -1,5 +1,5 @@
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
-import { fromJson } from "@bufbuild/protobuf";
+import { fromJson, toJson } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate, ValueSchema, type Timestamp, type Value } from "@bufbuild/protobuf/wkt";
 import { findJsonProblem } from "@gatehouse/filters";
 import { unprocessable } from "./errors.js";
@@ -35,6 +35,11 @@ export function protoValue(value: JsonValue | undefined, field = "input"): Value
   const found = findJsonProblem(value, field);
   if (found) throw unprocessable(found.path, found.problem);
   return fromJson(ValueSchema, value);
+}
+
+/** A google.protobuf.Value the store sent (a run's output) as JSON; null when unset. */
+export function jsonValue(value: Value | undefined): JsonValue {
+  return value === undefined ? null : toJson(ValueSchema, value);
 }
 
 /** A google.protobuf.Struct the store may leave unset, as the `{}` LangGraph clients expect. */

@@ -106,7 +106,8 @@ export function runServiceRoute(guard: AccessGuard, runs: RunRepo, events: RunEv
         const threadId = requireUuid("thread_id", request.threadId);
         const runId = requireUuid("run_id", request.runId);
         if (request.lastEventId.length > 64) throw invalidArgument("last_event_id", "longer than 64 characters");
-        const lastEventId = request.lastEventId === "" ? undefined : request.lastEventId;
+        // "-1" asks for the whole run, as the LangGraph SDK sends it; empty does too.
+        const lastEventId = request.lastEventId === "" || request.lastEventId === "-1" ? undefined : request.lastEventId;
         return { value: { thread_id: threadId, run_id: runId }, input: { threadId, runId, lastEventId, cancelOnDisconnect: request.cancelOnDisconnect } };
       },
       async *run({ threadId, runId, lastEventId, cancelOnDisconnect }, access, call) {
