@@ -142,17 +142,29 @@ describe("runs on a busy thread, cancelled, batched, resumed and delayed", () =>
     await bob.runs.cancel(bobThread.thread_id, bobRun.run_id, true);
   });
 
-  it("createBatch queues thread-less runs, each on its own thread", async () => {
+  it("createBatch queues thread-less runs, each on its own thread, deleted with it when done (on_completion delete)", async () => {
     const runs = await alice.runs.createBatch([
-      { assistantId: "slow", input: { label: "b1" }, onCompletion: "keep" },
-      { assistantId: "slow", input: { label: "b2" }, onCompletion: "keep" },
+      { assistantId: "slow", input: { label: "b1" } },
+      { assistantId: "slow", input: { label: "b2" } },
     ]);
     expect(runs.length).toBe(2);
     expect(new Set(runs.map((run) => run.thread_id)).size).toBe(2);
-    for (const [index, run] of runs.entries()) {
-      const output = (await alice.runs.join(run.thread_id, run.run_id)) as SlowValues;
-      expect(output.done).toEqual([`b${index + 1}`]);
+    expect(runs.every((run) => (run.kwargs as { on_completion?: string }).on_completion === "delete")).toBe(true);
+    for (const run of runs) {
+      let status = 200;
+      for (let tries = 0; tries < 200 && status === 200; tries += 1) {
+        status = (await httpErrorOf(alice.threads.get(run.thread_id)).catch(() => ({ status: 200 }))).status;
+        if (status === 200) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(status).toBe(404);
     }
+  });
+
+  it("a thread-less run with on_completion keep keeps its thread and output", async () => {
+    const run = await alice.runs.create(null, "slow", { input: { label: "kept" }, onCompletion: "keep" });
+    const output = (await alice.runs.join(run.thread_id, run.run_id)) as SlowValues;
+    expect(output.done).toEqual(["kept"]);
+    expect(await doneOn(run.thread_id)).toEqual(["kept"]);
   });
 
   it("a graph that calls interrupt() is resumed with command.resume", async () => {

@@ -30,10 +30,24 @@ interface Seen {
   error?: unknown;
 }
 
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/**
+ * The values after one more `values` event: a chunk that carries only
+ * `__interrupt__` (the interrupts a run stopped at) is added to the values
+ * before it, so the output holds the state and its interrupts.
+ */
+function mergedValues(before: unknown, chunk: unknown): unknown {
+  const onlyInterrupts = isObject(chunk) && Object.keys(chunk).length === 1 && "__interrupt__" in chunk;
+  return onlyInterrupts && isObject(before) ? { ...before, ...chunk } : chunk;
+}
+
 async function scan(events: AsyncIterable<RunEvent>): Promise<Seen> {
   const seen: Seen = {};
   for await (const event of events) {
-    if (event.event === "values") seen.values = event.data;
+    if (event.event === "values") seen.values = mergedValues(seen.values, event.data);
     else if (event.event === "error") seen.error = event.data;
   }
   return seen;
