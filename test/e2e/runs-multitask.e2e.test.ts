@@ -149,7 +149,7 @@ describe("runs on a busy thread, cancelled, batched, resumed and delayed", () =>
     ]);
     expect(runs.length).toBe(2);
     expect(new Set(runs.map((run) => run.thread_id)).size).toBe(2);
-    expect(runs.every((run) => (run.kwargs as { on_completion?: string }).on_completion === "delete")).toBe(true);
+    expect(runs.every((run) => (run as Run & { kwargs: { on_completion?: string } }).kwargs.on_completion === "delete")).toBe(true);
     for (const run of runs) {
       let status = 200;
       for (let tries = 0; tries < 200 && status === 200; tries += 1) {
@@ -161,7 +161,9 @@ describe("runs on a busy thread, cancelled, batched, resumed and delayed", () =>
   });
 
   it("a thread-less run with on_completion keep keeps its thread and output", async () => {
-    const run = await alice.runs.create(null, "slow", { input: { label: "kept" }, onCompletion: "keep" });
+    // LangGraph servers take "delete" or "keep"; the SDK's type names other values.
+    const onCompletion = "keep" as unknown as "continue";
+    const run = await alice.runs.create(null, "slow", { input: { label: "kept" }, onCompletion });
     const output = (await alice.runs.join(run.thread_id, run.run_id)) as SlowValues;
     expect(output.done).toEqual(["kept"]);
     expect(await doneOn(run.thread_id)).toEqual(["kept"]);

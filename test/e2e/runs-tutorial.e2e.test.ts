@@ -8,13 +8,16 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Client, Thread } from "@langchain/langgraph-sdk";
+import type { Client, Run, Thread } from "@langchain/langgraph-sdk";
 import { sdkClient } from "../support/langgraph-shapes.js";
 import { fromRoot, startTestGatehouse, type TestGatehouse } from "../support/test-gatehouse.js";
 
 const said = "Hi, this is Alice's private chat";
 const input = { messages: [{ role: "user", content: said }] };
 const reply = `Hello Alice! You said: "${said}".`;
+
+/** A run as Gatehouse and LangGraph servers return it: with the kwargs the SDK's type leaves out. */
+type RunWithKwargs = Run & { kwargs: { config: { configurable: Record<string, unknown> } } };
 
 type Messages = { messages: { type?: string; content: unknown }[] };
 
@@ -25,7 +28,10 @@ function lastMessage(values: unknown): string {
 
 /** An HTTP answer as bytes: status, headers but the date, and the body. */
 async function answerOf(response: Response) {
-  const headers = [...response.headers.entries()].filter(([name]) => name !== "date");
+  const headers: [string, string][] = [];
+  response.headers.forEach((value, name) => {
+    if (name !== "date") headers.push([name, value]);
+  });
   return { status: response.status, headers, body: Buffer.from(await response.arrayBuffer()).toString("base64") };
 }
 
@@ -59,7 +65,7 @@ describe.each(eventLogs)("the tutorial's runs with run events on $log", ({ env }
 
   it("the run records the caller's id in config.configurable.langgraph_auth_user_id, and the graph's system assistant id", async () => {
     const [run] = await alice.runs.list(aliceThread.thread_id, { limit: 1 });
-    const configurable = (run!.kwargs as { config: { configurable: Record<string, unknown> } }).config.configurable;
+    const configurable = (run as RunWithKwargs).kwargs.config.configurable;
     expect(configurable.langgraph_auth_user_id).toBe("user1");
     expect(run!.assistant_id).toBe("fe096781-5601-53d2-b2f6-0d3403f7e9ca");
     expect(run!.status).toBe("success");
@@ -128,7 +134,7 @@ describe.each(eventLogs)("the tutorial's runs with run events on $log", ({ env }
     }
     // Nothing was queued on alice's thread by bob's attempts.
     const runs = await alice.runs.list(aliceThread.thread_id, { limit: 100 });
-    expect(runs.every((each) => (each.kwargs as { config: { configurable: Record<string, unknown> } }).config.configurable.langgraph_auth_user_id === "user1")).toBe(true);
+    expect(runs.every((each) => (each as RunWithKwargs).kwargs.config.configurable.langgraph_auth_user_id === "user1")).toBe(true);
   });
 
   it("bob's SDK calls on alice's thread raise the same 404 as on a missing thread", async () => {
