@@ -124,14 +124,16 @@ describe("assistants", () => {
     expect(await bob.assistants.count()).toBe(0);
   });
 
-  it("a graph id in the path names the graph's default assistant, which exists only once created with that id", async () => {
-    expect((await httpErrorOf(alice.assistants.get("agent"))).status).toBe(404);
-    const created = await alice.assistants.create({ graphId: "agent", assistantId: agentDefaultAssistantId, ifExists: "do_nothing" });
-    expect(created.assistant_id).toBe(agentDefaultAssistantId);
-    const byGraph: Assistant = await alice.assistants.get("agent");
-    expect(byGraph.assistant_id).toBe(agentDefaultAssistantId);
-    const again = await alice.assistants.create({ graphId: "agent", assistantId: agentDefaultAssistantId, ifExists: "do_nothing" });
-    expect(again.created_at).toBe(created.created_at);
+  it("a graph id in the path names the graph's system assistant, which an owner filter hides like any assistant", async () => {
+    const hidden = await httpErrorOf(alice.assistants.get("agent"));
+    const missing = await httpErrorOf(alice.assistants.get(randomUUID()));
+    expect(hidden.status).toBe(404);
+    expect(detailOf(hidden)).toBe(detailOf(missing));
+    const found = await alice.assistants.search({ graphId: "agent", limit: 100 });
+    expect(found.map((each) => each.assistant_id)).not.toContain(agentDefaultAssistantId);
+    // Creating over it is refused as for any assistant id already taken.
+    const taken = await httpErrorOf(alice.assistants.create({ graphId: "agent", assistantId: agentDefaultAssistantId, ifExists: "do_nothing" }));
+    expect(taken.status).toBe(409);
   });
 
   it("delete answers nothing, and the assistant is gone", async () => {
@@ -256,7 +258,7 @@ describe("runs", () => {
       onRunCreated: (ids) => (reported = ids),
     });
     expectShape(run, runShape);
-    expect(run).toMatchObject({ thread_id: thread.thread_id, assistant_id: "agent", status: "pending", multitask_strategy: "enqueue" });
+    expect(run).toMatchObject({ thread_id: thread.thread_id, assistant_id: agentDefaultAssistantId, status: "pending", multitask_strategy: "enqueue" });
     expect(run.metadata).toMatchObject({ source: "contract" });
     expect(reported).toEqual({ run_id: run.run_id, thread_id: thread.thread_id });
     expect((run as Run & { kwargs: Record<string, unknown> }).kwargs).toMatchObject({ stream_mode: ["values", "updates"] });
@@ -297,26 +299,6 @@ describe("runs", () => {
     const deleted: void = await alice.runs.delete(thread.thread_id, run.run_id);
     expect(deleted).toBeUndefined();
     expect((await httpErrorOf(alice.runs.get(thread.thread_id, run.run_id))).status).toBe(404);
-  });
-
-  it("wait, stream and join are 501: Gatehouse records runs and does not execute graphs", async () => {
-    const calls = [
-      () => alice.runs.wait(thread.thread_id, "agent"),
-      () => alice.runs.wait(null, "agent"),
-      () => alice.runs.stream(thread.thread_id, "agent"),
-      () => aliceNoRetry.runs.join(thread.thread_id, randomUUID()),
-    ];
-    for (const call of calls) {
-      const error = await httpErrorOf(call());
-      expect(error.status).toBe(501);
-      expect(detailOf(error)).toMatch(/does not execute graphs/);
-    }
-  });
-
-  it("run options that would change what the run is are 422 naming the field", async () => {
-    const error = await httpErrorOf(alice.runs.create(thread.thread_id, "agent", { interruptBefore: ["tools"] }));
-    expect(error.status).toBe(422);
-    expect(detailOf(error)).toMatch(/^interrupt_before: /);
   });
 });
 

@@ -41,7 +41,8 @@ describe("the tutorial's client script on the LangGraph SDK: one owner handler (
     expect(aliceThread.metadata).toEqual({ owner: "user1" });
 
     const run: Run = await alice.runs.create(aliceThread.thread_id, "agent", { input: aliceMessage });
-    expect(run).toMatchObject({ thread_id: aliceThread.thread_id, assistant_id: "agent", status: "pending" });
+    // A graph id names the graph's system assistant, whose id the run records, as on LangGraph servers.
+    expect(run).toMatchObject({ thread_id: aliceThread.thread_id, assistant_id: "fe096781-5601-53d2-b2f6-0d3403f7e9ca", status: "pending" });
   });
 
   it("bob cannot read alice's thread: the SDK raises a 404, worded like a missing id's", async () => {
@@ -79,6 +80,7 @@ describe("the tutorial's client script on the LangGraph SDK: one owner handler (
   it("a run's config carries the identity the server set over whatever the client sent", async () => {
     const run = await alice.runs.create(aliceThread.thread_id, "agent", {
       config: { configurable: { langgraph_auth_user_id: "user2", other: 1 } },
+      multitaskStrategy: "enqueue",
     });
     const recorded = await alice.runs.get(aliceThread.thread_id, run.run_id);
     const { configurable } = (recorded as Run & { kwargs: { config: { configurable: Record<string, unknown> } } }).kwargs.config;
@@ -96,12 +98,6 @@ describe("the tutorial's client script on the LangGraph SDK: one owner handler (
     expect(error.status).toBe(401);
     expect(error.response?.headers.get("www-authenticate")).toBe('Bearer error="invalid_token"');
   });
-
-  it("waiting for a run's output is 501: Gatehouse records runs and does not execute graphs", async () => {
-    const error = await httpErrorOf(alice.runs.wait(aliceThread.thread_id, "agent", { input: aliceMessage }));
-    expect(error.status).toBe(501);
-    expect(detailOf(error)).toMatch(/does not execute graphs/);
-  });
 });
 
 describe("the tutorial's client script on the LangGraph SDK: scoped handlers (gatehouse.scoped.json)", () => {
@@ -110,7 +106,7 @@ describe("the tutorial's client script on the LangGraph SDK: scoped handlers (ga
   let bob: Client;
 
   beforeAll(async () => {
-    gatehouse = await startTestGatehouse(fromRoot("examples/private-chat/gatehouse.scoped.json"), {}, undefined, { gateway: true });
+    gatehouse = await startTestGatehouse(fromRoot("examples/private-chat/gatehouse.scoped.json"), {}, undefined, { gateway: true, worker: true });
     alice = sdkClient(gatehouse.gatewayUrl!, "user1-token");
     bob = sdkClient(gatehouse.gatewayUrl!, "user2-token");
   });
@@ -149,6 +145,13 @@ describe("the tutorial's client script on the LangGraph SDK: scoped handlers (ga
     const search = await httpErrorOf(alice.assistants.search());
     console.log("✅ Alice correctly denied access to searching assistants:", search.message);
     expect(search.status).toBe(403);
+  });
+
+  it("alice, denied every assistants call, still runs the graph by its id: runs raise threads:create_run only", async () => {
+    expect((await httpErrorOf(alice.assistants.get("agent"))).status).toBe(403);
+    const values = (await alice.runs.wait(null, "agent", { input: aliceMessage })) as { messages: { content: string }[] };
+    console.log(`✅ Alice's run answered: ${values.messages.at(-1)!.content}`);
+    expect(values.messages.at(-1)!.content.startsWith(`Hello Alice! You said: "${aliceMessage.messages[0]!.content}".`)).toBe(true);
   });
 
   it("alice can still create threads", async () => {

@@ -61,7 +61,7 @@ describe.each(forms)("private conversations with $library: one owner handler", (
   it("the run's config carries the identity the server set", async () => {
     const forged = toStruct({ configurable: { langgraph_auth_user_id: "user2", other: 1 } });
     const { run } = expectOk(
-      await alice.call("RunService", "CreateRun", { thread_id: aliceThreadId, assistant_id: "agent", config: forged }),
+      await alice.call("RunService", "CreateRun", { thread_id: aliceThreadId, assistant_id: "agent", config: forged, multitask_strategy: "enqueue" }),
     );
     const configurable = (fromStruct(run.kwargs).config as { configurable: Record<string, unknown> }).configurable;
     expect(configurable.langgraph_auth_user_id).toBe("user1");
