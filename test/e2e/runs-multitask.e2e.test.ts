@@ -242,8 +242,44 @@ describe("runs on a busy thread, cancelled, batched, resumed and delayed", () =>
     const response = await fetch(`${gatehouse.gatewayUrl}/threads/${thread.thread_id}/runs/${run.run_id}/stream`, {
       headers: { authorization: "Bearer user1-token", "last-event-id": "not-an-id" },
     });
-    expect(response.status).toBeGreaterThanOrEqual(400);
+    expect(response.status).toBe(422);
     expect(response.headers.get("content-type")).not.toContain("event-stream");
     expect(await response.text()).toContain("last_event_id");
+  });
+
+  /** Opens a raw SSE request, reads until its first event, then drops the connection. */
+  async function readFirstEventThenDrop(url: string, init: RequestInit): Promise<void> {
+    const abort = new AbortController();
+    const response = await fetch(url, { ...init, signal: abort.signal });
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    let text = "";
+    while (!text.includes("\n\n")) text += new TextDecoder().decode((await reader.read()).value);
+    abort.abort();
+  }
+
+  it("a stream with on_disconnect cancel interrupts its run when the client goes away; the default keeps it running", async () => {
+    const headers = { authorization: "Bearer user1-token", "content-type": "application/json" };
+    const thread = await alice.threads.create();
+    const cancelled = JSON.stringify({ assistant_id: "slow", input: { label: "dropped", delay_ms: 10_000 }, on_disconnect: "cancel" });
+    await readFirstEventThenDrop(`${gatehouse.gatewayUrl}/threads/${thread.thread_id}/runs/stream`, { method: "POST", headers, body: cancelled });
+    const [dropped] = await alice.runs.list(thread.thread_id);
+    await alice.runs.join(thread.thread_id, dropped!.run_id);
+    expect((await alice.runs.get(thread.thread_id, dropped!.run_id)).status).toBe("interrupted");
+
+    const kept = JSON.stringify({ assistant_id: "slow", input: { label: "kept", delay_ms: 1_000 } });
+    await readFirstEventThenDrop(`${gatehouse.gatewayUrl}/threads/${thread.thread_id}/runs/stream`, { method: "POST", headers, body: kept });
+    const [continued] = await alice.runs.list(thread.thread_id);
+    await alice.runs.join(thread.thread_id, continued!.run_id);
+    expect((await alice.runs.get(thread.thread_id, continued!.run_id)).status).toBe("success");
+  });
+
+  it("joinStream with cancel_on_disconnect interrupts the run when the client goes away", async () => {
+    const { threadId, first } = await busyThread();
+    await readFirstEventThenDrop(`${gatehouse.gatewayUrl}/threads/${threadId}/runs/${first.run_id}/stream?cancel_on_disconnect=true`, {
+      headers: { authorization: "Bearer user1-token" },
+    });
+    await alice.runs.join(threadId, first.run_id);
+    expect((await alice.runs.get(threadId, first.run_id)).status).toBe("interrupted");
   });
 });
