@@ -11,7 +11,7 @@ let browser: Browser;
 beforeAll(async () => {
   // The project's install script puts Debian's chromium here; a missing browser is a failed set-up, not a skip.
   if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: run scripts/ensure-system-packages.sh`);
-  gatehouse = await startTestGatehouse(fromRoot("gatehouse.json"), {}, undefined, { gateway: true });
+  gatehouse = await startTestGatehouse(fromRoot("gatehouse.json"), {}, undefined, { gateway: true, worker: true });
   browser = await chromium.launch({
     executablePath: chromiumPath,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
