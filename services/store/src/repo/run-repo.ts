@@ -85,6 +85,22 @@ async function stopRuns(client: pg.PoolClient, runs: readonly { run_id: string; 
 }
 
 /**
+ * Runs a transaction again when Postgres broke a deadlock by aborting it
+ * (SQLSTATE 40P01): it wrote nothing, and the second try meets a settled
+ * queue. A run created while a worker ends another on the same thread can
+ * meet one in a narrow window.
+ */
+async function retriedOnDeadlock<T>(work: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= attempts || (error as { code?: unknown } | null)?.code !== "40P01") throw error;
+    }
+  }
+}
+
+/**
  * SQL for the runs table. Runs have no filter of their own: the parent
  * thread's filter decides, inside the same statement (README "Filters").
  */
@@ -101,13 +117,20 @@ export function createRunRepo(db: Database) {
      */
     async create(run: NewRun, thread: Access<"threads">, how: RunThread): Promise<CreatedRun> {
       const metadataJson = storedMetadata(thread, run.metadata);
-      return withTransaction(db, async (client) => {
+      return retriedOnDeadlock(() => withTransaction(db, async (client) => {
         let stopped: string[] = [];
         if (how === "new") {
           await client.query("INSERT INTO threads (thread_id, metadata) VALUES ($1, $2::jsonb)", [run.threadId, metadataJson]);
         } else {
           const params: unknown[] = [run.threadId];
-          const lock = lockVisibleThread(visibleSql(thread, params, "threads.metadata"));
+          const visibleThread = visibleSql(thread, params, "threads.metadata");
+          // Runs before their thread, the order in which workers lock them when a run ends, so the two never deadlock.
+          await client.query(
+            `SELECT runs.run_id FROM runs JOIN threads ON threads.thread_id = runs.thread_id
+             WHERE runs.thread_id = $1 AND runs.status IN ('pending', 'running') AND ${visibleThread} FOR UPDATE OF runs`,
+            params,
+          );
+          const lock = lockVisibleThread(visibleThread);
           let visible = (await client.query(lock, params)).rows.length > 0;
           if (!visible && how === "create-if-missing") {
             const inserted = await client.query("INSERT INTO threads (thread_id, metadata) VALUES ($1, $2::jsonb) ON CONFLICT (thread_id) DO NOTHING RETURNING thread_id", [
@@ -134,7 +157,7 @@ export function createRunRepo(db: Database) {
           [run.runId, run.threadId, run.assistantId, metadataJson, run.kwargsJson, run.multitaskStrategy, run.afterSeconds],
         );
         return { outcome: "created", run: rows[0]!, stopped };
-      });
+      }));
     },
 
     /**
