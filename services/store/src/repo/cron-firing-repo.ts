@@ -67,10 +67,14 @@ export const cronFirings = {
 
   /**
    * Forgets the next firing of crons whose end_time has passed, so they stop
-   * showing a date they will never fire at. Returns how many.
+   * showing a date they will never fire at. Such a cron is due (its
+   * next_run_date is never after its end_time), so the due index finds it.
+   * Returns how many.
    */
   async retireEnded(client: pg.PoolClient | pg.Pool): Promise<number> {
-    const { rowCount } = await client.query("UPDATE crons SET next_run_date = NULL WHERE next_run_date IS NOT NULL AND end_time < now()");
+    const { rowCount } = await client.query(
+      "UPDATE crons SET next_run_date = NULL WHERE next_run_date <= now() AND owner IS NOT NULL AND end_time < now()",
+    );
     return rowCount ?? 0;
   },
 
