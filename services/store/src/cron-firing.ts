@@ -1,5 +1,4 @@
 import type { JsonObject, JsonValue } from "@gatehouse/filters";
-import type { UserRecord } from "@gatehouse/identity";
 import type { DueCron, FiredRun } from "./repo/cron-firing-repo.js";
 import { configWithAuth } from "./run-service.js";
 
@@ -23,11 +22,11 @@ function objectOrUndefined(value: JsonValue | undefined): JsonObject | undefined
  * A firing cannot be answered "busy", so without a multitask_strategy in the
  * payload it queues behind the thread's current run.
  */
-export function firingOf(cron: DueCron, owner: UserRecord, ids: { runId: string; threadId: string }): { value: JsonObject; run: FiredRun } {
+export function firingOf(cron: DueCron, ids: { runId: string; threadId: string }): { value: JsonObject; run: FiredRun } {
   const payload = cron.payload;
   const kwargs: JsonObject = {};
   for (const field of runFields) if (payload[field] !== undefined && payload[field] !== null) kwargs[field] = payload[field];
-  kwargs.config = configWithAuth(objectOrUndefined(payload.config), owner);
+  kwargs.config = configWithAuth(objectOrUndefined(payload.config), cron.owner);
   const stateless = cron.thread_id === null;
   if (stateless) kwargs.on_completion = payload.on_run_completed === "keep" || payload.on_completion === "keep" ? "keep" : "delete";
   const requested = payload.multitask_strategy;

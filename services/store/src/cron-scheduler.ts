@@ -51,7 +51,7 @@ export function createCronScheduler(deps: CronSchedulerDeps) {
     const next = nextFiring(cron.schedule, cron.now, cron.end_time);
     const runId = randomUUID();
     const threadId = cron.thread_id ?? randomUUID();
-    const { value, run } = firingOf(cron, cron.owner, { runId, threadId });
+    const { value, run } = firingOf(cron, { runId, threadId });
     let outcome: Outcome = "fired";
     try {
       const access = await deps.guard.authorize(cron.owner, { resource: "threads", action: "create_run" }, value);
