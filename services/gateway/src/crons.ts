@@ -1,6 +1,5 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { Cron } from "@gatehouse/contracts";
-import { nextRunDate } from "./cron-next-run.js";
 import { unprocessable } from "./errors.js";
 import { bodyObject, optionalBoolean, optionalInt, optionalObject, optionalString, optionalStringList, pick, rejectFields, type Body } from "./fields.js";
 import { json, noContent, route, type Route, type RouteRequest } from "./route.js";
@@ -9,14 +8,12 @@ import { isoTime, object, present, requiredIsoTime, timestampFromIso } from "./w
 
 /**
  * A cron as LangGraph's `Cron` / `CronCreateResponse` types describe it.
- * Gatehouse stores crons without running them: schedules are read in UTC,
- * every cron is enabled, `next_run_date` is the next minute the schedule
- * selects (null past `end_time`), and `user_id` is null because the store
- * does not record who created a cron.
+ * Schedules are read in UTC and every cron is enabled; `next_run_date` (when
+ * the store's scheduler fires it next, null when never again) and `user_id`
+ * (its owner) are the store's.
  */
-export function cronJson(cron: Cron, now: Date = new Date()) {
+export function cronJson(cron: Cron) {
   const endTime = isoTime(cron.endTime);
-  const next = nextRunDate(cron.schedule, now);
   return {
     cron_id: cron.cronId,
     assistant_id: cron.assistantId,
@@ -24,10 +21,10 @@ export function cronJson(cron: Cron, now: Date = new Date()) {
     schedule: cron.schedule,
     timezone: null,
     end_time: endTime,
-    next_run_date: next === undefined || (endTime !== null && next.toISOString() > endTime) ? null : next.toISOString(),
+    next_run_date: isoTime(cron.nextRunDate),
     payload: object(cron.payload),
     metadata: object(cron.metadata),
-    user_id: null,
+    user_id: cron.userId === "" ? null : cron.userId,
     enabled: true,
     created_at: requiredIsoTime(cron.createdAt),
     updated_at: requiredIsoTime(cron.updatedAt),
@@ -35,7 +32,7 @@ export function cronJson(cron: Cron, now: Date = new Date()) {
 }
 
 // Fields of a cron request that describe the cron itself; every other field is
-// part of the run each execution would make, and is stored verbatim as the payload.
+// part of the run each firing makes, and is stored verbatim as the payload.
 const cronFields = new Set(["assistant_id", "thread_id", "schedule", "end_time", "metadata", "timezone", "enabled"]);
 
 function runPayload(fields: Body): JsonObject {
@@ -115,8 +112,7 @@ export function cronRoutes({ store }: TranslatorDeps): Route[] {
         call,
       );
       const select = optionalStringList(fields, "select");
-      const now = new Date();
-      return json(crons.map((cron) => pick(cronJson(cron, now), select)));
+      return json(crons.map((cron) => pick(cronJson(cron), select)));
     }),
 
     route("POST", "/runs/crons/count", async ({ body, call }) => {

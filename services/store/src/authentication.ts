@@ -64,7 +64,7 @@ export function createAuthentication(deps: AuthenticationDeps): Authenticate {
         { timeoutMs: timeoutFor(context, deps.callTimeoutMs), headers: traceHeaders(requestTraceOf(context)) },
       );
     } catch (error) {
-      throw dependencyError(error, "authentication", deps.logger, context);
+      throw dependencyError(error, "authentication", deps.logger, requestTraceOf(context));
     }
     const { outcome } = response;
     const binding = bindingFromProto(response.binding);

@@ -4,7 +4,7 @@ import { Effect, type Decision } from "@gatehouse/contracts";
 import { ErrorReason, httpStatusError, internalError } from "@gatehouse/errors";
 import { FilterError, filterFromProto, matchAll, type FilterExpr, type JsonObject } from "@gatehouse/filters";
 import { userToProto, type UserRecord } from "@gatehouse/identity";
-import { requestTraceOf, traceHeaders, traceLogFields, type Logger } from "@gatehouse/server";
+import { requestTraceOf, traceFromHeaders, traceHeaders, traceLogFields, type Logger, type RequestTrace } from "@gatehouse/server";
 import type { Authenticate } from "./authentication.js";
 import type { Authorizer } from "./authz-batcher.js";
 import { dependencyError, timeoutFor } from "./dependency-error.js";
@@ -70,50 +70,103 @@ export interface AccessGuard {
   authorize<R extends Resource>(context: HandlerContext, event: { resource: R; action: string }, value: JsonObject): Promise<Access<R>>;
 }
 
+/** One authz decision for a known user, turned into an Access; `failed` turns a failure to decide into the error to throw. */
+async function decide<R extends Resource>(
+  deps: Omit<AuthorizationDeps, "authenticate">,
+  user: UserRecord,
+  call: { trace: RequestTrace; timeoutMs: number; failed: (error: unknown) => Error },
+  event: { resource: R; action: string },
+  value: JsonObject,
+): Promise<Access<R>> {
+  const trace = traceHeaders(call.trace);
+  let decision: Decision;
+  try {
+    decision = await deps.authz.authorize(
+      {
+        user: userToProto(user),
+        resource: event.resource,
+        action: event.action,
+        value,
+        requestId: trace["x-request-id"],
+        traceparent: trace.traceparent,
+      },
+      call.timeoutMs,
+    );
+  } catch (error) {
+    throw call.failed(error);
+  }
+  if (decision.effect !== Effect.ALLOW) {
+    const denial = decision.denial;
+    throw httpStatusError(denial?.httpStatus ?? 403, ErrorReason.PERMISSION_DENIED, denial?.message || "Forbidden", denial?.headers);
+  }
+  let filter: FilterExpr;
+  try {
+    filter = decision.filter ? filterFromProto(decision.filter) : matchAll;
+  } catch (error) {
+    if (error instanceof FilterError) {
+      deps.logger.error({ err: error, handler: decision.handlerKey, ...traceLogFields(call.trace) }, "authz sent a filter this server cannot apply");
+      throw internalError();
+    }
+    throw error;
+  }
+  const item = decision.item;
+  return new Access(
+    minted,
+    event.resource,
+    user,
+    filter,
+    decision.metadata,
+    item ? { namespace: item.namespace, key: item.key, value: item.value } : undefined,
+  );
+}
+
 /** The store's authorization: authentication, then authz's decision, turned into an Access. */
 export function createAccessGuard(deps: AuthorizationDeps): AccessGuard {
   return {
     async authorize(context, event, value) {
       const user = await deps.authenticate(context);
-      const trace = traceHeaders(requestTraceOf(context));
-      let decision: Decision;
-      try {
-        decision = await deps.authz.authorize(
-          {
-            user: userToProto(user),
-            resource: event.resource,
-            action: event.action,
-            value,
-            requestId: trace["x-request-id"],
-            traceparent: trace.traceparent,
-          },
-          timeoutFor(context, deps.callTimeoutMs),
-        );
-      } catch (error) {
-        throw dependencyError(error, "authorization", deps.logger, context);
-      }
-      if (decision.effect !== Effect.ALLOW) {
-        const denial = decision.denial;
-        throw httpStatusError(denial?.httpStatus ?? 403, ErrorReason.PERMISSION_DENIED, denial?.message || "Forbidden", denial?.headers);
-      }
-      let filter: FilterExpr;
-      try {
-        filter = decision.filter ? filterFromProto(decision.filter) : matchAll;
-      } catch (error) {
-        if (error instanceof FilterError) {
-          deps.logger.error({ err: error, handler: decision.handlerKey, ...traceLogFields(requestTraceOf(context)) }, "authz sent a filter this server cannot apply");
-          throw internalError();
-        }
-        throw error;
-      }
-      const item = decision.item;
-      return new Access(
-        minted,
-        event.resource,
+      return decide(
+        deps,
         user,
-        filter,
-        decision.metadata,
-        item ? { namespace: item.namespace, key: item.key, value: item.value } : undefined,
+        {
+          trace: requestTraceOf(context),
+          timeoutMs: timeoutFor(context, deps.callTimeoutMs),
+          failed: (error) => dependencyError(error, "authorization", deps.logger, requestTraceOf(context)),
+        },
+        event,
+        value,
+      );
+    },
+  };
+}
+
+/**
+ * Decides for a user the store recorded earlier, with no request and no
+ * credential: a cron's owner when the scheduler fires it. The handler runs
+ * as for a caller, so a handler that now denies the owner stops the firing.
+ * Only the scheduler is given one (main.ts); RPCs get the AccessGuard, which
+ * always authenticates the caller.
+ */
+export interface StoredUserGuard {
+  /** Asks authz about the event for this user; throws the error a caller would get on a deny or a failure to decide. */
+  authorize<R extends Resource>(user: UserRecord, event: { resource: R; action: string }, value: JsonObject): Promise<Access<R>>;
+}
+
+/** The scheduler's authorization of stored users: authz's decision turned into an Access, as for a caller. */
+export function createStoredUserGuard(deps: Omit<AuthorizationDeps, "authenticate">): StoredUserGuard {
+  return {
+    authorize(user, event, value) {
+      const trace = traceFromHeaders(() => undefined);
+      return decide(
+        deps,
+        user,
+        {
+          trace,
+          timeoutMs: deps.callTimeoutMs,
+          failed: (error) => dependencyError(error, "authorization", deps.logger, trace),
+        },
+        event,
+        value,
       );
     },
   };

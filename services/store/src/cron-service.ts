@@ -5,7 +5,7 @@ import { invalidArgument } from "@gatehouse/errors";
 import type { AccessGuard } from "./authorization.js";
 import { changed, found } from "./found.js";
 import { guardedService, rpc } from "./guarded-service.js";
-import { validateCronSchedule } from "./cron-schedule.js";
+import { nextFiring, nextRunAfter, validateCronSchedule } from "./cron-schedule.js";
 import type { CronRepo } from "./repo/cron-repo.js";
 import { cronToProto } from "./rows-to-proto.js";
 import { compact, jsonObjectText, limits, page, requireUuid, text } from "./validate.js";
@@ -14,7 +14,10 @@ function optionalUuid(field: string, value: string): string | undefined {
   return value === "" ? undefined : requireUuid(field, value);
 }
 
-/** CronService: schedules are stored and served, never executed. */
+/**
+ * CronService: schedules stored with their owner (the caller who creates
+ * them) and their next firing, which the scheduler (cron-scheduler.ts) acts on.
+ */
 export function cronServiceRoute(guard: AccessGuard, crons: CronRepo) {
   return guardedService(CronService, "crons", guard, {
     createCron: rpc({
@@ -36,12 +39,13 @@ export function cronServiceRoute(guard: AccessGuard, crons: CronRepo) {
           metadata: request.metadata ?? {},
           end_time: endTime?.toISOString(),
         });
-        return { value, input: { cronId, threadId, assistantId, schedule, payloadJson, metadata: request.metadata, endTime } };
+        const nextRunDate = nextFiring(schedule, new Date(), endTime);
+        return { value, input: { cronId, threadId, assistantId, schedule, payloadJson, metadata: request.metadata, endTime, nextRunDate } };
       },
       async run(cron, access, call) {
         // A cron bound to a thread needs the caller to see that thread, like a run on it.
         const thread = cron.threadId === undefined ? undefined : await call.authorizeAlso("threads:read", { thread_id: cron.threadId });
-        return { cron: cronToProto(found(await crons.insert(cron, access, thread), "thread")) };
+        return { cron: cronToProto(found(await crons.insert({ ...cron, owner: access.user }, access, thread), "thread")) };
       },
     }),
 
@@ -64,7 +68,7 @@ export function cronServiceRoute(guard: AccessGuard, crons: CronRepo) {
         const payloadPatchJson = request.payloadPatch === undefined ? undefined : jsonObjectText("payload_patch", request.payloadPatch, limits.maxValueBytes);
         return {
           value: compact({ cron_id: cronId, schedule, payload: request.payload ?? request.payloadPatch }),
-          input: { cronId, changes: { schedule, payloadJson, payloadPatchJson } },
+          input: { cronId, changes: { schedule, nextRunDate: schedule === undefined ? undefined : nextRunAfter(schedule, new Date()), payloadJson, payloadPatchJson } },
         };
       },
       async run({ cronId, changes }, access) {

@@ -1,6 +1,6 @@
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import { ErrorReason, gatehouseError, unavailable } from "@gatehouse/errors";
-import { requestTraceOf, traceLogFields, type Logger } from "@gatehouse/server";
+import { traceLogFields, type Logger, type RequestTrace } from "@gatehouse/server";
 
 /** The deadline of one call to authn or authz: `callTimeoutMs`, shortened to the caller's when that is sooner. */
 export function timeoutFor(context: HandlerContext, callTimeoutMs: number): number {
@@ -12,7 +12,7 @@ export function timeoutFor(context: HandlerContext, callTimeoutMs: number): numb
  * unreachable or slow means UNAVAILABLE / DEADLINE_EXCEEDED (retryable), and
  * anything else INTERNAL. Either way the request fails closed.
  */
-export function dependencyError(error: unknown, what: "authentication" | "authorization", logger: Logger, context: HandlerContext): ConnectError {
+export function dependencyError(error: unknown, what: "authentication" | "authorization", logger: Logger, trace: RequestTrace): ConnectError {
   const code = error instanceof ConnectError ? error.code : Code.Internal;
   if (code === Code.Unauthenticated && what === "authentication" && error instanceof ConnectError) {
     return gatehouseError(Code.Unauthenticated, ErrorReason.CREDENTIAL_REJECTED, error.rawMessage);
@@ -28,6 +28,6 @@ export function dependencyError(error: unknown, what: "authentication" | "author
       `${what} did not finish in time`,
     );
   }
-  logger.error({ err: error, ...traceLogFields(requestTraceOf(context)) }, `${what} failed`);
+  logger.error({ err: error, ...traceLogFields(trace) }, `${what} failed`);
   return gatehouseError(Code.Internal, authentication ? ErrorReason.AUTHENTICATION_FAILED : ErrorReason.AUTHORIZATION_FAILED, `${what} failed`);
 }

@@ -4,7 +4,9 @@
  * STORE_HOST:STORE_PORT, with the request limits of GATEHOUSE_MAX_* and the
  * per-caller rate limit of GATEHOUSE_RATE_LIMIT_*. DATABASE_PREPARED_STATEMENTS
  * (default true) and DATABASE_PREPARED_STATEMENTS_MAX (default 500) bound the
- * statements each Postgres connection keeps prepared.
+ * statements each Postgres connection keeps prepared. Every replica runs the
+ * cron scheduler, looking for due crons every GATEHOUSE_CRON_POLL_MS
+ * (default 1000); each due time fires once across replicas.
  * With GATEHOUSE_TLS_CA/CERT/KEY it calls authn and authz over mutual TLS
  * with its own certificate; its own port stays plaintext for clients.
  * At start-up it inserts each gatehouse.json graph's system assistant. Run
@@ -33,9 +35,10 @@ import {
   watchDependency,
 } from "@gatehouse/server";
 import { createAuthentication } from "./authentication.js";
-import { createAccessGuard } from "./authorization.js";
+import { createAccessGuard, createStoredUserGuard } from "./authorization.js";
 import { createBatchingAuthorizer } from "./authz-batcher.js";
 import { createCallerLimit } from "./caller-limit.js";
+import { createCronScheduler } from "./cron-scheduler.js";
 import { createAssistantRepo } from "./repo/assistant-repo.js";
 import { createCronRepo } from "./repo/cron-repo.js";
 import { createItemRepo } from "./repo/item-repo.js";
@@ -97,11 +100,19 @@ await runService("store", logger, async () => {
     limitCaller: rateLimiter && createCallerLimit(rateLimiter, identity.credentialHeaders, createProvenCredentials()),
     onIdentity: storeMetrics && ((source) => storeMetrics.identityLookups.inc({ source })),
   });
+  const authz = createBatchingAuthorizer(createClient(AuthzService, authzTransport));
   const guard = createAccessGuard({
     authenticate,
-    authz: createBatchingAuthorizer(createClient(AuthzService, authzTransport)),
+    authz,
     logger,
     callTimeoutMs,
+  });
+  // Firings run as the cron's owner, recorded at CreateCron; only the scheduler may authorize a stored user.
+  const scheduler = createCronScheduler({
+    db,
+    guard: createStoredUserGuard({ authz, logger, callTimeoutMs }),
+    logger,
+    intervalMs: envInt("GATEHOUSE_CRON_POLL_MS", 1_000, { min: 10 }),
   });
   const host = envString("STORE_HOST", "127.0.0.1");
   const graceMs = shutdownGraceFromEnv();
@@ -128,12 +139,14 @@ await runService("store", logger, async () => {
     logger,
     onChange: (up) => server.health.setServing(up),
   });
+  scheduler.start();
   return {
     address: `${host}:${server.port}`,
     metricsAddress: observed?.address,
     async stop() {
       // The watch must not turn health back on; stop flips it first, so balancers stop sending, then drains.
       databaseWatch.stop();
+      await scheduler.stop();
       await server.stop(graceMs);
       authnTransport.close();
       authzTransport.close();

@@ -68,5 +68,7 @@ export function cronToProto(row: CronRow): MessageInitShape<typeof CronSchema> {
     endTime: row.end_time === null ? undefined : timestampFromDate(row.end_time),
     createdAt: timestampFromDate(row.created_at),
     updatedAt: timestampFromDate(row.updated_at),
+    nextRunDate: row.next_run_date === null ? undefined : timestampFromDate(row.next_run_date),
+    userId: row.user_id ?? "",
   };
 }

@@ -146,4 +146,14 @@ export const migrations: readonly string[] = [
   $$;
   CREATE TRIGGER runs_notify_insert AFTER INSERT ON runs FOR EACH STATEMENT EXECUTE FUNCTION gatehouse_notify_runs();
   `,
+  `
+  -- Crons fire (README, "Crons"): owner is the user record of the caller who
+  -- created the cron, whom each firing runs as; next_run_date is when it is
+  -- due next (NULL: never again). Crons made before this have no owner and
+  -- never fire. The partial index serves the scheduler's claim of due crons.
+  ALTER TABLE crons
+    ADD COLUMN owner jsonb,
+    ADD COLUMN next_run_date timestamptz;
+  CREATE INDEX crons_due_idx ON crons (next_run_date) WHERE next_run_date IS NOT NULL AND owner IS NOT NULL;
+  `,
 ];

@@ -12,11 +12,11 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file gatehouse/store/v1/cron.proto.
  */
 export const file_gatehouse_store_v1_cron: GenFile = /*@__PURE__*/
-  fileDesc("Ch1nYXRlaG91c2Uvc3RvcmUvdjEvY3Jvbi5wcm90bxISZ2F0ZWhvdXNlLnN0b3JlLnYxIrUCCgRDcm9uEg8KB2Nyb25faWQYASABKAkSEQoJdGhyZWFkX2lkGAIgASgJEhQKDGFzc2lzdGFudF9pZBgDIAEoCRIQCghzY2hlZHVsZRgEIAEoCRIoCgdwYXlsb2FkGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIpCghtZXRhZGF0YRgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSLAoIZW5kX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmNyZWF0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("Ch1nYXRlaG91c2Uvc3RvcmUvdjEvY3Jvbi5wcm90bxISZ2F0ZWhvdXNlLnN0b3JlLnYxIvkCCgRDcm9uEg8KB2Nyb25faWQYASABKAkSEQoJdGhyZWFkX2lkGAIgASgJEhQKDGFzc2lzdGFudF9pZBgDIAEoCRIQCghzY2hlZHVsZRgEIAEoCRIoCgdwYXlsb2FkGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIpCghtZXRhZGF0YRgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSLAoIZW5kX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmNyZWF0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKDW5leHRfcnVuX2RhdGUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3VzZXJfaWQYCyABKAliBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
- * Cron is a schedule of runs. Gatehouse stores and serves crons; it does not
- * execute them.
+ * Cron is a schedule of runs. The store fires each due time once: it creates
+ * a run as the cron's owner, authorized by threads:create_run.
  *
  * @generated from message gatehouse.store.v1.Cron
  */
@@ -43,14 +43,15 @@ export type Cron = Message<"gatehouse.store.v1.Cron"> & {
   assistantId: string;
 
   /**
-   * A five-field cron expression (minute hour day-of-month month day-of-week).
+   * A cron expression read in UTC: five fields (minute hour day-of-month
+   * month day-of-week), or six with seconds first.
    *
    * @generated from field: string schedule = 4;
    */
   schedule: string;
 
   /**
-   * The run request each execution would make (input, config, ...).
+   * The run request each firing makes (input, config, ...).
    *
    * @generated from field: google.protobuf.Struct payload = 5;
    */
@@ -83,6 +84,21 @@ export type Cron = Message<"gatehouse.store.v1.Cron"> & {
    * @generated from field: google.protobuf.Timestamp updated_at = 9;
    */
   updatedAt?: Timestamp | undefined;
+
+  /**
+   * When the cron fires next, in UTC; unset when it never fires again (past
+   * its end_time, or a schedule with no time left).
+   *
+   * @generated from field: google.protobuf.Timestamp next_run_date = 10;
+   */
+  nextRunDate?: Timestamp | undefined;
+
+  /**
+   * The identity of the user who created the cron; its runs are made as them.
+   *
+   * @generated from field: string user_id = 11;
+   */
+  userId: string;
 };
 
 /**

@@ -38,14 +38,14 @@ export type CreateCronRequest = Message<"gatehouse.store.v1.CreateCronRequest"> 
   assistantId: string;
 
   /**
-   * A five-field cron expression. Required.
+   * A cron expression: five fields, or six with seconds first. Required.
    *
    * @generated from field: string schedule = 3;
    */
   schedule: string;
 
   /**
-   * The run request each execution would make.
+   * The run request each firing makes.
    *
    * @generated from field: google.protobuf.Struct payload = 4;
    */
@@ -150,7 +150,7 @@ export type UpdateCronRequest = Message<"gatehouse.store.v1.UpdateCronRequest"> 
   cronId: string;
 
   /**
-   * A new five-field cron expression.
+   * A new cron expression; the next firing is computed from it.
    *
    * @generated from field: string schedule = 2;
    */
@@ -351,13 +351,14 @@ export const CountCronsResponseSchema: GenMessage<CountCronsResponse> = /*@__PUR
 
 /**
  * CronService stores run schedules, with the same authorization rules as
- * ThreadService. Executing them is out of scope.
+ * ThreadService. The store's scheduler fires them (README "Crons").
  *
  * @generated from service gatehouse.store.v1.CronService
  */
 export const CronService: GenService<{
   /**
-   * Creates a cron, bound to a thread the caller may see or to none.
+   * Creates a cron, bound to a thread the caller may see or to none. The
+   * caller is recorded as its owner: each firing runs as them.
    *
    * @generated from rpc gatehouse.store.v1.CronService.CreateCron
    */
