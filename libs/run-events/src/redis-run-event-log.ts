@@ -128,6 +128,13 @@ export function createRedisRunEventLog(options: RedisRunEventLogOptions): RunEve
   const countReplicas = appendReplicas > 0 ? "1" : "0";
   const redis = createRedisClient(target, { offlineQueue: true, connectionName: "gatehouse-run-events" }) as ScriptedRedis;
   redis.on("error", () => {});
+  if (onCluster) {
+    // Connect to every master at once rather than when a run on it is first read, so the
+    // connections a log holds do not change with which runs clients stream.
+    redis.on("ready", () => {
+      for (const node of (redis as Cluster).nodes("master")) if (node.status === "wait") node.connect().catch(() => {});
+    });
+  }
   redis.defineCommand("appendRunEvents", { numberOfKeys: 1, lua: appendScript });
   redis.defineCommand("finishRunEvents", { numberOfKeys: 1, lua: finishScript });
   let waker: RunStreamWaker | undefined;
