@@ -5,7 +5,7 @@
  * with SIGKILL while runs append and readers read.
  */
 import { randomUUID } from "node:crypto";
-import type { RedisTarget } from "@gatehouse/redis";
+import { createRedisClient, type RedisTarget } from "@gatehouse/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   hasRedisTools,
@@ -163,6 +163,30 @@ describe.skipIf(!hasRedisTools)("the Redis Streams log on a Redis Cluster", { ti
       expect(held.every((count) => count > 0), `runs per master ${held.join(", ")}`).toBe(true);
     } finally {
       await Promise.all([writer.close(), relay.close()]);
+    }
+  });
+
+  it("still delivers an event whose wake-up never came, within the poll interval", async () => {
+    const relay = createRedisRunEventLog({ target, pollMs: 300 });
+    const other = createRedisClient(target, { offlineQueue: true });
+    try {
+      const runId = randomUUID();
+      const reading = (async () => {
+        const seen: unknown[] = [];
+        for await (const event of relay.read(runId)) seen.push(event.data);
+        return seen;
+      })();
+      await pause(200);
+      // Written straight to the stream, as a log would, but with no PUBLISH: the wake-up is lost.
+      const key = runEventsKey(runId);
+      await other.xadd(key, "*", "event", "values", "data", '"unannounced"');
+      await other.xadd(key, "*", "finished", "1");
+      const started = Date.now();
+      expect(await reading).toEqual(["unannounced"]);
+      expect(Date.now() - started).toBeLessThan(1_500);
+    } finally {
+      other.disconnect();
+      await relay.close();
     }
   });
 
