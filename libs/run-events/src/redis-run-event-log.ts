@@ -124,6 +124,9 @@ export function createRedisRunEventLog(options: RedisRunEventLogOptions): RunEve
   const waitMs = onCluster ? (options.pollMs ?? 2_000) : blockMs * 3;
   const appendReplicas = options.appendReplicas ?? (target.kind === "standalone" ? 0 : 1);
   const replicaWaitMs = options.replicaWaitMs ?? 1_000;
+  for (const [name, value, min] of [["pollMs", waitMs, 1], ["appendReplicas", appendReplicas, 0], ["replicaWaitMs", replicaWaitMs, 1]] as const) {
+    if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`${name} must be an integer of at least ${min}, got ${value}`);
+  }
   const channel = onCluster ? `${prefix}:run-events` : "";
   const countReplicas = appendReplicas > 0 ? "1" : "0";
   const redis = createRedisClient(target, { offlineQueue: true, connectionName: "gatehouse-run-events" }) as ScriptedRedis;
