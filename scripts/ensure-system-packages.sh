@@ -8,6 +8,7 @@ set -euo pipefail
 # One package a line, with the tests that need it.
 packages=(
   pgbouncer # test/e2e/pgbouncer.e2e.test.ts: the store behind PgBouncer in transaction mode
+  chromium  # test/e2e/chat-page.e2e.test.ts: the tutorial's chat page in headless Chromium
 )
 
 installed() {

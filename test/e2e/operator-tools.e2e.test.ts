@@ -56,7 +56,7 @@ describe("npm run handlers", () => {
     expect(output).toMatch(/^threads:read\s+threads:read\s+onThreadRead$/m);
     expect(output).toMatch(/^threads:search\s+\*\s+addOwner$/m);
     expect(output).toMatch(/^assistants:delete\s+assistants\s+onAssistants$/m);
-    expect(output).toMatch(/^store:put\s+store\s+authorizeStore$/m);
+    expect(output).toMatch(/^store:put\s+store\s+partitionStore$/m);
   });
 
   it("fails with the problem when the module cannot be loaded", () => {

@@ -102,7 +102,7 @@ describe.skipIf(!hasRedisTools)("the identity cache behind Redis Sentinel", () =
         );
       }
       expect(revoked).toBe(true);
-      expect(await promoted.exists(...(await promoted.keys("gatehouse:identity:v2:*:revoked")))).toBe(1);
+      expect(await promoted.exists(...(await promoted.keys("gatehouse:identity:v3:*:revoked")))).toBe(1);
       const code = await ownerOf(0).then(
         () => "OK",
         (error: unknown) => Code[ConnectError.from(error).code],
@@ -115,7 +115,7 @@ describe.skipIf(!hasRedisTools)("the identity cache behind Redis Sentinel", () =
       expect(thread?.metadata?.owner).toBe("after-failover");
       let cached = 0;
       for (let attempt = 0; attempt < 50 && cached === 0; attempt += 1) {
-        cached = (await promoted.keys("gatehouse:identity:v2:*")).length;
+        cached = (await promoted.keys("gatehouse:identity:v3:*")).length;
         if (cached === 0) await sleep(100);
       }
       expect(cached).toBeGreaterThan(0);

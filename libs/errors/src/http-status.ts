@@ -15,7 +15,7 @@ const codeByHttpStatus: ReadonlyMap<number, Code> = new Map([
 ]);
 
 /**
- * Maps the HTTP status of an HTTPException to a gRPC code (DESIGN.md, Errors).
+ * Maps the HTTP status of an HTTPException to a gRPC code (README, "Errors").
  * Statuses outside the table map by class: other 4xx are the caller's fault
  * (FAILED_PRECONDITION), everything else is INTERNAL.
  */

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { envInt, envList, envOptional, type Logger } from "@gatehouse/server";
 import { defaultCredentialHeaders } from "./credential-key.js";
 import { createMemoryIdentityStore } from "./memory-identity-store.js";
-import { redisTargetFromEnv, redisTargetVariables } from "./redis-connection.js";
+import { redisTargetFromEnv, redisTargetVariables } from "@gatehouse/redis";
 import { createRedisIdentityStore } from "./redis-identity-store.js";
 import type { SharedIdentityStore } from "./shared-identity-store.js";
 

@@ -20,7 +20,7 @@ export {
 export type { SharedIdentityStore } from "./shared-identity-store.js";
 export { createMemoryIdentityStore } from "./memory-identity-store.js";
 export { createRedisIdentityStore, identityKey, openIdentityEntry, sealIdentityEntry, type RedisIdentityStoreOptions } from "./redis-identity-store.js";
-export { createRedisClient, redisTargetFromEnv, parseAddresses, type RedisTarget, type RedisAddress } from "./redis-connection.js";
+export { createRedisClient, redisTargetFromEnv, parseAddresses, type RedisTarget, type RedisAddress } from "@gatehouse/redis";
 export { L1Cache } from "./l1-cache.js";
 export { createIdentityCache, IdentityCacheUnavailable, type IdentityCache, type IdentityCacheOptions } from "./identity-cache.js";
 export { userToProto, userFromProto } from "./user-proto.js";

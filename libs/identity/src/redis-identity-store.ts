@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { Cluster, Redis } from "ioredis";
 import { isCachedIdentity, type CachedIdentity } from "./cached-identity.js";
-import { createRedisClient, keepSubscribed, type KeptSubscription, type RedisTarget } from "./redis-connection.js";
+import { createRedisClient, keepSubscribed, type KeptSubscription, type RedisTarget } from "@gatehouse/redis";
 import type { SharedIdentityStore } from "./shared-identity-store.js";
 
 const revocationChannel = "gatehouse:identity:revoked:v1";

@@ -1,12 +1,28 @@
 import type { Redis } from "ioredis";
 
-/** Wakes readers when a Redis stream gets an entry after the id they have read up to. */
-export interface RedisStreamWaiter {
-  /** For {@link waitForWake}: calls `wake` once the stream at `key` has an entry after `afterId`. */
-  watch(key: string, afterId: string): (wake: () => void) => () => void;
-  /** How many readers are waiting right now. */
+/** One reader's view of a stream it follows: whether something may have been appended since its last read. */
+export interface StreamFollower {
+  /** Call just before each catch-up read: only wake-ups heard after this count for the next wait. */
+  beforeRead(): void;
+  /** For {@link waitForWake}: calls `wake` once the stream may have an entry after `afterId`. */
+  wait(afterId: string): (wake: () => void) => () => void;
+  /** The reader is done with the stream. */
+  close(): void;
+}
+
+/** Wakes the readers of a log when the streams they follow may have new entries. */
+export interface RunStreamWaker {
+  /** Starts following the stream at `key`; close the follower when done. */
+  follow(key: string): StreamFollower;
+  /** How many readers follow a stream right now. */
   readonly waiting: number;
   close(): void;
+}
+
+/** Wakes readers when a Redis stream gets an entry after the id they have read up to. */
+export interface RedisStreamWaiter extends RunStreamWaker {
+  /** For {@link waitForWake}: calls `wake` once the stream at `key` has an entry after `afterId`. */
+  watch(key: string, afterId: string): (wake: () => void) => () => void;
 }
 
 interface Watch {
@@ -28,7 +44,8 @@ interface Watch {
  * time out.
  *
  * All streams of one `XREAD` must share a hash slot on Redis Cluster, so
- * this multiplexing needs a standalone Redis (or a primary with replicas).
+ * this multiplexing needs a standalone Redis or a master behind Sentinels;
+ * on a cluster the log uses `createRedisPublishWaiter` instead.
  */
 export function createRedisStreamWaiter(command: Redis, blocker: Redis, blockMs: number): RedisStreamWaiter {
   const watches = new Set<Watch>();
@@ -41,7 +58,8 @@ export function createRedisStreamWaiter(command: Redis, blocker: Redis, blockMs:
   let interrupting = false;
   let interruptWanted = false;
 
-  blocker.on("ready", () => {
+  // A reconnected blocker has a new client id (behind Sentinels perhaps on another server).
+  blocker.on("close", () => {
     blockerId = undefined;
   });
 
@@ -103,19 +121,23 @@ export function createRedisStreamWaiter(command: Redis, blocker: Redis, blockMs:
     running = false;
   };
 
-  return {
-    watch: (key, afterId) => (wake) => {
-      const watch = { key, afterId, wake };
-      watches.add(watch);
+  const watch = (key: string, afterId: string) => (wake: () => void) => {
+      const entry = { key, afterId, wake };
+      watches.add(entry);
       if (!running) void loop();
       else if (inFlight !== undefined) {
         const covered = inFlight.ids.get(key);
         if (covered === undefined || compareStreamIds(afterId, covered) < 0) void interrupt();
       }
       return () => {
-        watches.delete(watch);
+        watches.delete(entry);
       };
-    },
+  };
+
+  return {
+    watch,
+    // XREAD itself says whether there is an entry after the id, so a follower needs no marks.
+    follow: (key) => ({ beforeRead() {}, wait: (afterId) => watch(key, afterId), close() {} }),
     get waiting() {
       return watches.size;
     },

@@ -1,5 +1,4 @@
 import { Cluster, Redis } from "ioredis";
-import { envOptional } from "@gatehouse/server";
 
 /** A host and port of a Redis node or Sentinel. */
 export interface RedisAddress {
@@ -8,7 +7,7 @@ export interface RedisAddress {
 }
 
 /**
- * Where the identity cache lives: one Redis (REDIS_URL), a Redis Cluster
+ * Where shared state lives: one Redis (REDIS_URL), a Redis Cluster
  * (REDIS_CLUSTER_NODES) or a master that Sentinels watch (REDIS_SENTINELS
  * and REDIS_SENTINEL_NAME).
  */
@@ -16,6 +15,9 @@ export type RedisTarget =
   | { kind: "standalone"; url: string }
   | { kind: "cluster"; nodes: RedisAddress[] }
   | { kind: "sentinel"; sentinels: RedisAddress[]; name: string };
+
+/** A variable's value, unset when empty (as every Gatehouse variable reads). */
+const envOptional = (name: string): string | undefined => (process.env[name] === "" ? undefined : process.env[name]);
 
 /** The variables that name a Redis; at most one may be set. */
 export const redisTargetVariables = ["REDIS_URL", "REDIS_CLUSTER_NODES", "REDIS_SENTINELS"] as const;
@@ -68,10 +70,18 @@ export interface RedisClientOptions {
   autoResubscribe?: boolean;
   /** Behind Sentinels: connect to the master (default) or to a replica. */
   role?: "master" | "slave";
+  /**
+   * Hold commands issued while the client (re)connects and send them once it
+   * is ready, rather than failing them at once (the default); for callers that
+   * would rather wait out a failover than fall back.
+   */
+  offlineQueue?: boolean;
+  /** The name the connections show in `CLIENT LIST`. */
+  connectionName?: string;
 }
 
 /**
- * A client of the target that fails fast: no offline queue, no retries of a
+ * A client of the target that fails fast: no offline queue (unless asked), no retries of a
  * command, reconnection in the background. A cluster client follows MOVED and
  * failovers, re-reading the slot map; a Sentinel client asks the Sentinels for
  * the master whenever it reconnects.
@@ -82,11 +92,13 @@ export function createRedisClient(target: RedisTarget, options: RedisClientOptio
     ...(options.commandTimeoutMs !== undefined && { commandTimeout: options.commandTimeoutMs }),
     ...(options.lazyConnect !== undefined && { lazyConnect: options.lazyConnect }),
     ...(options.autoResubscribe !== undefined && { autoResubscribe: options.autoResubscribe }),
+    ...(options.connectionName !== undefined && { connectionName: options.connectionName }),
   };
+  const enableOfflineQueue = options.offlineQueue ?? false;
   const retry = (attempt: number) => Math.min(attempt * 100, 2_000);
   if (target.kind === "cluster") {
     return new Cluster(target.nodes, {
-      enableOfflineQueue: false,
+      enableOfflineQueue,
       clusterRetryStrategy: retry,
       retryDelayOnFailover: 50,
       retryDelayOnClusterDown: 50,
@@ -95,7 +107,7 @@ export function createRedisClient(target: RedisTarget, options: RedisClientOptio
       redisOptions: common,
     });
   }
-  const failFast = { ...common, enableOfflineQueue: false, retryStrategy: retry };
+  const failFast = { ...common, enableOfflineQueue, retryStrategy: retry };
   if (target.kind === "sentinel") {
     return new Redis({ sentinels: target.sentinels, name: target.name, role: options.role ?? "master", sentinelRetryStrategy: retry, ...failFast });
   }
