@@ -5,12 +5,14 @@
  * per-caller rate limit of GATEHOUSE_RATE_LIMIT_*. DATABASE_PREPARED_STATEMENTS
  * (default true) and DATABASE_PREPARED_STATEMENTS_MAX (default 500) bound the
  * statements each Postgres connection keeps prepared.
- * With GATEHOUSE_TLS_CA/CERT/KEY it calls authn and authz over mutual TLS
- * with its own certificate; its own port stays plaintext for clients.
+ * It asks the worker (WORKER_TARGET) for thread state and graph structure,
+ * each call within WORKER_CALL_TIMEOUT_MS (default 10000).
+ * With GATEHOUSE_TLS_CA/CERT/KEY it calls authn, authz and the worker over
+ * mutual TLS with its own certificate; its own port stays plaintext for clients.
  */
 import { createClient } from "@connectrpc/connect";
 import { loadConfig } from "@gatehouse/auth";
-import { AuthnService, AuthzService } from "@gatehouse/contracts";
+import { AuthnService, AuthzService, WorkerService } from "@gatehouse/contracts";
 import { createIdentityCache, identityConfigFromEnv, sharedIdentityStoreFromEnv } from "@gatehouse/identity";
 import {
   callerRateLimiterFromEnv,
@@ -20,6 +22,7 @@ import {
   envInt,
   envString,
   internalChannelCredentialsFromEnv,
+  methodsWithoutSideEffects,
   metricsFromEnv,
   runService,
   serverLimitsFromEnv,
@@ -37,8 +40,9 @@ import { createRunRepo } from "./repo/run-repo.js";
 import { createThreadRepo } from "./repo/thread-repo.js";
 import { startStoreServer } from "./server.js";
 import { createStoreMetrics } from "./store-metrics.js";
+import { createWorkerCaller } from "./worker-client.js";
 import { openDatabase, preparedStatementsFromEnv } from "./sql/database.js";
-import { migrate } from "./sql/migrate.js";
+import { migrate } from "@gatehouse/schema";
 
 const logger = createLogger("store");
 
@@ -66,6 +70,14 @@ await runService("store", logger, async () => {
     retryableServices: [AuthzService.typeName],
     credentials: internalCredentials,
   });
+  // Only the worker's reads are retried: an update or a copy that reached it may have been applied.
+  const workerTransport = createGrpcTransport({
+    target: envString("WORKER_TARGET", "127.0.0.1:50054"),
+    defaultTimeoutMs: envInt("WORKER_CALL_TIMEOUT_MS", 10_000, { min: 1 }),
+    retryableMethods: methodsWithoutSideEffects([WorkerService]),
+    credentials: internalCredentials,
+  });
+  const worker = createWorkerCaller(createClient(WorkerService, workerTransport), logger, envInt("WORKER_CALL_TIMEOUT_MS", 10_000, { min: 1 }));
   const identity = identityConfigFromEnv(logger);
   const cache = createIdentityCache({
     shared: sharedIdentityStoreFromEnv(logger, identity.secret),
@@ -100,6 +112,7 @@ await runService("store", logger, async () => {
       items: createItemRepo(db),
       crons: createCronRepo(db),
       graphs: new Set(Object.keys(config.graphs)),
+      worker,
     },
     { host, port: envInt("STORE_PORT", 50051, { max: 65535 }), logger, metrics: observed?.metrics, limits },
   );
@@ -122,6 +135,7 @@ await runService("store", logger, async () => {
       await server.stop(graceMs);
       authnTransport.close();
       authzTransport.close();
+      workerTransport.close();
       await cache.close();
       await rateLimiter?.close();
       await db.end();

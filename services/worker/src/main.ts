@@ -6,12 +6,14 @@
  * WORKER_POLL_MS besides LISTEN/NOTIFY) and serves WorkerService on
  * WORKER_HOST:WORKER_PORT for the store. GATEHOUSE_TLS_CA/CERT/KEY turn on
  * mutual TLS, answering only the callers named by
- * GATEHOUSE_TLS_ALLOWED_CALLERS (default store). The store migrates the
- * schema; start the worker after it.
+ * GATEHOUSE_TLS_ALLOWED_CALLERS (default store). It brings the schema up to
+ * date first, as the store does (the migration is locked and idempotent), so
+ * either may start first.
  */
 import pg from "pg";
 import { loadConfig } from "@gatehouse/auth";
 import { loadGraphs } from "@gatehouse/graphs";
+import { migrate } from "@gatehouse/schema";
 import { createLogger, internalServerSecurityFromEnv, metricsFromEnv, runService, serverLimitsFromEnv, shutdownGraceFromEnv } from "@gatehouse/server";
 import { openCheckpointer } from "./checkpointer.js";
 import { workerConfigFromEnv } from "./config.js";
@@ -31,6 +33,8 @@ await runService("worker", logger, async () => {
   db.on("error", () => {
     // An idle client lost its connection; the pool replaces it on next use.
   });
+  const applied = await migrate(db);
+  logger.info({ applied }, "schema up to date");
   const checkpointer = await openCheckpointer(db);
   const graphs = await loadGraphs(config.configPath, gatehouse.graphs, checkpointer);
   const events = runEventLogFromEnv(config.redisUrl, logger);
@@ -48,7 +52,7 @@ await runService("worker", logger, async () => {
     },
   );
   const server = await startWorkerServer(
-    { graphs, writeThread: worker.queue.writeThread },
+    { graphs, writeThread: worker.queue.writeThread, db },
     { host: config.host, port: config.port, logger, metrics: observed?.metrics, limits, security },
   );
   logger.info({ workerId: worker.workerId, graphs: [...graphs.keys()], concurrency: config.concurrency, mutualTls: security.mutualTls }, "executing runs");

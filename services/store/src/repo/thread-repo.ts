@@ -85,6 +85,62 @@ export function createThreadRepo(db: Database) {
       return deleteVisible(db, table, threadId, access);
     },
 
+    /**
+     * The graph a visible thread runs, in one statement: its latest run's
+     * assistant's graph, else the `graph_id` LangGraph stamps in a thread's
+     * metadata when a run is created on it; null when neither says (no run
+     * yet). Undefined when the thread is missing or hidden.
+     */
+    async graphOf(threadId: string, access: Access<"threads">): Promise<{ graphId: string | null } | undefined> {
+      const params: unknown[] = [threadId];
+      const visible = visibleSql(access, params, "t.metadata");
+      const rows = await query<{ graph_id: string | null }>(
+        db,
+        `SELECT COALESCE(
+           (SELECT a.graph_id FROM runs r JOIN assistants a ON a.assistant_id::text = r.assistant_id
+             WHERE r.thread_id = t.thread_id ORDER BY r.created_at DESC, r.run_id DESC LIMIT 1),
+           t.metadata ->> 'graph_id') AS graph_id
+         FROM threads t WHERE t.thread_id = $1 AND ${visible}`,
+        params,
+      );
+      const row = rows[0];
+      return row === undefined ? undefined : { graphId: row.graph_id };
+    },
+
+    /** The ids among `threadIds` of the threads the caller's access lets it see. */
+    async visibleIds(threadIds: readonly string[], access: Access<"threads">): Promise<string[]> {
+      const params: unknown[] = [threadIds];
+      const visible = visibleSql(access, params);
+      const rows = await query<{ thread_id: string }>(db, `SELECT thread_id FROM threads WHERE thread_id = ANY($1::uuid[]) AND ${visible} ORDER BY thread_id`, params);
+      return rows.map((row) => row.thread_id);
+    },
+
+    /** Deletes the visible threads among `threadIds`, with their runs, in one statement; returns the ids deleted. */
+    async deleteMany(threadIds: readonly string[], access: Access<"threads">): Promise<string[]> {
+      const params: unknown[] = [threadIds];
+      const visible = visibleSql(access, params);
+      const rows = await query<{ thread_id: string }>(db, `DELETE FROM threads WHERE thread_id = ANY($1::uuid[]) AND ${visible} RETURNING thread_id`, params);
+      return rows.map((row) => row.thread_id);
+    },
+
+    /**
+     * The ids of the visible threads that ran an assistant: a run of theirs
+     * names it, or their metadata does (`assistant_id`, which LangGraph
+     * stamps when a run is created).
+     */
+    async ranAssistant(assistantId: string, access: Access<"threads">): Promise<string[]> {
+      const params: unknown[] = [assistantId];
+      const visible = visibleSql(access, params, "t.metadata");
+      const rows = await query<{ thread_id: string }>(
+        db,
+        `SELECT t.thread_id FROM threads t
+         WHERE (EXISTS (SELECT 1 FROM runs r WHERE r.thread_id = t.thread_id AND r.assistant_id = $1) OR t.metadata ->> 'assistant_id' = $1)
+           AND ${visible}`,
+        params,
+      );
+      return rows.map((row) => row.thread_id);
+    },
+
     /** One page of the visible threads that match. */
     async search(criteria: ThreadCriteria, page: ThreadPage, access: Access<"threads">): Promise<ThreadRow[]> {
       const params: unknown[] = [];

@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient, createRouterTransport, type Transport } from "@connectrpc/connect";
-import { AuthzService, DecisionSchema, Effect, type AuthorizeRequest } from "@gatehouse/contracts";
+import { AuthzService, DecisionSchema, Effect, WorkerService, type AuthorizeRequest } from "@gatehouse/contracts";
 import { createLogger } from "@gatehouse/server";
 import { createAccessGuard } from "../authorization.js";
 import { createBatchingAuthorizer } from "../authz-batcher.js";
@@ -11,6 +11,7 @@ import { createRunRepo } from "../repo/run-repo.js";
 import { createThreadRepo } from "../repo/thread-repo.js";
 import { routes } from "../routes.js";
 import type { Database } from "../sql/database.js";
+import { createWorkerCaller } from "../worker-client.js";
 
 /** How the in-memory authz answers an event: allow, deny, or fail as an unreachable service does. */
 export type AuthzAnswer = "allow" | "deny" | "unavailable";
@@ -55,6 +56,8 @@ export function createInMemoryStore(db: Database, answer: (request: AuthorizeReq
     logger: createLogger("store-test"),
     callTimeoutMs: 2_000,
   });
+  // No worker in memory: a call that gets past the database to it finds the worker down.
+  const workerTransport = createRouterTransport(() => {});
   const served = routes({
     guard,
     threads: createThreadRepo(db),
@@ -63,6 +66,7 @@ export function createInMemoryStore(db: Database, answer: (request: AuthorizeReq
     items: createItemRepo(db),
     crons: createCronRepo(db),
     graphs: new Set(),
+    worker: createWorkerCaller(createClient(WorkerService, workerTransport), createLogger("store-test"), 2_000),
   });
   const transport = createRouterTransport((router) => {
     for (const route of served) router.service(route.service, route.impl);

@@ -727,16 +727,10 @@ export const DeleteRunResponseSchema: GenMessage<DeleteRunResponse> = /*@__PURE_
   messageDesc(file_gatehouse_store_v1_run_service, 20);
 
 /**
-<<<<<<< HEAD
- * RunService records runs. Runs have no handlers of their own: every call is
- * authorized through the parent thread, so a run of a hidden thread
- * answers NOT_FOUND.
-=======
  * RunService creates, executes, streams and manages runs. Runs have no
  * handlers of their own: every call is authorized through the parent thread
  * (README, "Runs execute"), so a run of a hidden thread answers NOT_FOUND
  * exactly like a missing one, streams included: not one event is sent.
->>>>>>> gateway-exec
  *
  * @generated from service gatehouse.store.v1.RunService
  */
