@@ -18,6 +18,8 @@ export interface TestGatehouseOptions {
   gateway?: boolean;
   /** Turn on mutual TLS between the services with the certificates in this directory (`npm run certs`). */
   certsDir?: string;
+  /** Also start a worker, which executes runs and answers the store's state and graph calls (needs DATABASE_URL: the embedded database takes one connection). */
+  worker?: boolean;
 }
 
 /** Resolves a path relative to the repository root. */
@@ -26,7 +28,7 @@ export function fromRoot(path: string): string {
 }
 
 /**
- * Starts authn, authz and store (and the gateway if asked) as separate
+ * Starts authn, authz and store (and the gateway and a worker if asked) as separate
  * processes on loopback ports, on a fresh database and on Redis when
  * REDIS_URL is set.
  */
@@ -45,6 +47,7 @@ export async function startTestGatehouse(
       redisUrl: process.env.REDIS_URL,
       ...(options.gateway && { gatewayPort: 0 }),
       ...(options.certsDir !== undefined && { certsDir: options.certsDir }),
+      ...(options.worker && { worker: true }),
       env: { LOG_LEVEL: process.env.LOG_LEVEL ?? "silent", ...env },
       onLog: onLog ?? (process.env.GATEHOUSE_TEST_LOGS ? (service, line) => console.log(`[${service}] ${line}`) : undefined),
     });

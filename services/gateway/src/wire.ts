@@ -1,5 +1,5 @@
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
-import { fromJson } from "@bufbuild/protobuf";
+import { fromJson, toJson } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate, ValueSchema, type Timestamp, type Value } from "@bufbuild/protobuf/wkt";
 import { findJsonProblem } from "@gatehouse/filters";
 import { unprocessable } from "./errors.js";
@@ -49,4 +49,9 @@ export function object(struct: JsonObject | undefined): JsonObject {
 export function present<T>(value: T | undefined, what: string): T {
   if (value === undefined) throw new Error(`the store answered without ${what}`);
   return value;
+}
+
+/** A google.protobuf.Value from the store (a thread state, a graph) as the plain JSON LangGraph clients read; `fallback` when unset. */
+export function plain(value: Value | undefined, fallback: JsonValue = null): JsonValue {
+  return value === undefined ? fallback : toJson(ValueSchema, value);
 }

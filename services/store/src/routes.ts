@@ -35,7 +35,7 @@ export interface StoreDeps {
  */
 export function routes(deps: StoreDeps): Route[] {
   const all: Route[] = [
-    threadServiceRoute(deps.guard, deps.threads, deps.worker),
+    threadServiceRoute(deps.guard, deps.threads, deps.worker, deps.graphs),
     assistantServiceRoute(deps.guard, deps.assistants, { threads: deps.threads, worker: deps.worker, graphs: deps.graphs }),
     runServiceRoute(deps.guard, deps.runs),
     itemServiceRoute(deps.guard, deps.items),

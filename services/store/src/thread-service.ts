@@ -7,7 +7,7 @@ import { changed, found } from "./found.js";
 import { guardedService, rpc } from "./guarded-service.js";
 import type { ThreadRepo } from "./repo/thread-repo.js";
 import { threadToProto } from "./rows-to-proto.js";
-import { threadStateRpcs } from "./thread-state-rpcs.js";
+import { graphIdOf, threadStateRpcs } from "./thread-state-rpcs.js";
 import { compact, idList, jsonObjectText, oneOf, optionalOneOf, page, requireUuid, sortFields, sortOrders, uuidOrNew } from "./validate.js";
 import type { WorkerCaller } from "./worker-client.js";
 
@@ -23,7 +23,7 @@ function alreadyExists() {
  * thread's checkpoints) it asks the worker for once that statement has proved
  * the thread visible.
  */
-export function threadServiceRoute(guard: AccessGuard, threads: ThreadRepo, worker: WorkerCaller) {
+export function threadServiceRoute(guard: AccessGuard, threads: ThreadRepo, worker: WorkerCaller, graphs: ReadonlySet<string>) {
   return guardedService(ThreadService, "threads", guard, {
     createThread: rpc({
       authorize(request) {
@@ -110,10 +110,13 @@ export function threadServiceRoute(guard: AccessGuard, threads: ThreadRepo, work
       },
       async run(threadId, read, call) {
         const source = found(await threads.get(threadId, read), "thread");
+        // The copy's checkpoints need their graph: the copy has no runs, so its metadata names it, as a run would have stamped it.
+        const graphId = graphIdOf(found(await threads.graphOf(threadId, read), "thread"), graphs);
+        const metadata = graphId === null || source.metadata.graph_id !== undefined ? source.metadata : { ...source.metadata, graph_id: graphId };
         const copyId = randomUUID();
         // The copy is a new thread: the threads:create handler stamps it like any other.
-        const create = await call.authorizeAlso("threads:create", { thread_id: copyId, metadata: source.metadata, if_exists: "raise" });
-        const copy = await threads.insert(copyId, create, source.metadata, source);
+        const create = await call.authorizeAlso("threads:create", { thread_id: copyId, metadata, if_exists: "raise" });
+        const copy = await threads.insert(copyId, create, metadata, source);
         if (copy === undefined) throw alreadyExists();
         try {
           await worker.call(call.context, (client, options) => client.copyThreadState({ fromThreadId: threadId, toThreadId: copyId }, options));
@@ -126,7 +129,7 @@ export function threadServiceRoute(guard: AccessGuard, threads: ThreadRepo, work
       },
     }),
 
-    ...threadStateRpcs(threads, worker),
+    ...threadStateRpcs(threads, worker, graphs),
 
     pruneThreads: rpc({
       authorize(request) {

@@ -1,10 +1,11 @@
 import { create, fromJson, toJson, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import { CheckpointSchema, type Checkpoint, type ThreadService } from "@gatehouse/contracts";
-import { invalidArgument } from "@gatehouse/errors";
+import { ErrorReason, httpStatusError, invalidArgument } from "@gatehouse/errors";
 import { found } from "./found.js";
 import { rpc, type GuardedMethods } from "./guarded-service.js";
-import type { ThreadRepo } from "./repo/thread-repo.js";
+import { defaultAssistantId } from "@gatehouse/graphs/assistants";
+import type { ThreadGraph, ThreadRepo } from "./repo/thread-repo.js";
 import { requireUuid } from "./validate.js";
 import type { WorkerCaller } from "./worker-client.js";
 
@@ -31,13 +32,32 @@ function stringField(object: JsonObject, field: string, key: string): string | u
 }
 
 /** A request's checkpoint Struct (checkpoint_id, checkpoint_ns, checkpoint_map) as the worker's Checkpoint; unset stays unset. */
-export function checkpointOf(field: string, value: JsonObject | undefined): Checkpoint | undefined {
-  if (value === undefined) return undefined;
+export function checkpointOf(field: string, given: JsonObject | undefined): Checkpoint | undefined {
+  if (given === undefined) return undefined;
+  // A RunnableConfig (`{configurable: {checkpoint_id, …}}`), which LangGraph clients send as `before`, names its checkpoint inside.
+  const inner = given.configurable;
+  const value = inner !== null && typeof inner === "object" && !Array.isArray(inner) ? inner : given;
   const checkpointId = stringField(value, field, "checkpoint_id") ?? "";
   const checkpointNs = stringField(value, field, "checkpoint_ns") ?? "";
   const map = value.checkpoint_map;
   if (map !== undefined && map !== null && (typeof map !== "object" || Array.isArray(map))) throw invalidArgument(`${field}.checkpoint_map`, "must be an object");
   return create(CheckpointSchema, { checkpointId, checkpointNs, ...(map !== undefined && map !== null && { checkpointMap: map as JsonObject }) });
+}
+
+/**
+ * The graph a thread runs: its latest run's assistant's graph; for a run that
+ * named a graph (or its default assistant, before that has a row) that graph;
+ * else the `graph_id` of its metadata; null when nothing says (no run yet).
+ */
+export function graphIdOf(thread: ThreadGraph, graphs: ReadonlySet<string>): string | null {
+  if (thread.runGraphId !== null) return thread.runGraphId;
+  const named = thread.runAssistantId;
+  if (named !== null) {
+    if (graphs.has(named)) return named;
+    const graph = [...graphs].find((id) => defaultAssistantId(id) === named);
+    if (graph !== undefined) return graph;
+  }
+  return thread.metadataGraphId;
 }
 
 function value(json: JsonValue) {
@@ -53,6 +73,7 @@ function value(json: JsonValue) {
 export function threadStateRpcs(
   threads: ThreadRepo,
   worker: WorkerCaller,
+  graphs: ReadonlySet<string>,
 ): Pick<GuardedMethods<typeof ThreadService, "threads">, "getThreadState" | "getThreadHistory" | "updateThreadState"> {
   return {
     getThreadState: rpc({
@@ -62,7 +83,7 @@ export function threadStateRpcs(
         return { value: { thread_id: threadId }, input: { threadId, checkpoint, subgraphs: request.subgraphs } };
       },
       async run({ threadId, checkpoint, subgraphs }, access, call) {
-        const { graphId } = found(await threads.graphOf(threadId, access), "thread");
+        const graphId = graphIdOf(found(await threads.graphOf(threadId, access), "thread"), graphs);
         if (graphId === null) return { state: value(emptyThreadState) };
         const { state } = await worker.call(call.context, (client, options) => client.getThreadState({ graphId, threadId, checkpoint, subgraphs }, options));
         return { state: value(state ?? emptyThreadState) };
@@ -82,7 +103,7 @@ export function threadStateRpcs(
         };
       },
       async run({ threadId, limit, before, checkpoint, filter }, access, call) {
-        const { graphId } = found(await threads.graphOf(threadId, access), "thread");
+        const graphId = graphIdOf(found(await threads.graphOf(threadId, access), "thread"), graphs);
         // LangGraph servers answer an empty history for a thread no run has touched.
         if (graphId === null) return { states: [] };
         const { states } = await worker.call(call.context, (client, options) =>
@@ -103,9 +124,9 @@ export function threadStateRpcs(
         };
       },
       async run({ threadId, checkpoint, asNode, values }, access, call) {
-        const { graphId } = found(await threads.graphOf(threadId, access), "thread");
-        // As LangGraph servers answer (400): without a run there is no graph whose reducers could take the values.
-        if (graphId === null) throw invalidArgument("thread_id", "the thread has no graph ID: create a run on it first");
+        const graphId = graphIdOf(found(await threads.graphOf(threadId, access), "thread"), graphs);
+        // As LangGraph servers answer, a 400: without a run there is no graph whose reducers could take the values.
+        if (graphId === null) throw httpStatusError(400, ErrorReason.INVALID_ARGUMENT, `Thread ${threadId} has no graph ID`);
         const result = await worker.call(call.context, (client, options) =>
           client.updateThreadState({ graphId, threadId, checkpoint, asNode, values: values === null ? undefined : value(values) }, options),
         );

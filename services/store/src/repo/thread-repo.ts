@@ -18,6 +18,13 @@ export interface ThreadRow {
 const columns = `thread_id, metadata, status, "values", created_at, updated_at`;
 const table: GuardedTable<"threads", ThreadRow> = { resource: "threads", name: "threads", idColumn: "thread_id", columns };
 
+/** What says which graph a thread runs (see ThreadRepo.graphOf). */
+export interface ThreadGraph {
+  runAssistantId: string | null;
+  runGraphId: string | null;
+  metadataGraphId: string | null;
+}
+
 /** What a thread search or count narrows by, besides the caller's filter. */
 export interface ThreadCriteria {
   metadataJson: string | undefined;
@@ -86,25 +93,28 @@ export function createThreadRepo(db: Database) {
     },
 
     /**
-     * The graph a visible thread runs, in one statement: its latest run's
-     * assistant's graph, else the `graph_id` LangGraph stamps in a thread's
-     * metadata when a run is created on it; null when neither says (no run
-     * yet). Undefined when the thread is missing or hidden.
+     * What says which graph a visible thread runs, read in one statement: its
+     * latest run's assistant id and that assistant's graph (null when the run
+     * named a graph or a default assistant that has no row), and the
+     * `graph_id` LangGraph stamps in a thread's metadata when a run is
+     * created on it. Undefined when the thread is missing or hidden.
      */
-    async graphOf(threadId: string, access: Access<"threads">): Promise<{ graphId: string | null } | undefined> {
+    async graphOf(threadId: string, access: Access<"threads">): Promise<ThreadGraph | undefined> {
       const params: unknown[] = [threadId];
       const visible = visibleSql(access, params, "t.metadata");
-      const rows = await query<{ graph_id: string | null }>(
+      const rows = await query<{ run_assistant_id: string | null; run_graph_id: string | null; metadata_graph_id: string | null }>(
         db,
-        `SELECT COALESCE(
-           (SELECT a.graph_id FROM runs r JOIN assistants a ON a.assistant_id::text = r.assistant_id
-             WHERE r.thread_id = t.thread_id ORDER BY r.created_at DESC, r.run_id DESC LIMIT 1),
-           t.metadata ->> 'graph_id') AS graph_id
-         FROM threads t WHERE t.thread_id = $1 AND ${visible}`,
+        `SELECT latest.assistant_id AS run_assistant_id, latest.graph_id AS run_graph_id, t.metadata ->> 'graph_id' AS metadata_graph_id
+         FROM threads t
+         LEFT JOIN LATERAL (
+           SELECT r.assistant_id, a.graph_id FROM runs r LEFT JOIN assistants a ON a.assistant_id::text = r.assistant_id
+           WHERE r.thread_id = t.thread_id ORDER BY r.created_at DESC, r.run_id DESC LIMIT 1
+         ) latest ON TRUE
+         WHERE t.thread_id = $1 AND ${visible}`,
         params,
       );
       const row = rows[0];
-      return row === undefined ? undefined : { graphId: row.graph_id };
+      return row === undefined ? undefined : { runAssistantId: row.run_assistant_id, runGraphId: row.run_graph_id, metadataGraphId: row.metadata_graph_id };
     },
 
     /** The ids among `threadIds` of the threads the caller's access lets it see. */
