@@ -30,7 +30,10 @@ async function finished(client: Client, threadId: string, runId: string): Promis
 /** A raw HTTP answer as a client sees it: status, headers but `date`, body bytes. */
 async function rawAnswer(url: string, token: string, init: RequestInit = {}) {
   const response = await fetch(url, { ...init, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" } });
-  const headers = [...response.headers.entries()].filter(([name]) => name !== "date");
+  const headers: Array<[string, string]> = [];
+  response.headers.forEach((value, name) => {
+    if (name !== "date") headers.push([name, value]);
+  });
   return { status: response.status, headers, body: Buffer.from(await response.arrayBuffer()).toString("base64") };
 }
 
