@@ -174,7 +174,7 @@ describe("deploy/kubernetes against the code", () => {
 
   it("points every *_TARGET at a Service's short dns:/// name, which its certificate carries, and the port it serves", () => {
     const targets = gatehouse.flatMap((name) => containerOf(name).env.filter((variable) => variable.name.endsWith("_TARGET")));
-    expect(targets.map((variable) => variable.name).sort()).toEqual(["AUTHN_TARGET", "AUTHZ_TARGET", "STORE_TARGET"]);
+    expect(targets.map((variable) => variable.name).sort()).toEqual(["AUTHN_TARGET", "AUTHZ_TARGET", "STORE_TARGET", "WORKER_TARGET"]);
     for (const { name: variable, value } of targets) {
       // dns:/// over a headless Service resolves every pod's address, and grpc-js balances round-robin across them.
       // The short name resolves in the pod's own namespace, and is the name TLS checks: `npm run certs` puts it in each certificate.
@@ -264,7 +264,8 @@ describe("deploy/kubernetes against the code", () => {
   });
 
   it("shares one Redis and one cache secret, from one Secret, among the services that cache identities or count rates", () => {
-    const sharing = gatehouse.filter((name) => built(name) && codeOf(name).strings.has("REDIS_URL"));
+    // The worker reads REDIS_URL too, for run events; it caches no identity and holds no cache secret.
+    const sharing = gatehouse.filter((name) => built(name) && codeOf(name).strings.has("GATEHOUSE_CACHE_SECRET"));
     expect([...sharing].sort()).toEqual(["authn", "gateway", "store"]);
     for (const name of sharing) {
       expect(envOf(name).REDIS_URL?.valueFrom?.secretKeyRef, name).toEqual({ name: "gatehouse-cache", key: "REDIS_URL" });
