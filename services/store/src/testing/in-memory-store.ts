@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError, createClient, createRouterTransport, type Transport } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, createRouterTransport, type ServiceImpl, type Transport } from "@connectrpc/connect";
 import { AuthzService, DecisionSchema, Effect, WorkerService, type AuthorizeRequest } from "@gatehouse/contracts";
 import { createLogger } from "@gatehouse/server";
 import { createAccessGuard } from "../authorization.js";
@@ -25,10 +25,15 @@ export interface InMemoryStore {
 
 /**
  * Serves the store's routes in memory over `db`, with a caller that always
- * authenticates and an authz (reached through the real batching client)
- * that answers each event as `answer` says.
+ * authenticates, an authz (reached through the real batching client)
+ * that answers each event as `answer` says, and a worker made of the
+ * methods `worker` gives.
  */
-export function createInMemoryStore(db: Database, answer: (request: AuthorizeRequest) => AuthzAnswer): InMemoryStore {
+export function createInMemoryStore(
+  db: Database,
+  answer: (request: AuthorizeRequest) => AuthzAnswer,
+  worker: Partial<ServiceImpl<typeof WorkerService>> = {},
+): InMemoryStore {
   const asked: string[] = [];
   const authzTransport = createRouterTransport((router) => {
     router.service(AuthzService, {
@@ -56,8 +61,10 @@ export function createInMemoryStore(db: Database, answer: (request: AuthorizeReq
     logger: createLogger("store-test"),
     callTimeoutMs: 2_000,
   });
-  // No worker in memory: a call that gets past the database to it finds the worker down.
-  const workerTransport = createRouterTransport(() => {});
+  // The worker's methods a test gives; any other answers UNIMPLEMENTED, which the store reports as a worker failure.
+  const workerTransport = createRouterTransport((router) => {
+    router.service(WorkerService, worker);
+  });
   const served = routes({
     guard,
     threads: createThreadRepo(db),
@@ -65,7 +72,8 @@ export function createInMemoryStore(db: Database, answer: (request: AuthorizeReq
     runs: createRunRepo(db),
     items: createItemRepo(db),
     crons: createCronRepo(db),
-    graphs: new Set(),
+    // The one graph the tests' runs and assistants name, as gatehouse.json would declare it.
+    graphs: new Set(["agent"]),
     worker: createWorkerCaller(createClient(WorkerService, workerTransport), createLogger("store-test"), 2_000),
   });
   const transport = createRouterTransport((router) => {
