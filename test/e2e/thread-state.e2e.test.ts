@@ -7,6 +7,10 @@
  * nothing changes.
  */
 import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { generateCertificates, writeCertificates } from "@gatehouse/server";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Client, Thread } from "@langchain/langgraph-sdk";
@@ -194,5 +198,31 @@ describe.skipIf(!process.env.DATABASE_URL)("thread state with the scoped example
     const schemas = await httpErrorOf(alice.assistants.getSchemas(assistantId));
     expect([graph.status, schemas.status]).toEqual([403, 403]);
     expect(JSON.parse(graph.text)).toEqual({ detail: "User lacks the required permissions." });
+  });
+});
+
+describe.skipIf(!process.env.DATABASE_URL)("thread state with mutual TLS between the services", () => {
+  let gatehouse: TestGatehouse;
+  let certsDir: string;
+  let alice: Client;
+
+  beforeAll(async () => {
+    certsDir = await mkdtemp(join(tmpdir(), "gatehouse-certs-"));
+    await writeCertificates(certsDir, await generateCertificates());
+    gatehouse = await startTestGatehouse(fromRoot("gatehouse.json"), {}, undefined, { gateway: true, worker: true, certsDir });
+    alice = sdkClient(gatehouse.gatewayUrl!, "user1-token", { maxRetries: 0 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await gatehouse?.stop();
+    if (certsDir) await rm(certsDir, { recursive: true, force: true });
+  });
+
+  it("the store reaches the worker with its own certificate, and the state comes back", async () => {
+    const thread = await alice.threads.create();
+    const run = await alice.runs.create(thread.thread_id, "agent", { input: { messages: [{ role: "user", content: "Over TLS" }] } });
+    expect(await finished(alice, thread.thread_id, run.run_id)).toBe("success");
+    const state = await alice.threads.getState<Values>(thread.thread_id);
+    expect(state.values.messages.map((message) => message.content)).toContain("Over TLS");
   });
 });
