@@ -126,7 +126,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       DATABASE_POOL_MAX: options.databasePoolMax === undefined ? undefined : String(options.databasePoolMax),
       AUTHN_TARGET: balancedTarget(authn.map(({ address }) => address)),
       AUTHZ_TARGET: balancedTarget(authz.map(({ address }) => address)),
-      WORKER_TARGET: worker.length === 0 ? undefined : balancedTarget(worker.map(({ address }) => address)),
+      // Without workers, a port nothing listens on: state and graph calls are UNAVAILABLE, never sent to a stray process on the default port.
+      WORKER_TARGET: worker.length === 0 ? `${host}:1` : balancedTarget(worker.map(({ address }) => address)),
     }));
     const storeTarget = balancedTarget(store.map(({ address }) => address));
     const gateway =

@@ -118,6 +118,8 @@ export function threadServiceRoute(guard: AccessGuard, threads: ThreadRepo, work
         const create = await call.authorizeAlso("threads:create", { thread_id: copyId, metadata, if_exists: "raise" });
         const copy = await threads.insert(copyId, create, metadata, source);
         if (copy === undefined) throw alreadyExists();
+        // A thread with no graph never ran and has no checkpoints: nothing for the worker to copy.
+        if (graphId === null) return { thread: threadToProto(copy) };
         try {
           await worker.call(call.context, (client, options) => client.copyThreadState({ fromThreadId: threadId, toThreadId: copyId }, options));
         } catch (error) {
