@@ -97,7 +97,10 @@ export function threadServiceRoute(guard: AccessGuard, threads: ThreadRepo, work
         const threadId = requireUuid("thread_id", request.threadId);
         return { value: { thread_id: threadId }, input: threadId };
       },
-      async run(threadId, access) {
+      async run(threadId, access, call) {
+        // A thread that ran has checkpoints: they go first, so a later thread created with the same id starts empty.
+        const graphId = graphIdOf(found(await threads.graphOf(threadId, access), "thread"), graphs);
+        if (graphId !== null) await worker.call(call.context, (client, options) => client.pruneThreadState({ threadIds: [threadId], keepLatest: false }, options));
         changed(await threads.delete(threadId, access), "thread");
         return {};
       },

@@ -121,6 +121,23 @@ describe.skipIf(!serverUrl)("the store's calls to the worker, on real Postgres",
     expect((await db.query("SELECT 1 FROM threads WHERE thread_id = ANY($1::uuid[])", [ids])).rowCount).toBe(0);
   });
 
+  it("deleting a thread that ran drops its checkpoints first; with the worker down the thread stays", async () => {
+    policy = () => "allow";
+    const threadId = await ranThread("agent");
+    failWith = Code.Unavailable;
+    expect((await failure(threads().deleteThread({ threadId })))?.code).toBe(Code.Unavailable);
+    failWith = undefined;
+    expect((await db.query("SELECT 1 FROM threads WHERE thread_id = $1", [threadId])).rowCount).toBe(1);
+    await threads().deleteThread({ threadId });
+    expect(pruned.at(-1)).toEqual({ threadIds: [threadId], keepLatest: false });
+    expect((await db.query("SELECT 1 FROM threads WHERE thread_id = $1", [threadId])).rowCount).toBe(0);
+    // A thread that never ran has no checkpoints: deleting it asks no worker.
+    const { thread } = await threads().createThread({});
+    const before = pruned.length;
+    await threads().deleteThread({ threadId: thread!.threadId });
+    expect(pruned.length).toBe(before);
+  });
+
   it("refuses a bad prune strategy and a bad id by name, before anything is read", async () => {
     policy = () => "allow";
     expect(await failure(threads().pruneThreads({ threadIds: [randomUUID()], strategy: "all" }))).toMatchObject({ code: Code.InvalidArgument });
