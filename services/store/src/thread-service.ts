@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { Code } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { ThreadService } from "@gatehouse/contracts";
 import { ErrorReason, gatehouseError, invalidArgument } from "@gatehouse/errors";
 import type { AccessGuard } from "./authorization.js";
@@ -98,9 +98,14 @@ export function threadServiceRoute(guard: AccessGuard, threads: ThreadRepo, work
         return { value: { thread_id: threadId }, input: threadId };
       },
       async run(threadId, access, call) {
-        // A thread that ran has checkpoints: they go first, so a later thread created with the same id starts empty.
-        const graphId = graphIdOf(found(await threads.graphOf(threadId, access), "thread"), graphs);
-        if (graphId !== null) await worker.call(call.context, (client, options) => client.pruneThreadState({ threadIds: [threadId], keepLatest: false }, options));
+        // A thread's checkpoints go first, so a later thread created with the same id starts empty.
+        const thread = found(await threads.graphOf(threadId, access), "thread");
+        if (graphIdOf(thread, graphs) !== null) {
+          await worker.call(call.context, (client, options) => client.pruneThreadState({ threadIds: [threadId], keepLatest: false }, options)).catch((error: unknown) => {
+            // Only a thread nothing has executed on (its runs all still pending) may go without a worker: it has no checkpoints.
+            if (thread.executed || !(error instanceof ConnectError) || error.code !== Code.Unavailable) throw error;
+          });
+        }
         changed(await threads.delete(threadId, access), "thread");
         return {};
       },

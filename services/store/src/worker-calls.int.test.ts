@@ -124,6 +124,7 @@ describe.skipIf(!serverUrl)("the store's calls to the worker, on real Postgres",
   it("deleting a thread that ran drops its checkpoints first; with the worker down the thread stays", async () => {
     policy = () => "allow";
     const threadId = await ranThread("agent");
+    await db.query("UPDATE runs SET status = 'success' WHERE thread_id = $1", [threadId]);
     failWith = Code.Unavailable;
     expect((await failure(threads().deleteThread({ threadId })))?.code).toBe(Code.Unavailable);
     failWith = undefined;
@@ -136,6 +137,12 @@ describe.skipIf(!serverUrl)("the store's calls to the worker, on real Postgres",
     const before = pruned.length;
     await threads().deleteThread({ threadId: thread!.threadId });
     expect(pruned.length).toBe(before);
+    // One whose runs are all still pending has none either: with the worker down it is deleted all the same.
+    const pending = await ranThread("agent");
+    failWith = Code.Unavailable;
+    await threads().deleteThread({ threadId: pending });
+    failWith = undefined;
+    expect((await db.query("SELECT 1 FROM threads WHERE thread_id = $1", [pending])).rowCount).toBe(0);
   });
 
   it("refuses a bad prune strategy and a bad id by name, before anything is read", async () => {

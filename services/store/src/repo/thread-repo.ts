@@ -23,6 +23,8 @@ export interface ThreadGraph {
   runAssistantId: string | null;
   runGraphId: string | null;
   metadataGraphId: string | null;
+  /** Whether anything may have written checkpoints: a run left pending, or the thread has a graph_id or values. */
+  executed: boolean;
 }
 
 /** What a thread search or count narrows by, besides the caller's filter. */
@@ -102,9 +104,10 @@ export function createThreadRepo(db: Database) {
     async graphOf(threadId: string, access: Access<"threads">): Promise<ThreadGraph | undefined> {
       const params: unknown[] = [threadId];
       const visible = visibleSql(access, params, "t.metadata");
-      const rows = await query<{ run_assistant_id: string | null; run_graph_id: string | null; metadata_graph_id: string | null }>(
+      const rows = await query<{ run_assistant_id: string | null; run_graph_id: string | null; metadata_graph_id: string | null; executed: boolean }>(
         db,
-        `SELECT latest.assistant_id AS run_assistant_id, latest.graph_id AS run_graph_id, t.metadata ->> 'graph_id' AS metadata_graph_id
+        `SELECT latest.assistant_id AS run_assistant_id, latest.graph_id AS run_graph_id, t.metadata ->> 'graph_id' AS metadata_graph_id,
+                (EXISTS (SELECT 1 FROM runs r WHERE r.thread_id = t.thread_id AND r.status <> 'pending') OR t.metadata ? 'graph_id' OR t."values" <> '{}'::jsonb) AS executed
          FROM threads t
          LEFT JOIN LATERAL (
            SELECT r.assistant_id, a.graph_id FROM runs r LEFT JOIN assistants a ON a.assistant_id::text = r.assistant_id
@@ -114,7 +117,9 @@ export function createThreadRepo(db: Database) {
         params,
       );
       const row = rows[0];
-      return row === undefined ? undefined : { runAssistantId: row.run_assistant_id, runGraphId: row.run_graph_id, metadataGraphId: row.metadata_graph_id };
+      return row === undefined
+        ? undefined
+        : { runAssistantId: row.run_assistant_id, runGraphId: row.run_graph_id, metadataGraphId: row.metadata_graph_id, executed: row.executed };
     },
 
     /** The ids among `threadIds` of the threads the caller's access lets it see. */
