@@ -2,9 +2,9 @@ import { create, fromJson, toJson, type JsonObject, type JsonValue } from "@bufb
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import { CheckpointSchema, type Checkpoint, type ThreadService } from "@gatehouse/contracts";
 import { ErrorReason, httpStatusError, invalidArgument } from "@gatehouse/errors";
+import { defaultAssistantId } from "@gatehouse/graphs/assistants";
 import { found } from "./found.js";
 import { rpc, type GuardedMethods } from "./guarded-service.js";
-import { defaultAssistantId } from "@gatehouse/graphs/assistants";
 import type { ThreadGraph, ThreadRepo } from "./repo/thread-repo.js";
 import { requireUuid } from "./validate.js";
 import type { WorkerCaller } from "./worker-client.js";
