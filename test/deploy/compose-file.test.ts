@@ -24,7 +24,7 @@ const oneShot = new Set(services.flatMap(([, service]) => dependenciesOf(service
 const longRunning = services.filter(([name]) => !oneShot.has(name));
 /** Gatehouse's own long-running services, each from services/<name>. */
 const gatehouse = longRunning.filter(([, service]) => service.build !== undefined);
-const replicated = ["authn", "authz", "store"];
+const replicated = ["authn", "authz", "worker", "store"];
 
 const reached = new Map<string, ReachedCode>();
 function codeOf(name: string): ReachedCode {
@@ -117,7 +117,7 @@ describe("docker-compose.yml against the code", () => {
 
   it("points every *_TARGET at a compose service and the port it listens on, on all interfaces", () => {
     const targets = gatehouse.flatMap(([, service]) => Object.entries(environmentOf(service)).filter(([variable]) => variable.endsWith("_TARGET")));
-    expect(targets.map(([variable]) => variable).sort()).toEqual(["AUTHN_TARGET", "AUTHZ_TARGET", "STORE_TARGET"]);
+    expect(targets.map(([variable]) => variable).sort()).toEqual(["AUTHN_TARGET", "AUTHZ_TARGET", "STORE_TARGET", "WORKER_TARGET"]);
     for (const [variable, target] of targets) {
       // dns:/// makes grpc-js resolve every replica's address and balance round-robin across them.
       const match = /^dns:\/\/\/([^:/]+):(\d+)$/.exec(target);
@@ -171,7 +171,7 @@ describe("docker-compose.yml against the code", () => {
     expect(codeOf("gateway").strings.has(url.pathname), `the gateway serves ${url.pathname}`).toBe(true);
   });
 
-  it("runs two replicas each of authn, authz and the store, with no fixed container name", () => {
+  it("runs two replicas each of authn, authz, the worker and the store, with no fixed container name", () => {
     for (const name of replicated) {
       expect(compose.services[name]?.deploy?.replicas, name).toBe(2);
     }
@@ -202,7 +202,7 @@ describe("docker-compose.yml against the code", () => {
       done.add(name);
     };
     for (const [name] of services) visit(name, []);
-    expect(dependenciesOf(compose.services.store!).map((dependency) => dependency.name).sort()).toEqual(["authn", "authz", "certs", "postgres", "redis"]);
+    expect(dependenciesOf(compose.services.store!).map((dependency) => dependency.name).sort()).toEqual(["authn", "authz", "certs", "postgres", "redis", "worker"]);
     expect(dependenciesOf(compose.services.gateway!).map((dependency) => dependency.name)).toEqual(["store"]);
   });
 
@@ -226,7 +226,7 @@ describe("docker-compose.yml against the code", () => {
     expect(commandOf(compose.services.certs!).join(" ")).toContain("npm run certs -- --out /certs --per-service");
     expect(mountsOf(compose.services.certs!)).toEqual([{ source: "certs", target: "/certs", readOnly: false }]);
     const speakingTls = gatehouse.filter(([name]) => tls.every((variable) => codeOf(name).strings.has(variable)));
-    expect(speakingTls.map(([name]) => name).sort()).toEqual(["authn", "authz", "store"]);
+    expect(speakingTls.map(([name]) => name).sort()).toEqual(["authn", "authz", "store", "worker"]);
     for (const [name, service] of speakingTls) {
       // Only its own folder (its pair and the CA), so no service can read another's key.
       expect(mountsOf(service), name).toContainEqual({ source: "certs", target: "/certs", readOnly: true, subpath: name });
@@ -240,7 +240,8 @@ describe("docker-compose.yml against the code", () => {
   });
 
   it("shares one Redis and one cache secret, required from the environment, among the services that cache identities or count rates", () => {
-    const caching = gatehouse.filter(([name]) => codeOf(name).strings.has("REDIS_URL"));
+    // The worker reads REDIS_URL too, for run events; it caches no identity and holds no cache secret.
+    const caching = gatehouse.filter(([name]) => codeOf(name).strings.has("GATEHOUSE_CACHE_SECRET"));
     expect(caching.map(([name]) => name).sort()).toEqual(["authn", "gateway", "store"]);
     const settings = caching.map(([, service]) => {
       const { REDIS_URL, GATEHOUSE_CACHE_SECRET } = environmentOf(service);

@@ -174,7 +174,7 @@ describe("deploy/kubernetes against the code", () => {
 
   it("points every *_TARGET at a Service's short dns:/// name, which its certificate carries, and the port it serves", () => {
     const targets = gatehouse.flatMap((name) => containerOf(name).env.filter((variable) => variable.name.endsWith("_TARGET")));
-    expect(targets.map((variable) => variable.name).sort()).toEqual(["AUTHN_TARGET", "AUTHZ_TARGET", "STORE_TARGET"]);
+    expect(targets.map((variable) => variable.name).sort()).toEqual(["AUTHN_TARGET", "AUTHZ_TARGET", "STORE_TARGET", "WORKER_TARGET"]);
     for (const { name: variable, value } of targets) {
       // dns:/// over a headless Service resolves every pod's address, and grpc-js balances round-robin across them.
       // The short name resolves in the pod's own namespace, and is the name TLS checks: `npm run certs` puts it in each certificate.

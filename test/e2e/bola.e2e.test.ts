@@ -69,6 +69,16 @@ describe("bob against alice's resources", () => {
     await expectAlicesUnchanged();
   });
 
+  it("threads: state, history and a state update answer like a missing id; pruning alice's thread prunes nothing", async () => {
+    await expectMissingAnswer("ThreadService", "GetThreadState", { thread_id: ids.thread }, { thread_id: missing() });
+    await expectMissingAnswer("ThreadService", "GetThreadHistory", { thread_id: ids.thread }, { thread_id: missing() });
+    const update = { values: { structValue: toStruct({ messages: [] }) }, as_node: "chatbot" };
+    await expectMissingAnswer("ThreadService", "UpdateThreadState", { thread_id: ids.thread, ...update }, { thread_id: missing(), ...update });
+    expect(expectOk(await bob.call("ThreadService", "PruneThreads", { thread_ids: [ids.thread] })).pruned).toBe(0);
+    expect(expectOk(await bob.call("ThreadService", "PruneThreads", { thread_ids: [ids.thread], strategy: "keep_latest" })).pruned).toBe(0);
+    await expectAlicesUnchanged();
+  });
+
   it("threads: search and count by id or metadata find nothing", async () => {
     expect(expectOk(await bob.call("ThreadService", "SearchThreads", { ids: [ids.thread] })).threads).toEqual([]);
     expect(expectOk(await bob.call("ThreadService", "SearchThreads", { metadata: toStruct({ tag }) })).threads).toEqual([]);
@@ -91,6 +101,10 @@ describe("bob against alice's resources", () => {
     await expectMissingAnswer("AssistantService", "UpdateAssistant", { assistant_id: ids.assistant, name: "pwned" }, { assistant_id: missing(), name: "pwned" });
     await expectMissingAnswer("AssistantService", "SetLatestAssistantVersion", { assistant_id: ids.assistant, version: 1 }, { assistant_id: missing(), version: 1 });
     await expectMissingAnswer("AssistantService", "DeleteAssistant", { assistant_id: ids.assistant }, { assistant_id: missing() });
+    await expectMissingAnswer("AssistantService", "DeleteAssistant", { assistant_id: ids.assistant, delete_threads: true }, { assistant_id: missing(), delete_threads: true });
+    await expectMissingAnswer("AssistantService", "GetAssistantGraph", { assistant_id: ids.assistant }, { assistant_id: missing() });
+    await expectMissingAnswer("AssistantService", "GetAssistantSchemas", { assistant_id: ids.assistant }, { assistant_id: missing() });
+    await expectMissingAnswer("AssistantService", "GetAssistantSubgraphs", { assistant_id: ids.assistant }, { assistant_id: missing() });
     expect(expectOk(await bob.call("AssistantService", "CountAssistants", { metadata: toStruct({ tag }) })).count).toBe("0");
     await expectAlicesUnchanged();
   });

@@ -148,16 +148,17 @@ describe("assistants", () => {
     expect(detailOf(error)).toBe('graph_id: no graph "nope" is configured');
   });
 
-  it("the graph's structure and schemas are 501: Gatehouse does not load graphs", async () => {
+  it("a graph's structure, schemas and subgraphs come from a worker: with none running they are a 503 saying so", async () => {
+    const made = await alice.assistants.create({ graphId: "agent" });
     const calls = [
-      () => aliceNoRetry.assistants.getGraph("agent"),
-      () => aliceNoRetry.assistants.getSchemas("agent"),
-      () => aliceNoRetry.assistants.getSubgraphs("agent"),
+      () => aliceNoRetry.assistants.getGraph(made.assistant_id),
+      () => aliceNoRetry.assistants.getSchemas(made.assistant_id),
+      () => aliceNoRetry.assistants.getSubgraphs(made.assistant_id),
     ];
     for (const call of calls) {
       const error = await httpErrorOf(call());
-      expect(error.status).toBe(501);
-      expect(detailOf(error)).toMatch(/does not load graphs/);
+      expect(error.status).toBe(503);
+      expect(detailOf(error)).toBe("the worker is unavailable");
     }
   });
 });
@@ -225,12 +226,18 @@ describe("threads", () => {
     expect((await httpErrorOf(alice.threads.delete(scratch.thread_id))).status).toBe(404);
   });
 
-  it("state and history are 501: Gatehouse keeps no graph state", async () => {
-    for (const call of [() => aliceNoRetry.threads.getState(thread.thread_id), () => aliceNoRetry.threads.getHistory(thread.thread_id)]) {
-      const error = await httpErrorOf(call());
-      expect(error.status).toBe(501);
-      expect(detailOf(error)).toMatch(/no graph state/);
-    }
+  it("state and history of a thread no run has touched are LangGraph's empty ones, without asking a worker", async () => {
+    expect(await aliceNoRetry.threads.getState(thread.thread_id)).toEqual({
+      values: {},
+      next: [],
+      tasks: [],
+      checkpoint: null,
+      metadata: null,
+      created_at: null,
+      parent_checkpoint: null,
+      interrupts: [],
+    });
+    expect(await aliceNoRetry.threads.getHistory(thread.thread_id)).toEqual([]);
   });
 
   it("options Gatehouse cannot honour are 422 naming the field, not silently dropped", async () => {

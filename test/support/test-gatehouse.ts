@@ -16,7 +16,7 @@ export interface TestGatehouse {
 export interface TestGatehouseOptions {
   /** Also start the LangGraph HTTP gateway, on a free port. */
   gateway?: boolean;
-  /** Also start a worker, which executes runs with the graphs of the config. */
+  /** Also start a worker, which executes runs with the graphs of the config and answers the store's state and graph calls. */
   worker?: boolean;
   /** Turn on mutual TLS between the services with the certificates in this directory (`npm run certs`). */
   certsDir?: string;
@@ -28,7 +28,7 @@ export function fromRoot(path: string): string {
 }
 
 /**
- * Starts authn, authz and store (and the gateway if asked) as separate
+ * Starts authn, authz and store (and the gateway and a worker if asked) as separate
  * processes on loopback ports, on a fresh database and on Redis when
  * REDIS_URL is set.
  */

@@ -31,8 +31,9 @@ export interface ClusterOptions {
    */
   gatewayPort?: number;
   /**
-   * Also start the worker, which executes runs, after the store. Unset: no
-   * worker, and runs stay pending. It needs a Postgres server that takes
+   * Also start the workers, which execute runs and answer the store's state
+   * and graph calls, before the store (WORKER_TARGET). Unset: no worker, runs
+   * stay pending and the store's state and graph calls are UNAVAILABLE. It needs a Postgres server that takes
    * several connections: the embedded one serves one at a time, to the store.
    */
   worker?: boolean;
@@ -74,9 +75,9 @@ export interface Cluster {
 }
 
 /**
- * Starts the replicas of authn and authz, then the store's pointed at them,
- * then (when asked) the workers on the store's database and (when
- * asked) the gateway's pointed at the store, each in its own
+ * Starts the replicas of authn, authz and (when asked) the workers on the
+ * store's database, then the store's pointed at them, then (when asked) the
+ * gateway's pointed at the store, each in its own
  * process on loopback, sharing one identity-cache secret. Several replicas
  * need `host` to be an IP address: they share a target of the form
  * `ipv4:127.0.0.1:p1,127.0.0.1:p2`.
@@ -89,7 +90,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     REDIS_URL: options.redisUrl ?? "",
     ...options.env,
   };
-  // Only the internal calls (store → authn, store → authz) run over mutual TLS; the gateway makes none.
+  // Only the internal calls (store → authn, authz, worker) run over mutual TLS; the gateway makes none.
   const tls = (service: ClusterService) => (options.certsDir === undefined || service === "gateway" ? {} : serviceTlsEnv(options.certsDir, service));
   const count = (service: ClusterService) => replicaCount(options.replicas, service);
   const started: ServiceProcess[] = [];
@@ -106,9 +107,17 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       }),
     );
   try {
-    const [authn, authz] = await Promise.all([
+    // Workers first: the store calls them (WORKER_TARGET); each migrates the schema itself, under a lock.
+    const [authn, authz, worker] = await Promise.all([
       start("authn", (replica) => ({ AUTHN_HOST: host, AUTHN_PORT: String(replica === 0 ? (options.authnPort ?? 0) : 0) })),
       start("authz", (replica) => ({ AUTHZ_HOST: host, AUTHZ_PORT: String(replica === 0 ? (options.authzPort ?? 0) : 0) })),
+      options.worker !== true
+        ? Promise.resolve([])
+        : start("worker", () => ({
+            WORKER_HOST: host,
+            WORKER_PORT: "0",
+            DATABASE_URL: options.databaseUrl,
+          })),
     ]);
     const store = await start("store", (replica) => ({
       STORE_HOST: host,
@@ -117,17 +126,10 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       DATABASE_POOL_MAX: options.databasePoolMax === undefined ? undefined : String(options.databasePoolMax),
       AUTHN_TARGET: balancedTarget(authn.map(({ address }) => address)),
       AUTHZ_TARGET: balancedTarget(authz.map(({ address }) => address)),
+      // Without workers, a port nothing listens on: state and graph calls are UNAVAILABLE, never sent to a stray process on the default port.
+      WORKER_TARGET: worker.length === 0 ? `${host}:1` : balancedTarget(worker.map(({ address }) => address)),
     }));
     const storeTarget = balancedTarget(store.map(({ address }) => address));
-    // After the store, which migrates the schema the worker claims runs from.
-    const worker =
-      options.worker !== true
-        ? []
-        : await start("worker", () => ({
-            WORKER_HOST: host,
-            WORKER_PORT: "0",
-            DATABASE_URL: options.databaseUrl,
-          }));
     const gateway =
       options.gatewayPort === undefined
         ? []

@@ -4,7 +4,7 @@ import { bodyObject, optionalInt, optionalObject, optionalString, optionalString
 import { resolveAssistantId } from "@gatehouse/graphs";
 import { json, noContent, route, type Route } from "./route.js";
 import type { TranslatorDeps } from "./store-clients.js";
-import { object, present, protoValue, requiredIsoTime } from "./wire.js";
+import { object, plain, present, protoValue, requiredIsoTime } from "./wire.js";
 
 /** One version of an assistant, as LangGraph's `AssistantVersion` type describes it. */
 export function assistantVersionJson(assistant: Assistant) {
@@ -131,12 +131,12 @@ export function assistantRoutes({ store, graphs }: TranslatorDeps): Route[] {
         { assistantId: assistantId(params), xray: xray === null ? undefined : protoValue(xrayValue(xray)) },
         call,
       );
-      return json(graph ?? null);
+      return json(plain(graph));
     }),
 
     route("GET", "/assistants/:assistant_id/schemas", async ({ params, call }) => {
       const { schemas } = await store.assistants.getAssistantSchemas({ assistantId: assistantId(params) }, call);
-      return json(schemas ?? null);
+      return json(plain(schemas));
     }),
 
     route("GET", "/assistants/:assistant_id/subgraphs", async ({ params, query, call }) => {
@@ -144,7 +144,7 @@ export function assistantRoutes({ store, graphs }: TranslatorDeps): Route[] {
         { assistantId: assistantId(params), recurse: /^(true|1)$/i.test(query.get("recurse") ?? "") },
         call,
       );
-      return json(subgraphs ?? {});
+      return json(plain(subgraphs, {}));
     }),
 
     route("GET", "/assistants/:assistant_id/subgraphs/:namespace", async ({ params, query, call }) => {
@@ -152,7 +152,7 @@ export function assistantRoutes({ store, graphs }: TranslatorDeps): Route[] {
         { assistantId: assistantId(params), namespace: params.namespace!, recurse: /^(true|1)$/i.test(query.get("recurse") ?? "") },
         call,
       );
-      return json(subgraphs ?? {});
+      return json(plain(subgraphs, {}));
     }),
 
     route("POST", "/assistants/:assistant_id/versions", async ({ params, body, call }) => {

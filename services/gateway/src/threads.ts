@@ -4,7 +4,7 @@ import { unprocessable } from "./errors.js";
 import { bodyObject, optionalBoolean, optionalInt, optionalJson, optionalObject, optionalString, optionalStringList, pick, rejectFields, type Body } from "./fields.js";
 import { json, noContent, route, type Route } from "./route.js";
 import type { TranslatorDeps } from "./store-clients.js";
-import { object, present, protoValue, requiredIsoTime } from "./wire.js";
+import { object, plain, present, protoValue, requiredIsoTime } from "./wire.js";
 
 const noSupersteps = "creating a thread from supersteps is not supported by Gatehouse; create it, then update its state";
 const noValuesFilter = "filtering threads by their state values is not supported by Gatehouse; filter by metadata";
@@ -105,7 +105,7 @@ export function threadRoutes({ store }: TranslatorDeps): Route[] {
 
     route("GET", "/threads/:thread_id/state", async ({ params, query, call }) => {
       const { state } = await store.threads.getThreadState({ threadId: params.thread_id!, subgraphs: flag(query.get("subgraphs")) }, call);
-      return json(state ?? null);
+      return json(plain(state));
     }),
 
     route("GET", "/threads/:thread_id/state/:checkpoint_id", async ({ params, query, call }) => {
@@ -113,7 +113,7 @@ export function threadRoutes({ store }: TranslatorDeps): Route[] {
         { threadId: params.thread_id!, checkpoint: { checkpoint_id: params.checkpoint_id! }, subgraphs: flag(query.get("subgraphs")) },
         call,
       );
-      return json(state ?? null);
+      return json(plain(state));
     }),
 
     route("POST", "/threads/:thread_id/state/checkpoint", async ({ params, body, call }) => {
@@ -122,7 +122,7 @@ export function threadRoutes({ store }: TranslatorDeps): Route[] {
         { threadId: params.thread_id!, checkpoint: checkpointOf(fields), subgraphs: optionalBoolean(fields, "subgraphs") ?? false },
         call,
       );
-      return json(state ?? null);
+      return json(plain(state));
     }),
 
     route("POST", "/threads/:thread_id/state", async ({ params, body, call }) => {
@@ -150,7 +150,7 @@ export function threadRoutes({ store }: TranslatorDeps): Route[] {
         },
         call,
       );
-      return json(states);
+      return json(states.map((state) => plain(state)));
     }),
 
     route("POST", "/threads/:thread_id/history", async ({ params, body, call }) => {
@@ -166,7 +166,7 @@ export function threadRoutes({ store }: TranslatorDeps): Route[] {
         },
         call,
       );
-      return json(states);
+      return json(states.map((state) => plain(state)));
     }),
 
     route("POST", "/threads/prune", async ({ body, call }) => {

@@ -55,3 +55,8 @@ export function present<T>(value: T | undefined, what: string): T {
   if (value === undefined) throw new Error(`the store answered without ${what}`);
   return value;
 }
+
+/** A google.protobuf.Value from the store (a thread state, a graph) as the plain JSON LangGraph clients read; `fallback` when unset. */
+export function plain(value: Value | undefined, fallback: JsonValue = null): JsonValue {
+  return value === undefined ? fallback : toJson(ValueSchema, value);
+}

@@ -4,18 +4,30 @@ import { ErrorReason, gatehouseError, invalidArgument } from "@gatehouse/errors"
 import type { AccessGuard } from "./authorization.js";
 import { changed, found } from "./found.js";
 import { guardedService, rpc } from "./guarded-service.js";
-import { pendingRpc } from "./pending-rpcs.js";
 import type { AssistantRepo } from "./repo/assistant-repo.js";
+import type { ThreadRepo } from "./repo/thread-repo.js";
 import { assistantToProto } from "./rows-to-proto.js";
 import { compact, jsonObjectText, oneOf, page, requireUuid, text, uuidOrNew } from "./validate.js";
+import type { WorkerCaller } from "./worker-client.js";
+import { graphRpcs } from "./assistant-graph-rpcs.js";
 
 function version(value: number): number {
   if (value < 1) throw invalidArgument("version", "must be at least 1");
   return value;
 }
 
+/** What AssistantService reads and writes besides assistants. */
+export interface AssistantServiceDeps {
+  /** Threads, for DeleteAssistant's delete_threads. */
+  threads: ThreadRepo;
+  /** The worker, for a graph's structure and schemas, and for the checkpoints of deleted threads. */
+  worker: WorkerCaller;
+  /** The graphs gatehouse.json declares; empty accepts any. */
+  graphs: ReadonlySet<string>;
+}
+
 /** AssistantService: validates, asks the guard (through guardedService), and runs one statement with the caller's Access. */
-export function assistantServiceRoute(guard: AccessGuard, assistants: AssistantRepo, graphs: ReadonlySet<string>) {
+export function assistantServiceRoute(guard: AccessGuard, assistants: AssistantRepo, { threads, worker, graphs }: AssistantServiceDeps) {
   function graphId(field: string, value: string, required: boolean): string | undefined {
     if (value === "" && !required) return undefined;
     const id = text(field, value, { required });
@@ -124,10 +136,19 @@ export function assistantServiceRoute(guard: AccessGuard, assistants: AssistantR
     deleteAssistant: rpc({
       authorize(request) {
         const assistantId = requireUuid("assistant_id", request.assistantId);
-        return { value: { assistant_id: assistantId }, input: assistantId };
+        return { value: { assistant_id: assistantId, delete_threads: request.deleteThreads }, input: { assistantId, deleteThreads: request.deleteThreads } };
       },
-      async run(assistantId, access) {
+      async run({ assistantId, deleteThreads }, access, call) {
+        // Fail closed: with delete_threads the caller must also pass threads:delete, and only threads that handler lets it see go.
+        const threadAccess = deleteThreads ? await call.authorizeAlso("threads:delete", { assistant_id: assistantId }) : undefined;
         changed(await assistants.delete(assistantId, access), "assistant");
+        if (threadAccess !== undefined) {
+          const ran = await threads.ranAssistant(assistantId, threadAccess);
+          if (ran.length > 0) {
+            await worker.call(call.context, (client, options) => client.pruneThreadState({ threadIds: ran, keepLatest: false }, options));
+            await threads.deleteMany(ran, threadAccess);
+          }
+        }
         return {};
       },
     }),
@@ -136,10 +157,11 @@ export function assistantServiceRoute(guard: AccessGuard, assistants: AssistantR
       authorize(request) {
         const assistantId = requireUuid("assistant_id", request.assistantId);
         const { limit, offset } = page(request.limit, request.offset);
-        return { value: { assistant_id: assistantId }, input: { assistantId, limit, offset } };
+        const metadataJson = request.metadata === undefined ? undefined : jsonObjectText("metadata", request.metadata);
+        return { value: compact({ assistant_id: assistantId, metadata: request.metadata }), input: { assistantId, limit, offset, metadataJson } };
       },
-      async run({ assistantId, limit, offset }, access) {
-        const versions = found(await assistants.listVersions(assistantId, access, limit, offset), "assistant");
+      async run({ assistantId, limit, offset, metadataJson }, access) {
+        const versions = found(await assistants.listVersions(assistantId, access, limit, offset, metadataJson), "assistant");
         return { versions: versions.map(assistantToProto) };
       },
     }),
@@ -154,8 +176,6 @@ export function assistantServiceRoute(guard: AccessGuard, assistants: AssistantR
         return { assistant: assistantToProto(found(await assistants.setLatest(assistantId, wanted, access), "assistant")) };
       },
     }),
-    getAssistantGraph: pendingRpc("assistant_id") as never,
-    getAssistantSchemas: pendingRpc("assistant_id") as never,
-    getAssistantSubgraphs: pendingRpc("assistant_id") as never,
+    ...graphRpcs(assistants, worker),
   });
 }

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createStoredUserGuard } from "./authorization.js";
 import { createCronScheduler, type CronScheduler } from "./cron-scheduler.js";
 import { openDatabase, type Database } from "./sql/database.js";
-import { migrate } from "./sql/migrate.js";
+import { migrate } from "@gatehouse/schema";
 import { createThrowawayDatabase, type ThrowawayDatabase } from "./testing/throwaway-database.js";
 
 const serverUrl = process.env.DATABASE_URL;

@@ -9,7 +9,7 @@ import { CronService } from "@gatehouse/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nextRunAfter } from "./cron-schedule.js";
 import { openDatabase, type Database } from "./sql/database.js";
-import { migrate } from "./sql/migrate.js";
+import { migrate } from "@gatehouse/schema";
 import { createInMemoryStore } from "./testing/in-memory-store.js";
 import { createThrowawayDatabase, type ThrowawayDatabase } from "./testing/throwaway-database.js";
 

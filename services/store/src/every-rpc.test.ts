@@ -17,6 +17,7 @@ import { createInMemoryStore, type AuthzAnswer } from "./testing/in-memory-store
 /** A valid value for each request field that needs one, by field name. */
 const validValues: Record<string, () => unknown> = {
   thread_id: () => randomUUID(),
+  thread_ids: () => [randomUUID()],
   assistant_id: () => randomUUID(),
   run_id: () => randomUUID(),
   cron_id: () => randomUUID(),

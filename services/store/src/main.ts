@@ -7,8 +7,10 @@
  * statements each Postgres connection keeps prepared. Every replica runs the
  * cron scheduler, looking for due crons every GATEHOUSE_CRON_POLL_MS
  * (default 1000); each due time fires once across replicas.
- * With GATEHOUSE_TLS_CA/CERT/KEY it calls authn and authz over mutual TLS
- * with its own certificate; its own port stays plaintext for clients.
+ * It asks the worker (WORKER_TARGET) for thread state and graph structure,
+ * each call within WORKER_CALL_TIMEOUT_MS (default 10000).
+ * With GATEHOUSE_TLS_CA/CERT/KEY it calls authn, authz and the worker over
+ * mutual TLS with its own certificate; its own port stays plaintext for clients.
  * At start-up it inserts each gatehouse.json graph's system assistant. Run
  * events are read from Redis Streams on REDIS_URL when it is set, else from
  * the Postgres run event log on DATABASE_URL (LISTEN unless WORKER_LISTEN=0,
@@ -16,7 +18,7 @@
  */
 import { createClient } from "@connectrpc/connect";
 import { loadConfig } from "@gatehouse/auth";
-import { AuthnService, AuthzService } from "@gatehouse/contracts";
+import { AuthnService, AuthzService, WorkerService } from "@gatehouse/contracts";
 import { createRunEventLogFor } from "@gatehouse/run-events";
 import { createIdentityCache, identityConfigFromEnv, sharedIdentityStoreFromEnv } from "@gatehouse/identity";
 import {
@@ -28,6 +30,7 @@ import {
   envOptional,
   envString,
   internalChannelCredentialsFromEnv,
+  methodsWithoutSideEffects,
   metricsFromEnv,
   runService,
   serverLimitsFromEnv,
@@ -46,8 +49,9 @@ import { createRunRepo } from "./repo/run-repo.js";
 import { createThreadRepo } from "./repo/thread-repo.js";
 import { startStoreServer } from "./server.js";
 import { createStoreMetrics } from "./store-metrics.js";
+import { createWorkerCaller } from "./worker-client.js";
 import { openDatabase, preparedStatementsFromEnv } from "./sql/database.js";
-import { migrate } from "./sql/migrate.js";
+import { migrate } from "@gatehouse/schema";
 import { insertSystemAssistants } from "./sql/system-assistants.js";
 
 const logger = createLogger("store");
@@ -83,6 +87,14 @@ await runService("store", logger, async () => {
     retryableServices: [AuthzService.typeName],
     credentials: internalCredentials,
   });
+  // Only the worker's reads are retried: an update or a copy that reached it may have been applied.
+  const workerTransport = createGrpcTransport({
+    target: envString("WORKER_TARGET", "127.0.0.1:50054"),
+    defaultTimeoutMs: envInt("WORKER_CALL_TIMEOUT_MS", 10_000, { min: 1 }),
+    retryableMethods: methodsWithoutSideEffects([WorkerService]),
+    credentials: internalCredentials,
+  });
+  const worker = createWorkerCaller(createClient(WorkerService, workerTransport), logger, envInt("WORKER_CALL_TIMEOUT_MS", 10_000, { min: 1 }));
   const identity = identityConfigFromEnv(logger);
   const cache = createIdentityCache({
     shared: sharedIdentityStoreFromEnv(logger, identity.secret),
@@ -126,6 +138,7 @@ await runService("store", logger, async () => {
       items: createItemRepo(db),
       crons: createCronRepo(db),
       graphs: new Set(graphIds),
+      worker,
     },
     { host, port: envInt("STORE_PORT", 50051, { max: 65535 }), logger, metrics: observed?.metrics, limits },
   );
@@ -150,6 +163,7 @@ await runService("store", logger, async () => {
       await server.stop(graceMs);
       authnTransport.close();
       authzTransport.close();
+      workerTransport.close();
       await cache.close();
       await events.close();
       await rateLimiter?.close();

@@ -9,7 +9,7 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { AssistantService, CronService, RunService, ThreadService, type AuthorizeRequest } from "@gatehouse/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "./sql/database.js";
-import { migrate } from "./sql/migrate.js";
+import { migrate } from "@gatehouse/schema";
 import { createInMemoryStore, type AuthzAnswer } from "./testing/in-memory-store.js";
 import { createThrowawayDatabase, type ThrowawayDatabase } from "./testing/throwaway-database.js";
 

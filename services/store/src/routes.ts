@@ -12,6 +12,7 @@ import type { RunRepo } from "./repo/run-repo.js";
 import type { ThreadRepo } from "./repo/thread-repo.js";
 import { runServiceRoute } from "./run-service.js";
 import { threadServiceRoute } from "./thread-service.js";
+import type { WorkerCaller } from "./worker-client.js";
 
 /** What the store's services need. */
 export interface StoreDeps {
@@ -24,6 +25,8 @@ export interface StoreDeps {
   items: ItemRepo;
   crons: CronRepo;
   graphs: ReadonlySet<string>;
+  /** The worker: thread state and graph structure, asked once the caller is authorized. */
+  worker: WorkerCaller;
 }
 
 /**
@@ -35,8 +38,8 @@ export interface StoreDeps {
  */
 export function routes(deps: StoreDeps): Route[] {
   const all: Route[] = [
-    threadServiceRoute(deps.guard, deps.threads),
-    assistantServiceRoute(deps.guard, deps.assistants, deps.graphs),
+    threadServiceRoute(deps.guard, deps.threads, deps.worker, deps.graphs),
+    assistantServiceRoute(deps.guard, deps.assistants, { threads: deps.threads, worker: deps.worker, graphs: deps.graphs }),
     runServiceRoute(deps.guard, deps.runs, deps.events, deps.graphs),
     itemServiceRoute(deps.guard, deps.items),
     cronServiceRoute(deps.guard, deps.crons),

@@ -1,14 +1,15 @@
 import { randomUUID } from "node:crypto";
-import { Code } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { ThreadService } from "@gatehouse/contracts";
-import { ErrorReason, gatehouseError } from "@gatehouse/errors";
+import { ErrorReason, gatehouseError, invalidArgument } from "@gatehouse/errors";
 import type { AccessGuard } from "./authorization.js";
 import { changed, found } from "./found.js";
 import { guardedService, rpc } from "./guarded-service.js";
-import { pendingRpc } from "./pending-rpcs.js";
 import type { ThreadRepo } from "./repo/thread-repo.js";
 import { threadToProto } from "./rows-to-proto.js";
+import { graphIdOf, threadStateRpcs } from "./thread-state-rpcs.js";
 import { compact, idList, jsonObjectText, oneOf, optionalOneOf, page, requireUuid, sortFields, sortOrders, uuidOrNew } from "./validate.js";
+import type { WorkerCaller } from "./worker-client.js";
 
 const threadStatuses = ["idle", "busy", "interrupted", "error"] as const;
 
@@ -16,8 +17,13 @@ function alreadyExists() {
   return gatehouseError(Code.AlreadyExists, ErrorReason.THREAD_ALREADY_EXISTS, "thread already exists");
 }
 
-/** ThreadService: validates, asks the guard (through guardedService), and runs one statement with the caller's Access. */
-export function threadServiceRoute(guard: AccessGuard, threads: ThreadRepo) {
+/**
+ * ThreadService: validates, asks the guard (through guardedService), and runs
+ * one statement with the caller's Access; what only the worker holds (a
+ * thread's checkpoints) it asks the worker for once that statement has proved
+ * the thread visible.
+ */
+export function threadServiceRoute(guard: AccessGuard, threads: ThreadRepo, worker: WorkerCaller, graphs: ReadonlySet<string>) {
   return guardedService(ThreadService, "threads", guard, {
     createThread: rpc({
       authorize(request) {
@@ -91,7 +97,15 @@ export function threadServiceRoute(guard: AccessGuard, threads: ThreadRepo) {
         const threadId = requireUuid("thread_id", request.threadId);
         return { value: { thread_id: threadId }, input: threadId };
       },
-      async run(threadId, access) {
+      async run(threadId, access, call) {
+        // A thread's checkpoints go first, so a later thread created with the same id starts empty.
+        const thread = found(await threads.graphOf(threadId, access), "thread");
+        if (graphIdOf(thread, graphs) !== null) {
+          await worker.call(call.context, (client, options) => client.pruneThreadState({ threadIds: [threadId], keepLatest: false }, options)).catch((error: unknown) => {
+            // Only a thread nothing has executed on (its runs all still pending) may go without a worker: it has no checkpoints.
+            if (thread.executed || !(error instanceof ConnectError) || error.code !== Code.Unavailable) throw error;
+          });
+        }
         changed(await threads.delete(threadId, access), "thread");
         return {};
       },
@@ -104,17 +118,45 @@ export function threadServiceRoute(guard: AccessGuard, threads: ThreadRepo) {
       },
       async run(threadId, read, call) {
         const source = found(await threads.get(threadId, read), "thread");
+        // The copy's checkpoints need their graph: the copy has no runs, so its metadata names it, as a run would have stamped it.
+        const graphId = graphIdOf(found(await threads.graphOf(threadId, read), "thread"), graphs);
+        const metadata = graphId === null || source.metadata.graph_id !== undefined ? source.metadata : { ...source.metadata, graph_id: graphId };
         const copyId = randomUUID();
         // The copy is a new thread: the threads:create handler stamps it like any other.
-        const create = await call.authorizeAlso("threads:create", { thread_id: copyId, metadata: source.metadata, if_exists: "raise" });
-        const copy = await threads.insert(copyId, create, source.metadata, source);
+        const create = await call.authorizeAlso("threads:create", { thread_id: copyId, metadata, if_exists: "raise" });
+        const copy = await threads.insert(copyId, create, metadata, source);
         if (copy === undefined) throw alreadyExists();
+        // A thread with no graph never ran and has no checkpoints: nothing for the worker to copy.
+        if (graphId === null) return { thread: threadToProto(copy) };
+        try {
+          await worker.call(call.context, (client, options) => client.copyThreadState({ fromThreadId: threadId, toThreadId: copyId }, options));
+        } catch (error) {
+          // No half copy: a thread without the source's state is removed again (it is new, no one else has it yet).
+          await threads.delete(copyId, create).catch(() => {});
+          throw error;
+        }
         return { thread: threadToProto(copy) };
       },
     }),
-    getThreadState: pendingRpc("thread_id") as never,
-    getThreadHistory: pendingRpc("thread_id") as never,
-    updateThreadState: pendingRpc("thread_id") as never,
-    pruneThreads: pendingRpc("thread_id") as never,
+
+    ...threadStateRpcs(threads, worker, graphs),
+
+    pruneThreads: rpc({
+      authorize(request) {
+        if (request.threadIds.length > 1000) throw invalidArgument("thread_ids", "at most 1000 ids");
+        const threadIds = [...new Set(request.threadIds.map((id, index) => requireUuid(`thread_ids[${index}]`, id)))];
+        const strategy = oneOf("strategy", request.strategy, ["delete", "keep_latest"], "delete");
+        return { value: { thread_ids: threadIds, strategy }, input: { threadIds, strategy } };
+      },
+      async run({ threadIds, strategy }, access, call) {
+        // Only the threads the caller may delete; the others are left alone and not counted.
+        const visible = await threads.visibleIds(threadIds, access);
+        if (visible.length === 0) return { pruned: 0 };
+        // Checkpoints first: a thread row never outlives its state being dropped, so a later thread with the same id starts empty.
+        await worker.call(call.context, (client, options) => client.pruneThreadState({ threadIds: visible, keepLatest: strategy === "keep_latest" }, options));
+        if (strategy === "keep_latest") return { pruned: visible.length };
+        return { pruned: (await threads.deleteMany(visible, access)).length };
+      },
+    }),
   });
 }

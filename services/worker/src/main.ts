@@ -9,12 +9,14 @@
  * GATEHOUSE_TLS_ALLOWED_CALLERS (default store). Run events go to Redis
  * Streams on REDIS_URL when it is set, else to the Postgres run event log on
  * DATABASE_URL (LISTEN unless WORKER_LISTEN=0); the store must be given the
- * same REDIS_URL. The store migrates the schema; start the worker after it.
+ * same REDIS_URL. It brings the schema up to date first, as the store does
+ * (the migration is locked and idempotent), so either may start first.
  */
 import pg from "pg";
 import { loadConfig } from "@gatehouse/auth";
 import { loadGraphs } from "@gatehouse/graphs";
 import { createRunEventLogFor } from "@gatehouse/run-events";
+import { migrate } from "@gatehouse/schema";
 import { createLogger, internalServerSecurityFromEnv, metricsFromEnv, runService, serverLimitsFromEnv, shutdownGraceFromEnv } from "@gatehouse/server";
 import { openCheckpointer } from "./checkpointer.js";
 import { workerConfigFromEnv } from "./config.js";
@@ -33,6 +35,8 @@ await runService("worker", logger, async () => {
   db.on("error", () => {
     // An idle client lost its connection; the pool replaces it on next use.
   });
+  const applied = await migrate(db);
+  logger.info({ applied }, "schema up to date");
   const checkpointer = await openCheckpointer(db);
   const graphs = await loadGraphs(config.configPath, gatehouse.graphs, checkpointer);
   const events = await createRunEventLogFor({ redisUrl: config.redisUrl, pool: db, listen: config.listen });
@@ -50,7 +54,7 @@ await runService("worker", logger, async () => {
     },
   );
   const server = await startWorkerServer(
-    { graphs, writeThread: worker.queue.writeThread },
+    { graphs, writeThread: worker.queue.writeThread, db },
     { host: config.host, port: config.port, logger, metrics: observed?.metrics, limits, security },
   );
   logger.info({ workerId: worker.workerId, graphs: [...graphs.keys()], concurrency: config.concurrency, mutualTls: security.mutualTls }, "executing runs");

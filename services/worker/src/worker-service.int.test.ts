@@ -60,7 +60,7 @@ describe.skipIf(!serverUrl)("WorkerService over mutual TLS", () => {
       GATEHOUSE_TLS_CERT: join(certsDir, "worker.pem"),
       GATEHOUSE_TLS_KEY: join(certsDir, "worker-key.pem"),
     });
-    server = await startWorkerServer({ graphs, writeThread: worker.queue.writeThread }, {
+    server = await startWorkerServer({ graphs, writeThread: worker.queue.writeThread, db: database.pool }, {
       host: "127.0.0.1",
       port: 0,
       logger: createLogger("worker-service-test"),
@@ -121,6 +121,34 @@ describe.skipIf(!serverUrl)("WorkerService over mutual TLS", () => {
     const error = await store.updateThreadState({ graphId: "approval", threadId, values: fromJson(ValueSchema, {}), asNode: "nowhere" }).catch((e: unknown) => ConnectError.from(e));
     expect(error).toMatchObject({ code: Code.InvalidArgument });
     expect(errorInfoOf(error as ConnectError)?.metadata).toEqual({ field: "as_node" });
+  });
+
+  it("copies a thread's checkpoints to another thread, and a repeat changes nothing", async () => {
+    const copy = await insertThread(database.pool);
+    await store.copyThreadState({ fromThreadId: threadId, toThreadId: copy });
+    await store.copyThreadState({ fromThreadId: threadId, toThreadId: copy });
+    const { state } = await store.getThreadState({ graphId: "approval", threadId: copy });
+    expect(state).toMatchObject({ values: { steps: ["draft"] }, next: ["review"], checkpoint: { thread_id: copy } });
+    const [source, copied] = await Promise.all([threadId, copy].map((id) => store.getThreadHistory({ graphId: "approval", threadId: id, limit: 100 })));
+    expect(copied!.states.map((s) => (s as { checkpoint: { checkpoint_id: string } }).checkpoint.checkpoint_id)).toEqual(
+      source!.states.map((s) => (s as { checkpoint: { checkpoint_id: string } }).checkpoint.checkpoint_id),
+    );
+  });
+
+  it("prunes a thread to its latest checkpoint, which still reads whole, or deletes them all", async () => {
+    const copy = await insertThread(database.pool);
+    await store.copyThreadState({ fromThreadId: threadId, toThreadId: copy });
+    const { state: before } = await store.getThreadState({ graphId: "approval", threadId: copy });
+    await store.pruneThreadState({ threadIds: [copy], keepLatest: true });
+    const { states } = await store.getThreadHistory({ graphId: "approval", threadId: copy, limit: 100 });
+    expect(states).toHaveLength(1);
+    const { state: after } = await store.getThreadState({ graphId: "approval", threadId: copy });
+    expect(after).toEqual(before);
+    // The source is untouched.
+    expect((await store.getThreadHistory({ graphId: "approval", threadId, limit: 100 })).states.length).toBeGreaterThan(1);
+    await store.pruneThreadState({ threadIds: [copy] });
+    const { state: gone } = await store.getThreadState({ graphId: "approval", threadId: copy });
+    expect(gone).toMatchObject({ values: {}, next: [], checkpoint: null });
   });
 
   it("draws the graph's nodes and edges, with or without xray", async () => {

@@ -1,3 +1,4 @@
+import pg from "pg";
 import { fromJson } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, createRouterTransport } from "@connectrpc/connect";
@@ -23,6 +24,8 @@ function serve() {
   const service = createWorkerService({
     graphs: new Map([["steps", graph as unknown as LoadedGraph]]),
     writeThread: async (threadId, thread) => void written.push([threadId, thread]),
+    // Checkpoint copies and prunes go to Postgres: these tests never ask for one, so this pool never connects.
+    db: new pg.Pool({ host: "127.0.0.1", port: 1 }),
   });
   const client = createClient(WorkerService, createRouterTransport(({ service: register }) => register(WorkerService, service)));
   return { client, written };

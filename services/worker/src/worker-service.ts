@@ -4,8 +4,10 @@ import { Code, type ServiceImpl } from "@connectrpc/connect";
 import type { Checkpoint, WorkerService } from "@gatehouse/contracts";
 import { ErrorReason, gatehouseError, invalidArgument } from "@gatehouse/errors";
 import type { LoadedGraph } from "@gatehouse/graphs";
+import type pg from "pg";
 import type { CheckpointRef } from "./checkpoint-ref.js";
 import { getGraphSchemas, getGraphStructure, getSubgraphSchemas } from "./graph-info.js";
+import { copyThreadCheckpoints, pruneThreadCheckpoints } from "./thread-checkpoints.js";
 import { getThreadHistory, getThreadState, threadAfterRun, updateThreadState } from "./thread-state.js";
 import type { ThreadAfterRun } from "./run-queue.js";
 
@@ -14,13 +16,15 @@ export interface WorkerServiceDeps {
   graphs: ReadonlyMap<string, LoadedGraph>;
   /** Keeps the thread row's values, interrupts and status in step with a state update. */
   writeThread(threadId: string, thread: ThreadAfterRun): Promise<void>;
+  /** The database holding the checkpoints, for copying and pruning a thread's. */
+  db: pg.Pool;
 }
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function threadIdOf(value: string): string {
-  if (value === "") throw invalidArgument("thread_id", "is required");
-  if (!uuid.test(value)) throw invalidArgument("thread_id", "must be a UUID");
+function threadIdOf(value: string, field = "thread_id"): string {
+  if (value === "") throw invalidArgument(field, "is required");
+  if (!uuid.test(value)) throw invalidArgument(field, "must be a UUID");
   return value;
 }
 
@@ -94,6 +98,18 @@ export function createWorkerService(deps: WorkerServiceDeps): ServiceImpl<typeof
       });
       await deps.writeThread(threadId, await threadAfterRun(graph, threadId, false));
       return { checkpoint: checkpointToProto(result.checkpoint) };
+    },
+
+    async copyThreadState(request) {
+      await copyThreadCheckpoints(deps.db, threadIdOf(request.fromThreadId, "from_thread_id"), threadIdOf(request.toThreadId, "to_thread_id"));
+      return {};
+    },
+
+    async pruneThreadState(request) {
+      if (request.threadIds.length > 1000) throw invalidArgument("thread_ids", "at most 1000 ids");
+      const threadIds = request.threadIds.map((id, index) => threadIdOf(id, `thread_ids[${index}]`));
+      await pruneThreadCheckpoints(deps.db, threadIds, request.keepLatest);
+      return {};
     },
 
     async getGraph(request) {

@@ -106,14 +106,16 @@ export function createAssistantRepo(db: Database) {
     },
 
     /** One page of a visible assistant's versions, newest first, in one statement; undefined when it is missing or hidden. */
-    async listVersions(assistantId: string, access: Access<"assistants">, limit: number, offset: number): Promise<AssistantRow[] | undefined> {
+    async listVersions(assistantId: string, access: Access<"assistants">, limit: number, offset: number, metadataJson?: string): Promise<AssistantRow[] | undefined> {
       const params: unknown[] = [assistantId];
       const visible = visibleSql(access, params, "a.metadata");
+      // Only versions whose metadata contains the request's, as LangGraph servers filter them.
+      const containing = metadataJson === undefined ? "" : `AND assistant_versions.metadata @> $${params.push(metadataJson)}::jsonb`;
       const rows = await query<{ [K in keyof AssistantRow]: AssistantRow[K] | null }>(
         db,
         `SELECT ${versionColumns} FROM assistants a
          LEFT JOIN LATERAL (
-           SELECT * FROM assistant_versions WHERE assistant_versions.assistant_id = a.assistant_id
+           SELECT * FROM assistant_versions WHERE assistant_versions.assistant_id = a.assistant_id ${containing}
            ORDER BY version DESC ${limitOffset(params, limit, offset)}
          ) v ON TRUE
          WHERE a.assistant_id = $1 AND ${visible}`,

@@ -10,7 +10,7 @@ import { parseFilter } from "@gatehouse/filters";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "../sql/database.js";
-import { migrate } from "../sql/migrate.js";
+import { migrate } from "@gatehouse/schema";
 import { insertSystemAssistants } from "../sql/system-assistants.js";
 import { grantAccess } from "../testing/grant-access.js";
 import { createThrowawayDatabase, type ThrowawayDatabase } from "../testing/throwaway-database.js";

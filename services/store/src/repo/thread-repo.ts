@@ -18,6 +18,15 @@ export interface ThreadRow {
 const columns = `thread_id, metadata, status, "values", created_at, updated_at`;
 const table: GuardedTable<"threads", ThreadRow> = { resource: "threads", name: "threads", idColumn: "thread_id", columns };
 
+/** What says which graph a thread runs (see ThreadRepo.graphOf). */
+export interface ThreadGraph {
+  runAssistantId: string | null;
+  runGraphId: string | null;
+  metadataGraphId: string | null;
+  /** Whether anything may have written checkpoints: a run left pending, or the thread has a graph_id or values. */
+  executed: boolean;
+}
+
 /** What a thread search or count narrows by, besides the caller's filter. */
 export interface ThreadCriteria {
   metadataJson: string | undefined;
@@ -83,6 +92,68 @@ export function createThreadRepo(db: Database) {
     /** Deletes a visible thread and its runs; false when it is missing or hidden. */
     delete(threadId: string, access: Access<"threads">): Promise<boolean> {
       return deleteVisible(db, table, threadId, access);
+    },
+
+    /**
+     * What says which graph a visible thread runs, read in one statement: its
+     * latest run's assistant id and that assistant's graph (null when the run
+     * named a graph or a default assistant that has no row), and the
+     * `graph_id` LangGraph stamps in a thread's metadata when a run is
+     * created on it. Undefined when the thread is missing or hidden.
+     */
+    async graphOf(threadId: string, access: Access<"threads">): Promise<ThreadGraph | undefined> {
+      const params: unknown[] = [threadId];
+      const visible = visibleSql(access, params, "t.metadata");
+      const rows = await query<{ run_assistant_id: string | null; run_graph_id: string | null; metadata_graph_id: string | null; executed: boolean }>(
+        db,
+        `SELECT latest.assistant_id AS run_assistant_id, latest.graph_id AS run_graph_id, t.metadata ->> 'graph_id' AS metadata_graph_id,
+                (EXISTS (SELECT 1 FROM runs r WHERE r.thread_id = t.thread_id AND r.status <> 'pending') OR t.metadata ? 'graph_id' OR t."values" <> '{}'::jsonb) AS executed
+         FROM threads t
+         LEFT JOIN LATERAL (
+           SELECT r.assistant_id, a.graph_id FROM runs r LEFT JOIN assistants a ON a.assistant_id::text = r.assistant_id
+           WHERE r.thread_id = t.thread_id ORDER BY r.created_at DESC, r.run_id DESC LIMIT 1
+         ) latest ON TRUE
+         WHERE t.thread_id = $1 AND ${visible}`,
+        params,
+      );
+      const row = rows[0];
+      return row === undefined
+        ? undefined
+        : { runAssistantId: row.run_assistant_id, runGraphId: row.run_graph_id, metadataGraphId: row.metadata_graph_id, executed: row.executed };
+    },
+
+    /** The ids among `threadIds` of the threads the caller's access lets it see. */
+    async visibleIds(threadIds: readonly string[], access: Access<"threads">): Promise<string[]> {
+      const params: unknown[] = [threadIds];
+      const visible = visibleSql(access, params);
+      const rows = await query<{ thread_id: string }>(db, `SELECT thread_id FROM threads WHERE thread_id = ANY($1::uuid[]) AND ${visible} ORDER BY thread_id`, params);
+      return rows.map((row) => row.thread_id);
+    },
+
+    /** Deletes the visible threads among `threadIds`, with their runs, in one statement; returns the ids deleted. */
+    async deleteMany(threadIds: readonly string[], access: Access<"threads">): Promise<string[]> {
+      const params: unknown[] = [threadIds];
+      const visible = visibleSql(access, params);
+      const rows = await query<{ thread_id: string }>(db, `DELETE FROM threads WHERE thread_id = ANY($1::uuid[]) AND ${visible} RETURNING thread_id`, params);
+      return rows.map((row) => row.thread_id);
+    },
+
+    /**
+     * The ids of the visible threads that ran an assistant: a run of theirs
+     * names it, or their metadata does (`assistant_id`, which LangGraph
+     * stamps when a run is created).
+     */
+    async ranAssistant(assistantId: string, access: Access<"threads">): Promise<string[]> {
+      const params: unknown[] = [assistantId];
+      const visible = visibleSql(access, params, "t.metadata");
+      const rows = await query<{ thread_id: string }>(
+        db,
+        `SELECT t.thread_id FROM threads t
+         WHERE (EXISTS (SELECT 1 FROM runs r WHERE r.thread_id = t.thread_id AND r.assistant_id = $1) OR t.metadata ->> 'assistant_id' = $1)
+           AND ${visible}`,
+        params,
+      );
+      return rows.map((row) => row.thread_id);
     },
 
     /** One page of the visible threads that match. */

@@ -10,7 +10,7 @@ import { parseFilter, type FilterExpr } from "@gatehouse/filters";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "../sql/database.js";
 import { indexedMetadataKeys } from "../sql/metadata-indexes.js";
-import { migrate } from "../sql/migrate.js";
+import { migrate } from "@gatehouse/schema";
 import { grantAccess } from "../testing/grant-access.js";
 import { createThrowawayDatabase, type ThrowawayDatabase } from "../testing/throwaway-database.js";
 import { createThreadRepo, type ThreadPage } from "./thread-repo.js";

@@ -12,7 +12,7 @@ import { createThreadRepo } from "../repo/thread-repo.js";
 import { grantAccess } from "../testing/grant-access.js";
 import { createThrowawayDatabase, type ThrowawayDatabase } from "../testing/throwaway-database.js";
 import { openDatabase, type Database, type PreparedStatementOptions } from "./database.js";
-import { migrate } from "./migrate.js";
+import { migrate } from "@gatehouse/schema";
 
 const serverUrl = process.env.DATABASE_URL;
 

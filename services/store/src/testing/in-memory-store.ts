@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError, createClient, createRouterTransport, type Transport } from "@connectrpc/connect";
-import { AuthzService, DecisionSchema, Effect, type AuthorizeRequest } from "@gatehouse/contracts";
+import { Code, ConnectError, createClient, createRouterTransport, type ServiceImpl, type Transport } from "@connectrpc/connect";
+import { AuthzService, DecisionSchema, Effect, WorkerService, type AuthorizeRequest } from "@gatehouse/contracts";
 import { createMemoryRunEventLog } from "@gatehouse/run-events";
 import { createLogger } from "@gatehouse/server";
 import { createAccessGuard } from "../authorization.js";
@@ -12,6 +12,7 @@ import { createRunRepo } from "../repo/run-repo.js";
 import { createThreadRepo } from "../repo/thread-repo.js";
 import { routes } from "../routes.js";
 import type { Database } from "../sql/database.js";
+import { createWorkerCaller } from "../worker-client.js";
 
 /** How the in-memory authz answers an event: allow, deny, or fail as an unreachable service does. */
 export type AuthzAnswer = "allow" | "deny" | "unavailable";
@@ -25,10 +26,15 @@ export interface InMemoryStore {
 
 /**
  * Serves the store's routes in memory over `db`, with a caller that always
- * authenticates and an authz (reached through the real batching client)
- * that answers each event as `answer` says.
+ * authenticates, an authz (reached through the real batching client)
+ * that answers each event as `answer` says, and a worker made of the
+ * methods `worker` gives.
  */
-export function createInMemoryStore(db: Database, answer: (request: AuthorizeRequest) => AuthzAnswer): InMemoryStore {
+export function createInMemoryStore(
+  db: Database,
+  answer: (request: AuthorizeRequest) => AuthzAnswer,
+  worker: Partial<ServiceImpl<typeof WorkerService>> = {},
+): InMemoryStore {
   const asked: string[] = [];
   const authzTransport = createRouterTransport((router) => {
     router.service(AuthzService, {
@@ -56,6 +62,10 @@ export function createInMemoryStore(db: Database, answer: (request: AuthorizeReq
     logger: createLogger("store-test"),
     callTimeoutMs: 2_000,
   });
+  // The worker's methods a test gives; any other answers UNIMPLEMENTED, which the store reports as a worker failure.
+  const workerTransport = createRouterTransport((router) => {
+    router.service(WorkerService, worker);
+  });
   const served = routes({
     guard,
     threads: createThreadRepo(db),
@@ -64,7 +74,9 @@ export function createInMemoryStore(db: Database, answer: (request: AuthorizeReq
     events: createMemoryRunEventLog(),
     items: createItemRepo(db),
     crons: createCronRepo(db),
-    graphs: new Set(),
+    // The one graph the tests' runs and assistants name, as gatehouse.json would declare it.
+    graphs: new Set(["agent"]),
+    worker: createWorkerCaller(createClient(WorkerService, workerTransport), createLogger("store-test"), 2_000),
   });
   const transport = createRouterTransport((router) => {
     for (const route of served) router.service(route.service, route.impl);

@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-// The store owns the schema; tests of the worker bring a database up to it the way the store does at start-up.
-import { migrate } from "../../../store/src/sql/migrate.js";
+import { migrate } from "@gatehouse/schema";
 
 /** A migrated database of its own on the real Postgres at DATABASE_URL, for one test file. */
 export interface WorkerTestDatabase {

@@ -14,7 +14,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file gatehouse/worker/v1/worker_service.proto.
  */
 export const file_gatehouse_worker_v1_worker_service: GenFile = /*@__PURE__*/
-  fileDesc("CihnYXRlaG91c2Uvd29ya2VyL3YxL3dvcmtlcl9zZXJ2aWNlLnByb3RvEhNnYXRlaG91c2Uud29ya2VyLnYxIoQBChVHZXRUaHJlYWRTdGF0ZVJlcXVlc3QSEAoIZ3JhcGhfaWQYASABKAkSEQoJdGhyZWFkX2lkGAIgASgJEjMKCmNoZWNrcG9pbnQYAyABKAsyHy5nYXRlaG91c2Uud29ya2VyLnYxLkNoZWNrcG9pbnQSEQoJc3ViZ3JhcGhzGAQgASgIIkAKFkdldFRocmVhZFN0YXRlUmVzcG9uc2USJgoFc3RhdGUYASABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0ItwBChdHZXRUaHJlYWRIaXN0b3J5UmVxdWVzdBIQCghncmFwaF9pZBgBIAEoCRIRCgl0aHJlYWRfaWQYAiABKAkSDQoFbGltaXQYAyABKAUSLwoGYmVmb3JlGAQgASgLMh8uZ2F0ZWhvdXNlLndvcmtlci52MS5DaGVja3BvaW50EicKBmZpbHRlchgFIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSMwoKY2hlY2twb2ludBgGIAEoCzIfLmdhdGVob3VzZS53b3JrZXIudjEuQ2hlY2twb2ludCJDChhHZXRUaHJlYWRIaXN0b3J5UmVzcG9uc2USJwoGc3RhdGVzGAEgAygLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCKtAQoYVXBkYXRlVGhyZWFkU3RhdGVSZXF1ZXN0EhAKCGdyYXBoX2lkGAEgASgJEhEKCXRocmVhZF9pZBgCIAEoCRImCgZ2YWx1ZXMYAyABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSDwoHYXNfbm9kZRgEIAEoCRIzCgpjaGVja3BvaW50GAUgASgLMh8uZ2F0ZWhvdXNlLndvcmtlci52MS5DaGVja3BvaW50IlAKGVVwZGF0ZVRocmVhZFN0YXRlUmVzcG9uc2USMwoKY2hlY2twb2ludBgBIAEoCzIfLmdhdGVob3VzZS53b3JrZXIudjEuQ2hlY2twb2ludCIxCg9HZXRHcmFwaFJlcXVlc3QSEAoIZ3JhcGhfaWQYASABKAkSDAoEeHJheRgCIAEoBSI6ChBHZXRHcmFwaFJlc3BvbnNlEiYKBWdyYXBoGAEgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCIlChFHZXRTY2hlbWFzUmVxdWVzdBIQCghncmFwaF9pZBgBIAEoCSI+ChJHZXRTY2hlbWFzUmVzcG9uc2USKAoHc2NoZW1hcxgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiSwoTR2V0U3ViZ3JhcGhzUmVxdWVzdBIQCghncmFwaF9pZBgBIAEoCRIRCgluYW1lc3BhY2UYAiABKAkSDwoHcmVjdXJzZRgDIAEoCCJCChRHZXRTdWJncmFwaHNSZXNwb25zZRIqCglzdWJncmFwaHMYASABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0MpoFCg1Xb3JrZXJTZXJ2aWNlEm4KDkdldFRocmVhZFN0YXRlEiouZ2F0ZWhvdXNlLndvcmtlci52MS5HZXRUaHJlYWRTdGF0ZVJlcXVlc3QaKy5nYXRlaG91c2Uud29ya2VyLnYxLkdldFRocmVhZFN0YXRlUmVzcG9uc2UiA5ACARJ0ChBHZXRUaHJlYWRIaXN0b3J5EiwuZ2F0ZWhvdXNlLndvcmtlci52MS5HZXRUaHJlYWRIaXN0b3J5UmVxdWVzdBotLmdhdGVob3VzZS53b3JrZXIudjEuR2V0VGhyZWFkSGlzdG9yeVJlc3BvbnNlIgOQAgESdwoRVXBkYXRlVGhyZWFkU3RhdGUSLS5nYXRlaG91c2Uud29ya2VyLnYxLlVwZGF0ZVRocmVhZFN0YXRlUmVxdWVzdBouLmdhdGVob3VzZS53b3JrZXIudjEuVXBkYXRlVGhyZWFkU3RhdGVSZXNwb25zZSIDkAIAElwKCEdldEdyYXBoEiQuZ2F0ZWhvdXNlLndvcmtlci52MS5HZXRHcmFwaFJlcXVlc3QaJS5nYXRlaG91c2Uud29ya2VyLnYxLkdldEdyYXBoUmVzcG9uc2UiA5ACARJiCgpHZXRTY2hlbWFzEiYuZ2F0ZWhvdXNlLndvcmtlci52MS5HZXRTY2hlbWFzUmVxdWVzdBonLmdhdGVob3VzZS53b3JrZXIudjEuR2V0U2NoZW1hc1Jlc3BvbnNlIgOQAgESaAoMR2V0U3ViZ3JhcGhzEiguZ2F0ZWhvdXNlLndvcmtlci52MS5HZXRTdWJncmFwaHNSZXF1ZXN0GikuZ2F0ZWhvdXNlLndvcmtlci52MS5HZXRTdWJncmFwaHNSZXNwb25zZSIDkAIBYgZwcm90bzM", [file_gatehouse_worker_v1_checkpoint, file_google_protobuf_struct]);
+  fileDesc("CihnYXRlaG91c2Uvd29ya2VyL3YxL3dvcmtlcl9zZXJ2aWNlLnByb3RvEhNnYXRlaG91c2Uud29ya2VyLnYxIoQBChVHZXRUaHJlYWRTdGF0ZVJlcXVlc3QSEAoIZ3JhcGhfaWQYASABKAkSEQoJdGhyZWFkX2lkGAIgASgJEjMKCmNoZWNrcG9pbnQYAyABKAsyHy5nYXRlaG91c2Uud29ya2VyLnYxLkNoZWNrcG9pbnQSEQoJc3ViZ3JhcGhzGAQgASgIIkAKFkdldFRocmVhZFN0YXRlUmVzcG9uc2USJgoFc3RhdGUYASABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0ItwBChdHZXRUaHJlYWRIaXN0b3J5UmVxdWVzdBIQCghncmFwaF9pZBgBIAEoCRIRCgl0aHJlYWRfaWQYAiABKAkSDQoFbGltaXQYAyABKAUSLwoGYmVmb3JlGAQgASgLMh8uZ2F0ZWhvdXNlLndvcmtlci52MS5DaGVja3BvaW50EicKBmZpbHRlchgFIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSMwoKY2hlY2twb2ludBgGIAEoCzIfLmdhdGVob3VzZS53b3JrZXIudjEuQ2hlY2twb2ludCJDChhHZXRUaHJlYWRIaXN0b3J5UmVzcG9uc2USJwoGc3RhdGVzGAEgAygLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCKtAQoYVXBkYXRlVGhyZWFkU3RhdGVSZXF1ZXN0EhAKCGdyYXBoX2lkGAEgASgJEhEKCXRocmVhZF9pZBgCIAEoCRImCgZ2YWx1ZXMYAyABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSDwoHYXNfbm9kZRgEIAEoCRIzCgpjaGVja3BvaW50GAUgASgLMh8uZ2F0ZWhvdXNlLndvcmtlci52MS5DaGVja3BvaW50IlAKGVVwZGF0ZVRocmVhZFN0YXRlUmVzcG9uc2USMwoKY2hlY2twb2ludBgBIAEoCzIfLmdhdGVob3VzZS53b3JrZXIudjEuQ2hlY2twb2ludCJGChZDb3B5VGhyZWFkU3RhdGVSZXF1ZXN0EhYKDmZyb21fdGhyZWFkX2lkGAEgASgJEhQKDHRvX3RocmVhZF9pZBgCIAEoCSIZChdDb3B5VGhyZWFkU3RhdGVSZXNwb25zZSJCChdQcnVuZVRocmVhZFN0YXRlUmVxdWVzdBISCgp0aHJlYWRfaWRzGAEgAygJEhMKC2tlZXBfbGF0ZXN0GAIgASgIIhoKGFBydW5lVGhyZWFkU3RhdGVSZXNwb25zZSIxCg9HZXRHcmFwaFJlcXVlc3QSEAoIZ3JhcGhfaWQYASABKAkSDAoEeHJheRgCIAEoBSI6ChBHZXRHcmFwaFJlc3BvbnNlEiYKBWdyYXBoGAEgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCIlChFHZXRTY2hlbWFzUmVxdWVzdBIQCghncmFwaF9pZBgBIAEoCSI+ChJHZXRTY2hlbWFzUmVzcG9uc2USKAoHc2NoZW1hcxgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiSwoTR2V0U3ViZ3JhcGhzUmVxdWVzdBIQCghncmFwaF9pZBgBIAEoCRIRCgluYW1lc3BhY2UYAiABKAkSDwoHcmVjdXJzZRgDIAEoCCJCChRHZXRTdWJncmFwaHNSZXNwb25zZRIqCglzdWJncmFwaHMYASABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0MoMHCg1Xb3JrZXJTZXJ2aWNlEm4KDkdldFRocmVhZFN0YXRlEiouZ2F0ZWhvdXNlLndvcmtlci52MS5HZXRUaHJlYWRTdGF0ZVJlcXVlc3QaKy5nYXRlaG91c2Uud29ya2VyLnYxLkdldFRocmVhZFN0YXRlUmVzcG9uc2UiA5ACARJ0ChBHZXRUaHJlYWRIaXN0b3J5EiwuZ2F0ZWhvdXNlLndvcmtlci52MS5HZXRUaHJlYWRIaXN0b3J5UmVxdWVzdBotLmdhdGVob3VzZS53b3JrZXIudjEuR2V0VGhyZWFkSGlzdG9yeVJlc3BvbnNlIgOQAgESdwoRVXBkYXRlVGhyZWFkU3RhdGUSLS5nYXRlaG91c2Uud29ya2VyLnYxLlVwZGF0ZVRocmVhZFN0YXRlUmVxdWVzdBouLmdhdGVob3VzZS53b3JrZXIudjEuVXBkYXRlVGhyZWFkU3RhdGVSZXNwb25zZSIDkAIAEnEKD0NvcHlUaHJlYWRTdGF0ZRIrLmdhdGVob3VzZS53b3JrZXIudjEuQ29weVRocmVhZFN0YXRlUmVxdWVzdBosLmdhdGVob3VzZS53b3JrZXIudjEuQ29weVRocmVhZFN0YXRlUmVzcG9uc2UiA5ACAhJ0ChBQcnVuZVRocmVhZFN0YXRlEiwuZ2F0ZWhvdXNlLndvcmtlci52MS5QcnVuZVRocmVhZFN0YXRlUmVxdWVzdBotLmdhdGVob3VzZS53b3JrZXIudjEuUHJ1bmVUaHJlYWRTdGF0ZVJlc3BvbnNlIgOQAgISXAoIR2V0R3JhcGgSJC5nYXRlaG91c2Uud29ya2VyLnYxLkdldEdyYXBoUmVxdWVzdBolLmdhdGVob3VzZS53b3JrZXIudjEuR2V0R3JhcGhSZXNwb25zZSIDkAIBEmIKCkdldFNjaGVtYXMSJi5nYXRlaG91c2Uud29ya2VyLnYxLkdldFNjaGVtYXNSZXF1ZXN0GicuZ2F0ZWhvdXNlLndvcmtlci52MS5HZXRTY2hlbWFzUmVzcG9uc2UiA5ACARJoCgxHZXRTdWJncmFwaHMSKC5nYXRlaG91c2Uud29ya2VyLnYxLkdldFN1YmdyYXBoc1JlcXVlc3QaKS5nYXRlaG91c2Uud29ya2VyLnYxLkdldFN1YmdyYXBoc1Jlc3BvbnNlIgOQAgFiBnByb3RvMw", [file_gatehouse_worker_v1_checkpoint, file_google_protobuf_struct]);
 
 /**
  * GetThreadStateRequest names a thread and, optionally, one of its checkpoints.
@@ -231,6 +231,93 @@ export const UpdateThreadStateResponseSchema: GenMessage<UpdateThreadStateRespon
   messageDesc(file_gatehouse_worker_v1_worker_service, 5);
 
 /**
+ * CopyThreadStateRequest names the thread to copy from and the one to copy to.
+ *
+ * @generated from message gatehouse.worker.v1.CopyThreadStateRequest
+ */
+export type CopyThreadStateRequest = Message<"gatehouse.worker.v1.CopyThreadStateRequest"> & {
+  /**
+   * The source thread, a UUID. Required.
+   *
+   * @generated from field: string from_thread_id = 1;
+   */
+  fromThreadId: string;
+
+  /**
+   * The new thread, a UUID. Required.
+   *
+   * @generated from field: string to_thread_id = 2;
+   */
+  toThreadId: string;
+};
+
+/**
+ * Describes the message gatehouse.worker.v1.CopyThreadStateRequest.
+ * Use `create(CopyThreadStateRequestSchema)` to create a new message.
+ */
+export const CopyThreadStateRequestSchema: GenMessage<CopyThreadStateRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_worker_v1_worker_service, 6);
+
+/**
+ * CopyThreadStateResponse confirms the copy.
+ *
+ * @generated from message gatehouse.worker.v1.CopyThreadStateResponse
+ */
+export type CopyThreadStateResponse = Message<"gatehouse.worker.v1.CopyThreadStateResponse"> & {
+};
+
+/**
+ * Describes the message gatehouse.worker.v1.CopyThreadStateResponse.
+ * Use `create(CopyThreadStateResponseSchema)` to create a new message.
+ */
+export const CopyThreadStateResponseSchema: GenMessage<CopyThreadStateResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_worker_v1_worker_service, 7);
+
+/**
+ * PruneThreadStateRequest names the threads whose checkpoints to prune.
+ *
+ * @generated from message gatehouse.worker.v1.PruneThreadStateRequest
+ */
+export type PruneThreadStateRequest = Message<"gatehouse.worker.v1.PruneThreadStateRequest"> & {
+  /**
+   * The threads, UUIDs; at most 1000.
+   *
+   * @generated from field: repeated string thread_ids = 1;
+   */
+  threadIds: string[];
+
+  /**
+   * Keep each thread's latest checkpoint of every namespace (with what it
+   * references); unset, delete every checkpoint.
+   *
+   * @generated from field: bool keep_latest = 2;
+   */
+  keepLatest: boolean;
+};
+
+/**
+ * Describes the message gatehouse.worker.v1.PruneThreadStateRequest.
+ * Use `create(PruneThreadStateRequestSchema)` to create a new message.
+ */
+export const PruneThreadStateRequestSchema: GenMessage<PruneThreadStateRequest> = /*@__PURE__*/
+  messageDesc(file_gatehouse_worker_v1_worker_service, 8);
+
+/**
+ * PruneThreadStateResponse confirms the pruning.
+ *
+ * @generated from message gatehouse.worker.v1.PruneThreadStateResponse
+ */
+export type PruneThreadStateResponse = Message<"gatehouse.worker.v1.PruneThreadStateResponse"> & {
+};
+
+/**
+ * Describes the message gatehouse.worker.v1.PruneThreadStateResponse.
+ * Use `create(PruneThreadStateResponseSchema)` to create a new message.
+ */
+export const PruneThreadStateResponseSchema: GenMessage<PruneThreadStateResponse> = /*@__PURE__*/
+  messageDesc(file_gatehouse_worker_v1_worker_service, 9);
+
+/**
  * GetGraphRequest asks for a graph's structure.
  *
  * @generated from message gatehouse.worker.v1.GetGraphRequest
@@ -257,7 +344,7 @@ export type GetGraphRequest = Message<"gatehouse.worker.v1.GetGraphRequest"> & {
  * Use `create(GetGraphRequestSchema)` to create a new message.
  */
 export const GetGraphRequestSchema: GenMessage<GetGraphRequest> = /*@__PURE__*/
-  messageDesc(file_gatehouse_worker_v1_worker_service, 6);
+  messageDesc(file_gatehouse_worker_v1_worker_service, 10);
 
 /**
  * GetGraphResponse carries the structure.
@@ -278,7 +365,7 @@ export type GetGraphResponse = Message<"gatehouse.worker.v1.GetGraphResponse"> &
  * Use `create(GetGraphResponseSchema)` to create a new message.
  */
 export const GetGraphResponseSchema: GenMessage<GetGraphResponse> = /*@__PURE__*/
-  messageDesc(file_gatehouse_worker_v1_worker_service, 7);
+  messageDesc(file_gatehouse_worker_v1_worker_service, 11);
 
 /**
  * GetSchemasRequest asks for a graph's schemas.
@@ -299,7 +386,7 @@ export type GetSchemasRequest = Message<"gatehouse.worker.v1.GetSchemasRequest">
  * Use `create(GetSchemasRequestSchema)` to create a new message.
  */
 export const GetSchemasRequestSchema: GenMessage<GetSchemasRequest> = /*@__PURE__*/
-  messageDesc(file_gatehouse_worker_v1_worker_service, 8);
+  messageDesc(file_gatehouse_worker_v1_worker_service, 12);
 
 /**
  * GetSchemasResponse carries the schemas.
@@ -321,7 +408,7 @@ export type GetSchemasResponse = Message<"gatehouse.worker.v1.GetSchemasResponse
  * Use `create(GetSchemasResponseSchema)` to create a new message.
  */
 export const GetSchemasResponseSchema: GenMessage<GetSchemasResponse> = /*@__PURE__*/
-  messageDesc(file_gatehouse_worker_v1_worker_service, 9);
+  messageDesc(file_gatehouse_worker_v1_worker_service, 13);
 
 /**
  * GetSubgraphsRequest asks for a graph's subgraphs.
@@ -356,7 +443,7 @@ export type GetSubgraphsRequest = Message<"gatehouse.worker.v1.GetSubgraphsReque
  * Use `create(GetSubgraphsRequestSchema)` to create a new message.
  */
 export const GetSubgraphsRequestSchema: GenMessage<GetSubgraphsRequest> = /*@__PURE__*/
-  messageDesc(file_gatehouse_worker_v1_worker_service, 10);
+  messageDesc(file_gatehouse_worker_v1_worker_service, 14);
 
 /**
  * GetSubgraphsResponse carries the subgraphs.
@@ -378,7 +465,7 @@ export type GetSubgraphsResponse = Message<"gatehouse.worker.v1.GetSubgraphsResp
  * Use `create(GetSubgraphsResponseSchema)` to create a new message.
  */
 export const GetSubgraphsResponseSchema: GenMessage<GetSubgraphsResponse> = /*@__PURE__*/
-  messageDesc(file_gatehouse_worker_v1_worker_service, 11);
+  messageDesc(file_gatehouse_worker_v1_worker_service, 15);
 
 /**
  * WorkerService answers what only a process holding the graphs can: a
@@ -424,6 +511,29 @@ export const WorkerService: GenService<{
     methodKind: "unary";
     input: typeof UpdateThreadStateRequestSchema;
     output: typeof UpdateThreadStateResponseSchema;
+  },
+  /**
+   * Copies every checkpoint (with its blobs and pending writes) of one thread
+   * to another, which the store has just created as the source's copy.
+   * Checkpoints the target already has are kept, so a repeat changes nothing.
+   *
+   * @generated from rpc gatehouse.worker.v1.WorkerService.CopyThreadState
+   */
+  copyThreadState: {
+    methodKind: "unary";
+    input: typeof CopyThreadStateRequestSchema;
+    output: typeof CopyThreadStateResponseSchema;
+  },
+  /**
+   * Deletes the checkpoints of the threads named, or all but the latest of
+   * each namespace with keep_latest. A repeat changes nothing more.
+   *
+   * @generated from rpc gatehouse.worker.v1.WorkerService.PruneThreadState
+   */
+  pruneThreadState: {
+    methodKind: "unary";
+    input: typeof PruneThreadStateRequestSchema;
+    output: typeof PruneThreadStateResponseSchema;
   },
   /**
    * Returns the graph's drawable structure: its nodes and edges.

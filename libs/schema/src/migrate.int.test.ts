@@ -2,7 +2,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "./migrate.js";
 import { migrations } from "./migrations.js";
-import { createThrowawayDatabase, type ThrowawayDatabase } from "../testing/throwaway-database.js";
+import { createThrowawayDatabase, type ThrowawayDatabase } from "./testing/throwaway-database.js";
 
 // Needs a real Postgres server: several pools migrating one database at once.
 const serverUrl = process.env.DATABASE_URL;
