@@ -460,7 +460,7 @@ describe("HTTP", () => {
   it("an endpoint Gatehouse does not offer is 501 whatever its body, malformed included, and the connection stays usable", async () => {
     const response = await call("/threads/state/batch", { method: "POST", body: "{not json" });
     expect(response.status).toBe(501);
-    expect((await response.json()).detail).toMatch(/no graph state/);
+    expect((await response.json()).detail).toMatch(/not offered by the Gatehouse gateway/);
     expect((await call("/threads/search", { method: "POST", body: "{}" })).status).toBe(200);
   });
 
