@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { startPGliteWireServer } from "./pglite-wire-server.js";
 
 /** Postgres in this process (PGlite), reachable over a private Unix socket. */
 export interface EmbeddedPostgres {
@@ -19,31 +19,25 @@ export interface EmbeddedPostgres {
   stop(): Promise<void>;
 }
 
-/** Options of the embedded database. */
-export interface EmbeddedPostgresOptions {
-  /** How many connections the socket accepts at once; default 16. */
-  maxConnections?: number;
-}
-
 /**
  * Starts PGlite behind a Postgres wire-protocol socket, so the store's pg
  * code path is the same as on a real server. The socket is a Unix socket in
  * a fresh folder of mode 0700, so other users of the machine cannot connect
- * (it has no password), and it takes several connections: their queries
- * run one at a time in PGlite's single session, and while one connection is
- * inside a transaction only its own queries run, so transactions stay
- * isolated. A stray connection (a port scan, a curl) therefore cannot keep
- * the store out.
+ * (it has no password), and it takes any number of connections: their
+ * exchanges run one at a time in PGlite's single session, and while one
+ * connection is inside a transaction only its own statements run, so
+ * transactions stay isolated (see startPGliteWireServer). A stray connection
+ * (a port scan, a curl) therefore cannot keep the store out.
  */
-export async function startEmbeddedPostgres(dataDir: string | undefined, options: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(dataDir: string | undefined): Promise<EmbeddedPostgres> {
   const db = dataDir === undefined ? new PGlite() : new PGlite(dataDir);
   await db.waitReady;
   // mkdtemp creates the folder with mode 0700.
   const socketDir = await mkdtemp(join(tmpdir(), "gatehouse-pglite-"));
   const socketPath = join(socketDir, ".s.PGSQL.5432");
-  const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: options.maxConnections ?? 16 });
+  let server;
   try {
-    await server.start();
+    server = await startPGliteWireServer(db, socketPath);
   } catch (error) {
     await db.close();
     await rm(socketDir, { recursive: true, force: true });
@@ -53,7 +47,7 @@ export async function startEmbeddedPostgres(dataDir: string | undefined, options
     // pg takes a socket folder as the host; the file name follows from the port.
     url: `postgres://postgres@localhost:5432/postgres?host=${encodeURIComponent(socketDir)}&sslmode=disable`,
     socketPath,
-    // The multiplexed socket shares one session: no named statements, and no LISTEN (notifications are not relayed).
+    // Every connection shares one session: no named statements, and no LISTEN (notifications are not relayed).
     storeEnv: { DATABASE_PREPARED_STATEMENTS: "false", WORKER_LISTEN: "0" },
     async stop() {
       await server.stop();

@@ -68,15 +68,16 @@ const setupLockId = 0x6768_636b;
  */
 export async function openCheckpointer(pool: pg.Pool): Promise<RunRecordingSaver> {
   const saver = new RunRecordingSaver(pool, undefined, { schema: checkpointSchema });
+  // A session lock, not one held by a transaction: setup() runs on other pooled connections, and
+  // the embedded database's multiplexed socket runs only the transaction's own statements while one is open.
   const client = await pool.connect();
   try {
-    await client.query("BEGIN");
-    await client.query("SELECT pg_advisory_xact_lock($1)", [setupLockId]);
-    await saver.setup();
-    await client.query("COMMIT");
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
-    throw error;
+    await client.query("SELECT pg_advisory_lock($1)", [setupLockId]);
+    try {
+      await saver.setup();
+    } finally {
+      await client.query("SELECT pg_advisory_unlock($1)", [setupLockId]);
+    }
   } finally {
     client.release();
   }
