@@ -9,9 +9,12 @@
  * PROFILE_IN_FLIGHT (default 32) the calls kept in flight,
  * PROFILE_SCENARIOS (default "threads.create,threads.get,threads.update")
  * which to run. Read the profiles with summarize.ts beside this file.
+ * Each scenario's line gives every service's CPU time per call (user and
+ * system, from /proc), which a machine busy with other work disturbs far
+ * less than calls per second.
  * Loopback only; bounded in time.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { startCluster } from "@gatehouse/launcher";
 import { fromRoot } from "../../support/test-gatehouse.js";
@@ -25,6 +28,13 @@ const inFlight = Number(process.env.PROFILE_IN_FLIGHT ?? 32);
 const wanted = (process.env.PROFILE_SCENARIOS ?? "threads.create,threads.get,threads.update").split(",");
 const profileDir = process.env.PROFILE_DIR === undefined ? undefined : resolve(process.env.PROFILE_DIR);
 process.env.DATABASE_URL ??= "postgres://postgres@127.0.0.1:5432/test";
+
+/** CPU time a process has used so far (user and system), in milliseconds, from /proc (Linux). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  // utime and stime are fields 14 and 15 of the whole line, in clock ticks (100 per second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
 
 const database = await createTestDatabase();
 if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true });
@@ -50,9 +60,16 @@ try {
     for (const scenario of threadScenarios.filter((candidate) => wanted.includes(candidate.name))) {
       const call = await scenario.prepare(target);
       await runCalls(call, inFlight, 1000);
+      const cpuBefore = Object.entries(pids).map(([name, list]) => [name, list.reduce((sum, pid) => sum + cpuMs(pid!), 0)] as const);
       const result = await runCalls(call, inFlight, seconds * 1000);
+      const perCall = cpuBefore
+        .map(([name, before]) => {
+          const after = pids[name]!.reduce((sum, pid) => sum + cpuMs(pid!), 0);
+          return `${name} ${Math.round(((after - before) * 1000) / result.calls)}`;
+        })
+        .join(", ");
       console.log(
-        `${scenario.name.padEnd(16)} ${String(inFlight).padStart(2)} in flight  ${Math.round(result.callsPerSecond)} calls/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms  (${result.errors} errors)`,
+        `${scenario.name.padEnd(16)} ${String(inFlight).padStart(2)} in flight  ${Math.round(result.callsPerSecond)} calls/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms  (${result.errors} errors)  CPU µs/call: ${perCall}`,
       );
     }
   } finally {
