@@ -54,18 +54,20 @@ try {
   try {
     // After the start: the store creates the tables.
     await seedIntoPostgres(database.url, 0, 1000);
-    const pids = Object.fromEntries(Object.entries(cluster.replicas).map(([name, list]) => [name, list.map((service) => service.child.pid)]));
+    const pids: Record<string, number[]> = Object.fromEntries(
+      Object.entries(cluster.replicas).map(([name, list]) => [name, list.map((service) => service.child.pid!)]),
+    );
+    const cpuOf = (name: string) => pids[name]!.reduce((sum: number, pid) => sum + cpuMs(pid), 0);
     if (profileDir !== undefined) writeFileSync(`${profileDir}/pids.json`, `${JSON.stringify(pids)}\n`);
     const target = benchTarget("Gatehouse (split)", `http://${cluster.gateway!.address}`);
     for (const scenario of threadScenarios.filter((candidate) => wanted.includes(candidate.name))) {
       const call = await scenario.prepare(target);
       await runCalls(call, inFlight, 1000);
-      const cpuBefore = Object.entries(pids).map(([name, list]) => [name, list.reduce((sum, pid) => sum + cpuMs(pid!), 0)] as const);
+      const cpuBefore = Object.keys(pids).map((name) => [name, cpuOf(name)] as const);
       const result = await runCalls(call, inFlight, seconds * 1000);
       const perCall = cpuBefore
         .map(([name, before]) => {
-          const after = pids[name]!.reduce((sum, pid) => sum + cpuMs(pid!), 0);
-          return `${name} ${Math.round(((after - before) * 1000) / result.calls)}`;
+          return `${name} ${Math.round(((cpuOf(name) - before) * 1000) / result.calls)}`;
         })
         .join(", ");
       console.log(
