@@ -107,7 +107,10 @@ export function createBatchingAuthorizer(authz: Client<typeof AuthzService>, max
         else if (outcome?.case === "error") settle(pending, { error: new ConnectError(outcome.value.message, outcome.value.code as Code) });
         else settle(pending, { error: new ConnectError("authz sent an empty result", Code.Internal) });
       }
-      for (const pending of batch) settle(pending, { error: new ConnectError("authz ended the batch without this event's result", Code.Internal) });
+      // An error (and its stack trace) is made only for an event still waiting, which a whole stream never leaves.
+      for (const pending of batch) {
+        if (!pending.settled) settle(pending, { error: new ConnectError("authz ended the batch without this event's result", Code.Internal) });
+      }
     } catch (error) {
       for (const pending of batch) settle(pending, { error });
     }
