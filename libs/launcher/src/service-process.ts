@@ -40,7 +40,7 @@ export interface ServiceProcessOptions {
  * auth module).
  */
 export function startServiceProcess(options: ServiceProcessOptions): Promise<ServiceProcess> {
-  const command = [...(options.wrapper ?? []), process.execPath, "--import", "tsx", resolve(repoRoot, `services/${options.name}/src/main.ts`)];
+  const command = [...(options.wrapper ?? []), process.execPath, ...nodeFlags(options.env), "--import", "tsx", resolve(repoRoot, `services/${options.name}/src/main.ts`)];
   const child = spawn(command[0]!, command.slice(1), {
     cwd: repoRoot,
     env: { ...process.env, ...options.env },
@@ -71,6 +71,16 @@ export function startServiceProcess(options: ServiceProcessOptions): Promise<Ser
       resolvePromise({ name: options.name, address, metricsAddress, child, stop: (graceMs) => stopProcess(child, graceMs ?? 15_000) });
     });
   });
+}
+
+/**
+ * Extra Node flags from GATEHOUSE_NODE_OPTIONS (space-separated), for flags
+ * NODE_OPTIONS refuses, such as `--cpu-prof --cpu-prof-dir=profiles` to
+ * profile each service (README, "Benchmark").
+ */
+function nodeFlags(env: Record<string, string | undefined>): string[] {
+  const flags = env.GATEHOUSE_NODE_OPTIONS ?? process.env.GATEHOUSE_NODE_OPTIONS ?? "";
+  return flags.split(" ").filter((flag) => flag !== "");
 }
 
 /** The address a service announced on a line starting with `prefix`, if it is such a line. */

@@ -58,15 +58,16 @@ export function createAuthzService(deps: AuthzServiceDeps): ServiceImpl<typeof A
     if (parsed === undefined) throw invalidArgument("resource/action", `"${event}" is not an event`);
     if (request.user === undefined || request.user.identity === "") throw invalidArgument("user", "required");
     const user = userFromProto(request.user);
-    const audit = { identity: user.identity, event, ...traceLogFields(traceOf(request, context)) };
+    const audit = () => ({ identity: user.identity, event, ...traceLogFields(traceOf(request, context)) });
     try {
       const decision = await decide(deps.table, { event: parsed.event, user, value: request.value ?? {} }, { timeoutMs: budgetOf(request, context) });
       const encoded = decisionToProto(parsed.event, decision);
       const outcome = decision.effect === "deny" ? `deny:${decision.status}` : decision.filter ? "allow:filter" : "allow";
       deps.onDecision?.(parsed.event, outcome);
-      deps.logger.info(
+      // The audit line (and the filter's shape in it) is built only when it is written.
+      if (deps.logger.isLevelEnabled("info")) deps.logger.info(
         {
-          ...audit,
+          ...audit(),
           handler: decision.handlerKey ?? null,
           outcome,
           filter: decision.effect === "allow" && decision.filter ? describeFilterShape(decision.filter) : undefined,
@@ -78,7 +79,7 @@ export function createAuthzService(deps: AuthzServiceDeps): ServiceImpl<typeof A
       if (!(error instanceof HandlerFailure || error instanceof InvalidMutation)) throw error;
       const handler = error instanceof HandlerFailure ? error.handlerKey : deps.table.get(parsed.event)?.key;
       deps.onDecision?.(parsed.event, "error");
-      deps.logger.error({ ...audit, handler, outcome: "error", reason: error.message }, "decision");
+      deps.logger.error({ ...audit(), handler, outcome: "error", reason: error.message }, "decision");
       if (error instanceof HandlerFailure && error.kind === "timed_out") {
         throw gatehouseError(Code.DeadlineExceeded, ErrorReason.HANDLER_TIMED_OUT, "the authorization handler did not decide in time");
       }

@@ -86,8 +86,8 @@ export function createGatewayHandler(deps: GatewayDeps): (request: IncomingMessa
     else send(response, answer);
     const seconds = (performance.now() - started) / 1000;
     deps.metrics?.record(method, routePath, answer.status, seconds);
-    // Route patterns only: paths carry ids, and headers are never logged.
-    logger.debug({ method, route: routePath, status: answer.status, ms: Math.round(seconds * 10_000) / 10, ...traceLogFields(trace) }, "request");
+    // Route patterns only: paths carry ids, and headers are never logged. The line is built only when it is written.
+    if (logger.isLevelEnabled("debug")) logger.debug({ method, route: routePath, status: answer.status, ms: Math.round(seconds * 10_000) / 10, ...traceLogFields(trace) }, "request");
   }
 
   return (request, response) => {

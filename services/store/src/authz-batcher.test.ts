@@ -1,15 +1,16 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { Code, ConnectError, createClient, createRouterTransport, type HandlerContext } from "@connectrpc/connect";
-import { AuthzService, Effect, type AuthorizeBatchRequest } from "@gatehouse/contracts";
+import { AuthzService, Effect, type AuthorizeBatchRequest, type AuthorizeRequest } from "@gatehouse/contracts";
 import { describe, expect, it } from "vitest";
 import { createBatchingAuthorizer } from "./authz-batcher.js";
 
 type Script = (request: AuthorizeBatchRequest, context: HandlerContext) => AsyncIterable<unknown>;
+type UnaryScript = (request: AuthorizeRequest, context: HandlerContext) => Promise<unknown>;
 
-/** A batching authorizer over an in-memory AuthzService whose AuthorizeBatch follows the script. */
-function authorizerOver(script: Script) {
+/** A batching authorizer over an in-memory AuthzService whose AuthorizeBatch (and Authorize, for lone events) follow the scripts. */
+function authorizerOver(script: Script, unary: UnaryScript = async () => ({})) {
   const transport = createRouterTransport(({ service }) =>
-    service(AuthzService, { authorize: () => ({}), authorizeBatch: script as never }),
+    service(AuthzService, { authorize: unary as never, authorizeBatch: script as never }),
   );
   return createBatchingAuthorizer(createClient(AuthzService, transport));
 }
@@ -100,7 +101,47 @@ describe("the batching authorizer", () => {
       yield allow(0);
     });
     const started = performance.now();
-    expect(await outcome(authorizer.authorize(event("a"), 30), started)).toMatchObject({ ok: false, code: Code.DeadlineExceeded });
+    const outcomes = await Promise.all([outcome(authorizer.authorize(event("a"), 30), started), outcome(authorizer.authorize(event("b"), 40), started)]);
+    expect(outcomes).toMatchObject([
+      { ok: false, code: Code.DeadlineExceeded },
+      { ok: false, code: Code.DeadlineExceeded },
+    ]);
     await expect.poll(() => cancelled, { timeout: 1_000 }).toBe(true);
+  });
+
+  it("sends a lone event at once as a unary call, with its budget, and cancels it at the event's deadline", async () => {
+    const seen: number[] = [];
+    let cancelled = false;
+    const authorizer = authorizerOver(
+      async function* () {
+        throw new Error("a lone event is not batched");
+      },
+      async (request, context) => {
+        seen.push(request.timeoutMs);
+        if (request.user?.identity === "slow") {
+          context.signal.addEventListener("abort", () => (cancelled = true));
+          await sleep(5_000, undefined, { signal: context.signal }).catch(() => {});
+        }
+        return { decision: { effect: Effect.ALLOW, handlerKey: "lone" } };
+      },
+    );
+    expect((await authorizer.authorize(event("a"), 500)).handlerKey).toBe("lone");
+    expect(seen[0]).toBeGreaterThan(450);
+    expect(seen[0]).toBeLessThanOrEqual(500);
+    const started = performance.now();
+    expect(await outcome(authorizer.authorize(event("slow"), 30), started)).toMatchObject({ ok: false, code: Code.DeadlineExceeded });
+    await expect.poll(() => cancelled, { timeout: 1_000 }).toBe(true);
+  });
+
+  it("rejects a lone event with the error authz answered for it", async () => {
+    const authorizer = authorizerOver(
+      async function* () {
+        throw new Error("a lone event is not batched");
+      },
+      async () => {
+        throw new ConnectError("the authorization handler failed", Code.Internal);
+      },
+    );
+    expect(await outcome(authorizer.authorize(event("a"), 2_000), performance.now())).toMatchObject({ ok: false, code: Code.Internal });
   });
 });

@@ -36,22 +36,24 @@ export function createInMemoryStore(
   worker: Partial<ServiceImpl<typeof WorkerService>> = {},
 ): InMemoryStore {
   const asked: string[] = [];
+  const verdictOf = (request: AuthorizeRequest) => {
+    asked.push(`${request.resource}:${request.action}`);
+    return answer(request);
+  };
+  const decisionOf = (verdict: AuthzAnswer) => create(DecisionSchema, { effect: verdict === "allow" ? Effect.ALLOW : Effect.DENY });
   const authzTransport = createRouterTransport((router) => {
     router.service(AuthzService, {
-      authorize() {
-        throw new ConnectError("not used", Code.Unimplemented);
+      // A lone event comes as Authorize, several at once as AuthorizeBatch: both answer alike.
+      authorize(request) {
+        const verdict = verdictOf(request);
+        if (verdict === "unavailable") throw new ConnectError("authz is down", Code.Unavailable);
+        return { decision: decisionOf(verdict) };
       },
       async *authorizeBatch({ requests }) {
-        const answers = requests.map((request) => {
-          asked.push(`${request.resource}:${request.action}`);
-          return answer(request);
-        });
+        const answers = requests.map(verdictOf);
         if (answers.includes("unavailable")) throw new ConnectError("authz is down", Code.Unavailable);
         for (const [index, verdict] of answers.entries()) {
-          yield {
-            index,
-            result: { result: { case: "decision" as const, value: create(DecisionSchema, { effect: verdict === "allow" ? Effect.ALLOW : Effect.DENY }) } },
-          };
+          yield { index, result: { result: { case: "decision" as const, value: decisionOf(verdict) } } };
         }
       },
     });

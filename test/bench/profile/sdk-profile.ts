@@ -1,0 +1,82 @@
+/**
+ * `node --import tsx test/bench/profile/sdk-profile.ts`: drives
+ * threads.create, threads.get and threads.update through the stock
+ * LangGraph SDK against Gatehouse split into its four processes, and with
+ * PROFILE_DIR set, has every service write a V8 CPU profile there when it
+ * stops (`--cpu-prof`), one file per process, named after the service.
+ *
+ * PROFILE_SECONDS (default 5) sets each scenario's duration,
+ * PROFILE_IN_FLIGHT (default 32) the calls kept in flight,
+ * PROFILE_SCENARIOS (default "threads.create,threads.get,threads.update")
+ * which to run. Read the profiles with summarize.ts beside this file.
+ * Each scenario's line gives every service's CPU time per call (user and
+ * system, from /proc), which a machine busy with other work disturbs far
+ * less than calls per second.
+ * Loopback only; bounded in time.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { startCluster } from "@gatehouse/launcher";
+import { fromRoot } from "../../support/test-gatehouse.js";
+import { createTestDatabase } from "../../support/test-database.js";
+import { runCalls } from "../load.js";
+import { benchTarget, threadScenarios } from "../compare/scenarios.js";
+import { seedIntoPostgres } from "../compare/seeding.js";
+
+const seconds = Number(process.env.PROFILE_SECONDS ?? 5);
+const inFlight = Number(process.env.PROFILE_IN_FLIGHT ?? 32);
+const wanted = (process.env.PROFILE_SCENARIOS ?? "threads.create,threads.get,threads.update").split(",");
+const profileDir = process.env.PROFILE_DIR === undefined ? undefined : resolve(process.env.PROFILE_DIR);
+process.env.DATABASE_URL ??= "postgres://postgres@127.0.0.1:5432/test";
+
+/** CPU time a process has used so far (user and system), in milliseconds, from /proc (Linux). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  // utime and stime are fields 14 and 15 of the whole line, in clock ticks (100 per second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+const database = await createTestDatabase();
+if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true });
+try {
+  // Node names each profile CPU.<date>.<time>.<pid>...; pids.json tells which service each pid was.
+  const cluster = await startCluster({
+    configPath: fromRoot("examples/private-chat/gatehouse.langgraph.json"),
+    databaseUrl: database.url,
+    redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+    gatewayPort: 0,
+    env: {
+      LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+      GATEHOUSE_RATE_LIMIT_PER_SECOND: "0",
+      ...(profileDir !== undefined && { GATEHOUSE_NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` }),
+    },
+  });
+  try {
+    // After the start: the store creates the tables.
+    await seedIntoPostgres(database.url, 0, 1000);
+    const pids: Record<string, number[]> = Object.fromEntries(
+      Object.entries(cluster.replicas).map(([name, list]) => [name, list.map((service) => service.child.pid!)]),
+    );
+    const cpuOf = (name: string) => pids[name]!.reduce((sum: number, pid) => sum + cpuMs(pid), 0);
+    if (profileDir !== undefined) writeFileSync(`${profileDir}/pids.json`, `${JSON.stringify(pids)}\n`);
+    const target = benchTarget("Gatehouse (split)", `http://${cluster.gateway!.address}`);
+    for (const scenario of threadScenarios.filter((candidate) => wanted.includes(candidate.name))) {
+      const call = await scenario.prepare(target);
+      await runCalls(call, inFlight, 1000);
+      const cpuBefore = Object.keys(pids).map((name) => [name, cpuOf(name)] as const);
+      const result = await runCalls(call, inFlight, seconds * 1000);
+      const perCall = cpuBefore
+        .map(([name, before]) => {
+          return `${name} ${Math.round(((cpuOf(name) - before) * 1000) / result.calls)}`;
+        })
+        .join(", ");
+      console.log(
+        `${scenario.name.padEnd(16)} ${String(inFlight).padStart(2)} in flight  ${Math.round(result.callsPerSecond)} calls/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms  (${result.errors} errors)  CPU µs/call: ${perCall}`,
+      );
+    }
+  } finally {
+    await cluster.stop();
+  }
+} finally {
+  await database.drop();
+}
