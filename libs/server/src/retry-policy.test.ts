@@ -11,13 +11,15 @@ describe("methodsWithoutSideEffects", () => {
       { service: "gatehouse.store.v1.ThreadService", method: "GetThread" },
       { service: "gatehouse.store.v1.ThreadService", method: "SearchThreads" },
       { service: "gatehouse.store.v1.ThreadService", method: "CountThreads" },
+      { service: "gatehouse.store.v1.ThreadService", method: "GetThreadState" },
+      { service: "gatehouse.store.v1.ThreadService", method: "GetThreadHistory" },
     ]);
   });
 
-  it("finds every Get, Search, Count and List method of the store and nothing else", () => {
+  it("finds every Get, Search, Count, List and Join method of the store and nothing else", () => {
     const derived = methodsWithoutSideEffects(storeServices).map(({ service, method }) => `${service.split(".").at(-1)}.${method}`);
     const byName = storeServices.flatMap((service) =>
-      service.methods.filter((method) => /^(Get|Search|Count|List)/.test(method.name)).map((method) => `${service.name}.${method.name}`),
+      service.methods.filter((method) => /^(Get|Search|Count|List|Join)/.test(method.name)).map((method) => `${service.name}.${method.name}`),
     );
     expect(derived.sort()).toEqual(byName.sort());
   });
