@@ -49,6 +49,12 @@ export function intSetting(env: string, meaning: string, fallback: number, { min
   return fromSchema(env, meaning, String(fallback), () => fallback, schema);
 }
 
+/** A whole number within [min, max], or undefined when unset (described by `whenUnset`). */
+export function optionalIntSetting(env: string, meaning: string, whenUnset: string, { min = 0, max = Number.MAX_SAFE_INTEGER } = {}): Setting<number | undefined> {
+  const whole = intSetting(env, meaning, 0, { min, max });
+  return { env, meaning, defaultText: whenUnset, parse: (text) => (text === undefined || text === "" ? undefined : whole.parse(text)) };
+}
+
 /** A port: 0 picks a free one. */
 export function portSetting(env: string, meaning: string, fallback: number): Setting<number> {
   return intSetting(env, meaning, fallback, { min: 0, max: 65535 });

@@ -1,4 +1,5 @@
 import { Cluster, Redis } from "ioredis";
+import { optionalSetting, type ConfigOf } from "@gatehouse/config";
 import { envOptional } from "@gatehouse/server";
 
 /** A host and port of a Redis node or Sentinel. */
@@ -26,14 +27,36 @@ export const redisTargetVariables = ["REDIS_URL", "REDIS_CLUSTER_NODES", "REDIS_
  * discovered), Sentinel the name of the master set as well.
  */
 export function redisTargetFromEnv(): RedisTarget | undefined {
-  const set = redisTargetVariables.filter((name) => envOptional(name) !== undefined);
+  return redisTargetOf({
+    redisUrl: envOptional("REDIS_URL"),
+    redisClusterNodes: envOptional("REDIS_CLUSTER_NODES"),
+    redisSentinels: envOptional("REDIS_SENTINELS"),
+    redisSentinelName: envOptional("REDIS_SENTINEL_NAME"),
+  });
+}
+
+/** The variables that name the identity cache's Redis, declared once for every service's config table. */
+export const redisTargetSettings = {
+  redisUrl: optionalSetting("REDIS_URL", "the Redis of the identity cache and the shared rate limits", "in-process cache and limits"),
+  redisClusterNodes: optionalSetting("REDIS_CLUSTER_NODES", "a Redis Cluster for the identity cache, `host:port,…` (any of its nodes)", "unset"),
+  redisSentinels: optionalSetting("REDIS_SENTINELS", "Sentinels watching the identity cache's Redis, `host:port,…`", "unset"),
+  redisSentinelName: optionalSetting("REDIS_SENTINEL_NAME", "the master set the Sentinels watch", "unset"),
+};
+
+/** The values of {@link redisTargetSettings}. */
+export type RedisTargetValues = ConfigOf<typeof redisTargetSettings>;
+
+/** The Redis the values of {@link redisTargetSettings} name, checked as {@link redisTargetFromEnv} describes. */
+export function redisTargetOf(values: RedisTargetValues): RedisTarget | undefined {
+  const byName = { REDIS_URL: values.redisUrl, REDIS_CLUSTER_NODES: values.redisClusterNodes, REDIS_SENTINELS: values.redisSentinels };
+  const set = redisTargetVariables.filter((name) => byName[name] !== undefined);
   if (set.length > 1) throw new Error(`set only one of ${redisTargetVariables.join(", ")}; ${set.join(" and ")} are set`);
-  const url = envOptional("REDIS_URL");
+  const url = values.redisUrl;
   if (url !== undefined) return { kind: "standalone", url };
-  const nodes = envOptional("REDIS_CLUSTER_NODES");
+  const nodes = values.redisClusterNodes;
   if (nodes !== undefined) return { kind: "cluster", nodes: parseAddresses("REDIS_CLUSTER_NODES", nodes) };
-  const sentinels = envOptional("REDIS_SENTINELS");
-  const name = envOptional("REDIS_SENTINEL_NAME");
+  const sentinels = values.redisSentinels;
+  const name = values.redisSentinelName;
   if (sentinels !== undefined) {
     if (name === undefined) throw new Error("REDIS_SENTINEL_NAME must name the master set when REDIS_SENTINELS is set");
     return { kind: "sentinel", sentinels: parseAddresses("REDIS_SENTINELS", sentinels), name };

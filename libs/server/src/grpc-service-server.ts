@@ -74,8 +74,7 @@ export function shutdownGraceFromEnv(): number {
  * bad value stops start-up rather than shutdown), then closes the metrics
  * endpoint.
  */
-export function runningGrpcService(host: string, server: GrpcServiceServer, metrics: MetricsEndpoint | undefined): RunningService {
-  const graceMs = shutdownGraceFromEnv();
+export function runningGrpcService(host: string, server: GrpcServiceServer, metrics: MetricsEndpoint | undefined, graceMs: number): RunningService {
   return {
     address: `${host}:${server.port}`,
     metricsAddress: metrics?.address,

@@ -7,60 +7,14 @@
  * WORKER_HOST:WORKER_PORT for the store. GATEHOUSE_TLS_CA/CERT/KEY turn on
  * mutual TLS, answering only the callers named by
  * GATEHOUSE_TLS_ALLOWED_CALLERS (default store). The store migrates the
- * schema; start the worker after it.
+ * schema; start the worker after it. Every variable it reads is declared in
+ * config.ts (README, "Configuration").
  */
-import pg from "pg";
-import { loadConfig } from "@gatehouse/auth";
-import { loadGraphs } from "@gatehouse/graphs";
-import { createLogger, internalServerSecurityFromEnv, metricsFromEnv, runService, serverLimitsFromEnv, shutdownGraceFromEnv } from "@gatehouse/server";
-import { openCheckpointer } from "./checkpointer.js";
-import { workerConfigFromEnv } from "./config.js";
-import { runEventLogFromEnv } from "./run-event-log-from-env.js";
-import { startWorkerServer } from "./server.js";
-import { startWorker } from "./worker.js";
+import { createLogger, readConfigOrExit, runService } from "@gatehouse/server";
+import { workerConfig } from "./config.js";
+import { startWorkerProcess } from "./start.js";
 
-const logger = createLogger("worker");
+const config = readConfigOrExit(workerConfig);
+const logger = createLogger("worker", config.logLevel);
 
-await runService("worker", logger, async () => {
-  const config = workerConfigFromEnv();
-  const security = internalServerSecurityFromEnv(logger);
-  const limits = serverLimitsFromEnv();
-  const graceMs = shutdownGraceFromEnv();
-  const gatehouse = await loadConfig(config.configPath);
-  const db = new pg.Pool({ connectionString: config.databaseUrl, max: config.databasePoolMax, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000 });
-  db.on("error", () => {
-    // An idle client lost its connection; the pool replaces it on next use.
-  });
-  const checkpointer = await openCheckpointer(db);
-  const graphs = await loadGraphs(config.configPath, gatehouse.graphs, checkpointer);
-  const events = runEventLogFromEnv(config.redisUrl, logger);
-  const observed = await metricsFromEnv("worker");
-  const worker = await startWorker(
-    { db, graphs, events, logger },
-    {
-      concurrency: config.concurrency,
-      leaseMs: config.leaseMs,
-      pollMs: config.pollMs,
-      maxAttempts: config.maxAttempts,
-      runTimeoutMs: config.runTimeoutMs,
-      ...(config.listen && { listenUrl: config.databaseUrl }),
-      onOutcome: (run, outcome) => logger.info({ run_id: run.runId, attempt: run.attempt, outcome }, "run ended"),
-    },
-  );
-  const server = await startWorkerServer(
-    { graphs, writeThread: worker.queue.writeThread },
-    { host: config.host, port: config.port, logger, metrics: observed?.metrics, limits, security },
-  );
-  logger.info({ workerId: worker.workerId, graphs: [...graphs.keys()], concurrency: config.concurrency, mutualTls: security.mutualTls }, "executing runs");
-  return {
-    address: `${config.host}:${server.port}`,
-    metricsAddress: observed?.address,
-    async stop() {
-      // Both within one grace: calls drain while runs in hand finish (or go back to the queue).
-      await Promise.all([server.stop(graceMs), worker.loop.stop(graceMs)]);
-      await events.close();
-      await db.end();
-      await observed?.close();
-    },
-  };
-});
+await runService("worker", logger, () => startWorkerProcess(config, { logger }), { sourceMaps: config.sourceMaps });
