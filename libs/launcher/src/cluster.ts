@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { balancedTarget } from "./balanced-target.js";
 import { startServiceProcess, type ServiceProcess } from "./service-process.js";
+import { launcherConfig, type Topology } from "./settings.js";
 import { serviceTlsEnv } from "./tls-env.js";
 
 /** A Gatehouse service the launcher can run several processes of. */
@@ -49,6 +50,12 @@ export interface ClusterOptions {
    * TLS, and every service presents its own `<name>.pem`. Unset: plaintext.
    */
   certsDir?: string;
+  /**
+   * `split`: one process per replica of each service. `combined`: one process
+   * running every service, listening on the store's and gateway's ports only
+   * (one replica of each). Default GATEHOUSE_TOPOLOGY, else split.
+   */
+  topology?: Topology;
   /** Extra environment for every service. */
   env?: Record<string, string | undefined>;
   onLog?: (service: string, line: string) => void;
@@ -83,6 +90,7 @@ export interface Cluster {
  */
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const host = options.host ?? "127.0.0.1";
+  const topology = options.topology ?? launcherConfig.read().topology;
   const env = {
     GATEHOUSE_CONFIG: options.configPath,
     GATEHOUSE_CACHE_SECRET: process.env.GATEHOUSE_CACHE_SECRET ?? randomBytes(32).toString("hex"),
@@ -105,6 +113,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         }).then((running) => (started.push(running), running));
       }),
     );
+  if (topology === "combined") return startCombinedProcess(options, host, env, count);
   try {
     const [authn, authz] = await Promise.all([
       start("authn", (replica) => ({ AUTHN_HOST: host, AUTHN_PORT: String(replica === 0 ? (options.authnPort ?? 0) : 0) })),
@@ -165,4 +174,53 @@ async function stopAll(services: ServiceProcess[]): Promise<void> {
     await Promise.all(services.filter((service) => service.name === name).map((service) => service.stop()));
   }
   await Promise.all(services.filter((service) => !front.includes(service.name)).map((service) => service.stop()));
+}
+
+/**
+ * The combined topology: one process (services/combined) with every service;
+ * authn, authz and the worker are reached in process, so their entries name
+ * that process with the address `in-process`.
+ */
+async function startCombinedProcess(
+  options: ClusterOptions,
+  host: string,
+  env: Record<string, string | undefined>,
+  count: (service: ClusterService) => number,
+): Promise<Cluster> {
+  const many = (["authn", "authz", "store", "gateway", "worker"] as const).filter((service) => count(service) > 1);
+  if (many.length > 0) throw new Error(`the combined topology runs one process; ${many.join(", ")} asked for replicas (use the split topology)`);
+  let gatewayAddress: string | undefined;
+  const running = await startServiceProcess({
+    name: "combined",
+    env: {
+      ...env,
+      STORE_HOST: host,
+      STORE_PORT: String(options.storePort ?? 0),
+      DATABASE_URL: options.databaseUrl,
+      DATABASE_POOL_MAX: options.databasePoolMax === undefined ? undefined : String(options.databasePoolMax),
+      GATEWAY_HOST: host,
+      GATEWAY_PORT: String(options.gatewayPort ?? 0),
+      GATEHOUSE_COMBINED_GATEWAY: String(options.gatewayPort !== undefined),
+      GATEHOUSE_COMBINED_WORKER: String(options.worker === true),
+      ...(options.certsDir !== undefined && serviceTlsEnv(options.certsDir, "store")),
+    },
+    onLog: (line) => {
+      gatewayAddress ??= line.startsWith("gatehouse gateway listening on ") ? line.slice("gatehouse gateway listening on ".length) : undefined;
+      options.onLog?.("combined", line);
+    },
+  });
+  const store = { ...running, name: "store" };
+  const inProcess = (name: ClusterService) => ({ ...running, name, address: "in-process", metricsAddress: undefined });
+  const gateway = gatewayAddress === undefined ? [] : [{ ...running, name: "gateway", address: gatewayAddress, metricsAddress: undefined }];
+  const worker = options.worker === true ? [inProcess("worker")] : [];
+  return {
+    authn: inProcess("authn"),
+    authz: inProcess("authz"),
+    store,
+    ...(gateway[0] && { gateway: gateway[0] }),
+    ...(worker[0] && { worker: worker[0] }),
+    replicas: { authn: [inProcess("authn")], authz: [inProcess("authz")], store: [store], gateway, worker },
+    storeTarget: store.address,
+    stop: () => running.stop(),
+  };
 }

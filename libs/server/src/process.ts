@@ -1,4 +1,3 @@
-import type { ConfigOf, ConfigTable, Settings } from "@gatehouse/config";
 import type { Logger } from "./logger.js";
 
 /** A started service: where it listens and how to stop it. */
@@ -47,11 +46,11 @@ export async function runService(name: string, logger: Logger, start: () => Prom
 }
 
 /**
- * Reads a service's config table once at start-up; a bad variable prints
+ * Reads a service's config table (`defineConfig`) once at start-up; a bad variable prints
  * `cannot start: <service>: <every bad variable>` and exits 1, as a start-up
  * failure does.
  */
-export function readConfigOrExit<S extends Settings>(table: ConfigTable<S>, env: NodeJS.ProcessEnv = process.env): ConfigOf<S> {
+export function readConfigOrExit<T>(table: { read(env?: NodeJS.ProcessEnv): T }, env: NodeJS.ProcessEnv = process.env): T {
   try {
     return table.read(env);
   } catch (error) {
