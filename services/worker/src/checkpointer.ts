@@ -63,20 +63,21 @@ const setupLockId = 0x6768_636b;
 /**
  * LangGraph.js's PostgresSaver on the store's database, in its own schema,
  * recording the run's ids in each checkpoint's metadata.
- * Its tables are created (or migrated) once, under a transaction-scoped
- * advisory lock, so workers starting together do not race on `CREATE TABLE`.
+ * Its tables are created (or migrated) once, under an advisory lock, so workers starting together do not race on `CREATE TABLE`.
  */
 export async function openCheckpointer(pool: pg.Pool): Promise<RunRecordingSaver> {
   const saver = new RunRecordingSaver(pool, undefined, { schema: checkpointSchema });
   const client = await pool.connect();
   try {
-    await client.query("BEGIN");
-    await client.query("SELECT pg_advisory_xact_lock($1)", [setupLockId]);
-    await saver.setup();
-    await client.query("COMMIT");
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
-    throw error;
+    // A session lock, not a transaction's: setup() runs on other connections of the pool, and on
+    // the embedded database (one session behind a multiplexed socket) an open transaction on this
+    // connection would hold their statements back until the connection timeout.
+    await client.query("SELECT pg_advisory_lock($1)", [setupLockId]);
+    try {
+      await saver.setup();
+    } finally {
+      await client.query("SELECT pg_advisory_unlock($1)", [setupLockId]);
+    }
   } finally {
     client.release();
   }
