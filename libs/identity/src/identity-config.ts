@@ -30,17 +30,17 @@ const minSecretBytes = 32;
 
 /** The identity cache's settings, declared once and spread into authn's and the store's config tables. */
 export const identitySettings = {
-  cacheSecret: optionalSetting("GATEHOUSE_CACHE_SECRET", "the HMAC secret of credential keys, at least 32 bytes; required with Redis", "random per process"),
-  credentialHeaders: listSetting("GATEHOUSE_CREDENTIAL_HEADERS", "the headers that carry the credential", defaultCredentialHeaders),
+  cacheSecret: optionalSetting("GATEHOUSE_CACHE_SECRET", "HMAC secret of cache keys and of the MAC on each Redis entry, at least 32 bytes; the same in every service (required with Redis)", "random per process"),
+  credentialHeaders: listSetting("GATEHOUSE_CREDENTIAL_HEADERS", "headers that identify a credential: the cache key; other headers the callback reads bind the cached verdict instead", defaultCredentialHeaders),
   identityTtlMs: intSetting("GATEHOUSE_IDENTITY_TTL_MS", "how long a verified identity is cached", 300_000),
   rejectionTtlMs: intSetting("GATEHOUSE_REJECTION_TTL_MS", "how long a rejected credential is cached", 5_000),
-  l1TtlMs: intSetting("GATEHOUSE_L1_TTL_MS", "how long an entry lives in each process's own cache", 5_000),
+  l1TtlMs: intSetting("GATEHOUSE_L1_TTL_MS", "how long an entry lives in each process's cache in front of Redis", 5_000),
   l1MaxEntries: intSetting("GATEHOUSE_L1_MAX_ENTRIES", "the most entries each process's own cache holds", 10_000),
-  maxCredentialBytes: intSetting("GATEHOUSE_MAX_CREDENTIAL_BYTES", "the longest credential header, checked before anything else", 8_192, { min: 1 }),
+  maxCredentialBytes: intSetting("GATEHOUSE_MAX_CREDENTIAL_BYTES", "longest credential header, checked before anything else; a longer one is UNAUTHENTICATED (401 at the gateway)", 8_192, { min: 1 }),
   ...redisTargetSettings,
   ...redisTimeoutSettings,
-  revocationHoldMs: intSetting("GATEHOUSE_REVOCATION_HOLD_MS", "how long a revoked credential may not be cached again", 10_000),
-  revocationReplicas: optionalIntSetting("GATEHOUSE_REVOCATION_REPLICAS", "replicas that must confirm a revocation", "1 on a cluster or behind Sentinels, 0 on one Redis"),
+  revocationHoldMs: intSetting("GATEHOUSE_REVOCATION_HOLD_MS", "after a revocation, how long no process may cache that credential as valid", 10_000),
+  revocationReplicas: optionalIntSetting("GATEHOUSE_REVOCATION_REPLICAS", "replicas that must confirm a revocation before it is acknowledged", "1 on a cluster or behind Sentinels, 0 on one Redis"),
 };
 
 /** The values of {@link identitySettings}. */

@@ -37,10 +37,10 @@ export function redisTargetFromEnv(): RedisTarget | undefined {
 
 /** The variables that name the identity cache's Redis, declared once for every service's config table. */
 export const redisTargetSettings = {
-  redisUrl: optionalSetting("REDIS_URL", "the Redis of the identity cache and the shared rate limits", "in-process cache and limits"),
-  redisClusterNodes: optionalSetting("REDIS_CLUSTER_NODES", "a Redis Cluster for the identity cache, `host:port,…` (any of its nodes)", "unset"),
-  redisSentinels: optionalSetting("REDIS_SENTINELS", "Sentinels watching the identity cache's Redis, `host:port,…`", "unset"),
-  redisSentinelName: optionalSetting("REDIS_SENTINEL_NAME", "the master set the Sentinels watch", "unset"),
+  redisUrl: optionalSetting("REDIS_URL", "the shared identity cache, and the per-caller rate limits shared by every replica", "in-process cache and limits"),
+  redisClusterNodes: optionalSetting("REDIS_CLUSTER_NODES", "instead of `REDIS_URL`: `host:port,…` of Redis Cluster nodes (any of them; the rest are discovered)", "unset"),
+  redisSentinels: optionalSetting("REDIS_SENTINELS", "instead of `REDIS_URL`: `host:port,…` of Sentinels", "unset"),
+  redisSentinelName: optionalSetting("REDIS_SENTINEL_NAME", "with `REDIS_SENTINELS`: the name of the master set they watch", "unset"),
 };
 
 /** The values of {@link redisTargetSettings}. */
