@@ -6,7 +6,7 @@ export type Topology = "split" | "combined";
 /** GATEHOUSE_TOPOLOGY as `npm start` and the tests' launcher read it. */
 export const topologySetting = choiceSetting<Topology>(
   "GATEHOUSE_TOPOLOGY",
-  "`split`: one process per service; `combined`: every service in one process, only the store's and gateway's ports listening",
+  "`split`: one process per service; `combined`: every service in one process (see [Topologies](#topologies))",
   ["split", "combined"],
   "split",
 );

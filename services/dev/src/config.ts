@@ -16,7 +16,7 @@ export const devConfig = defineConfig("npm start", {
   replicas: intSetting("GATEHOUSE_REPLICAS", "processes of every service (split topology)", 1, { min: 1, max: 16 }),
   topology: choiceSetting(
     "GATEHOUSE_TOPOLOGY",
-    "`split`: one process per service; `combined`: every service in one process (README, \"Topologies\")",
+    "`split`: one process per service; `combined`: every service in one process; `auto`: combined on the embedded database, split with `DATABASE_URL` or `GATEHOUSE_REPLICAS` (see [Topologies](#topologies))",
     ["auto", "split", "combined"],
     "auto",
   ),
