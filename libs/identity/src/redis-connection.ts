@@ -1,6 +1,5 @@
 import { Cluster, Redis } from "ioredis";
-import { optionalSetting, type ConfigOf } from "@gatehouse/config";
-import { envOptional } from "@gatehouse/server";
+import { defineConfig, optionalSetting, type ConfigOf } from "@gatehouse/config";
 
 /** A host and port of a Redis node or Sentinel. */
 export interface RedisAddress {
@@ -26,13 +25,8 @@ export const redisTargetVariables = ["REDIS_URL", "REDIS_CLUSTER_NODES", "REDIS_
  * `host:port,host:port`; a cluster needs any of its nodes (the rest are
  * discovered), Sentinel the name of the master set as well.
  */
-export function redisTargetFromEnv(): RedisTarget | undefined {
-  return redisTargetOf({
-    redisUrl: envOptional("REDIS_URL"),
-    redisClusterNodes: envOptional("REDIS_CLUSTER_NODES"),
-    redisSentinels: envOptional("REDIS_SENTINELS"),
-    redisSentinelName: envOptional("REDIS_SENTINEL_NAME"),
-  });
+export function redisTargetFromEnv(env: NodeJS.ProcessEnv = process.env): RedisTarget | undefined {
+  return redisTargetOf(defineConfig("identity", redisTargetSettings).read(env));
 }
 
 /** The variables that name the identity cache's Redis, declared once for every service's config table. */

@@ -2,7 +2,6 @@ import * as grpc from "@grpc/grpc-js";
 import { create, fromBinary, toBinary, type DescMessage, type DescMethodStreaming, type DescMethodUnary, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, type StreamResponse, type Transport, type UnaryResponse } from "@connectrpc/connect";
 import { grpcServiceConfig, type RetryScope } from "./retry-policy.js";
-import { envInt } from "./env.js";
 import type { KeepaliveValues } from "./settings.js";
 import { connectErrorFromStatus } from "./status-details.js";
 
@@ -31,19 +30,6 @@ export interface Keepalive {
   timeoutMs: number;
 }
 
-/**
- * The keepalive from GATEHOUSE_KEEPALIVE_TIME_MS (default 30 000) and
- * GATEHOUSE_KEEPALIVE_TIMEOUT_MS (default 10 000). A peer cut off by the
- * network (no reset, just silence) is noticed only when a ping goes
- * unanswered: until then calls to it wait out their deadlines.
- */
-export function keepaliveFromEnv(): Keepalive {
-  return keepaliveOf({
-    keepaliveTimeMs: envInt("GATEHOUSE_KEEPALIVE_TIME_MS", defaultKeepalive.timeMs, { min: 1_000 }),
-    keepaliveTimeoutMs: envInt("GATEHOUSE_KEEPALIVE_TIMEOUT_MS", defaultKeepalive.timeoutMs, { min: 100 }),
-  });
-}
-
 /** The keepalive when none is given: a ping every 30 s, answered within 10 s. */
 export const defaultKeepalive: Keepalive = { timeMs: 30_000, timeoutMs: 10_000 };
 
@@ -51,7 +37,6 @@ export const defaultKeepalive: Keepalive = { timeMs: 30_000, timeoutMs: 10_000 }
 export function keepaliveOf(values: KeepaliveValues): Keepalive {
   return { timeMs: values.keepaliveTimeMs, timeoutMs: values.keepaliveTimeoutMs };
 }
-
 
 /** A Connect transport that can be closed. */
 export interface ClosableTransport extends Transport {

@@ -8,14 +8,13 @@ export { createProvenCredentials, type ProvenCredentials, type ProvenCredentials
 export {
   startGrpcServiceServer,
   runningGrpcService,
-  shutdownGraceFromEnv,
   type GrpcServiceServer,
   type GrpcServiceServerOptions,
   type Route,
 } from "./grpc-service-server.js";
 export { GrpcHandlerContext, headersFromMetadata, requestTraceOf } from "./grpc-handler-context.js";
 export { traceFromHeaders, traceHeaders, traceLogFields, type RequestTrace } from "./request-trace.js";
-export { createGrpcTransport, keepaliveFromEnv, keepaliveOf, defaultKeepalive, type GrpcTransportOptions, type ClosableTransport, type Keepalive } from "./grpc-transport.js";
+export { createGrpcTransport, keepaliveOf, defaultKeepalive, type GrpcTransportOptions, type ClosableTransport, type Keepalive } from "./grpc-transport.js";
 export { methodsWithoutSideEffects, type MethodName, type RetryScope } from "./retry-policy.js";
 export { statusFromConnectError, connectErrorFromStatus } from "./status-details.js";
 export { createLogger, type Logger } from "./logger.js";
@@ -29,7 +28,6 @@ export {
   type CallerRateLimitOptions,
 } from "./caller-rate-limiter.js";
 export { createSharedCallerRateLimiter, sharedLimits, type SharedCallerRateLimitOptions, type SharedLimits, type SharedWindow } from "./shared-rate-limiter.js";
-export { envString, envOptional, envInt, envList } from "./env.js";
 export { runService, readConfigOrExit, type RunningService } from "./process.js";
 export { rateLimited } from "./rate-limited.js";
 export { addOperations, type HealthReporter } from "./operations.js";
