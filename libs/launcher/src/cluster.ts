@@ -4,6 +4,23 @@ import { startServiceProcess, type ServiceProcess } from "./service-process.js";
 import { launcherConfig, type Topology } from "./settings.js";
 import { serviceTlsEnv } from "./tls-env.js";
 
+/**
+ * The variables the launcher sets, by the service that reads them. Each must
+ * be declared in that service's config.ts (README, "Configuration"); a test
+ * checks them against the declarations, since this library cannot import
+ * the services.
+ */
+export const clusterVariables = {
+  shared: { config: "GATEHOUSE_CONFIG", cacheSecret: "GATEHOUSE_CACHE_SECRET", redisUrl: "REDIS_URL" },
+  authn: { host: "AUTHN_HOST", port: "AUTHN_PORT" },
+  authz: { host: "AUTHZ_HOST", port: "AUTHZ_PORT" },
+  store: { host: "STORE_HOST", port: "STORE_PORT", databaseUrl: "DATABASE_URL", databasePoolMax: "DATABASE_POOL_MAX", authnTarget: "AUTHN_TARGET", authzTarget: "AUTHZ_TARGET" },
+  worker: { host: "WORKER_HOST", port: "WORKER_PORT", databaseUrl: "DATABASE_URL" },
+  gateway: { host: "GATEWAY_HOST", port: "GATEWAY_PORT", storeTarget: "STORE_TARGET" },
+  combined: { withGateway: "GATEHOUSE_COMBINED_GATEWAY", withWorker: "GATEHOUSE_COMBINED_WORKER" },
+} as const;
+const v = clusterVariables;
+
 /** A Gatehouse service the launcher can run several processes of. */
 export type ClusterService = "authn" | "authz" | "store" | "gateway" | "worker";
 
@@ -92,9 +109,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const host = options.host ?? "127.0.0.1";
   const topology = options.topology ?? launcherConfig.read().topology;
   const env = {
-    GATEHOUSE_CONFIG: options.configPath,
-    GATEHOUSE_CACHE_SECRET: process.env.GATEHOUSE_CACHE_SECRET ?? randomBytes(32).toString("hex"),
-    REDIS_URL: options.redisUrl ?? "",
+    [v.shared.config]: options.configPath,
+    [v.shared.cacheSecret]: process.env.GATEHOUSE_CACHE_SECRET ?? randomBytes(32).toString("hex"),
+    [v.shared.redisUrl]: options.redisUrl ?? "",
     ...options.env,
   };
   // Only the internal calls (store → authn, store → authz) run over mutual TLS; the gateway makes none.
@@ -116,16 +133,16 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   if (topology === "combined") return startCombinedProcess(options, host, env, count);
   try {
     const [authn, authz] = await Promise.all([
-      start("authn", (replica) => ({ AUTHN_HOST: host, AUTHN_PORT: String(replica === 0 ? (options.authnPort ?? 0) : 0) })),
-      start("authz", (replica) => ({ AUTHZ_HOST: host, AUTHZ_PORT: String(replica === 0 ? (options.authzPort ?? 0) : 0) })),
+      start("authn", (replica) => ({ [v.authn.host]: host, [v.authn.port]: String(replica === 0 ? (options.authnPort ?? 0) : 0) })),
+      start("authz", (replica) => ({ [v.authz.host]: host, [v.authz.port]: String(replica === 0 ? (options.authzPort ?? 0) : 0) })),
     ]);
     const store = await start("store", (replica) => ({
-      STORE_HOST: host,
-      STORE_PORT: String(replica === 0 ? (options.storePort ?? 0) : 0),
-      DATABASE_URL: options.databaseUrl,
-      DATABASE_POOL_MAX: options.databasePoolMax === undefined ? undefined : String(options.databasePoolMax),
-      AUTHN_TARGET: balancedTarget(authn.map(({ address }) => address)),
-      AUTHZ_TARGET: balancedTarget(authz.map(({ address }) => address)),
+      [v.store.host]: host,
+      [v.store.port]: String(replica === 0 ? (options.storePort ?? 0) : 0),
+      [v.store.databaseUrl]: options.databaseUrl,
+      [v.store.databasePoolMax]: options.databasePoolMax === undefined ? undefined : String(options.databasePoolMax),
+      [v.store.authnTarget]: balancedTarget(authn.map(({ address }) => address)),
+      [v.store.authzTarget]: balancedTarget(authz.map(({ address }) => address)),
     }));
     const storeTarget = balancedTarget(store.map(({ address }) => address));
     // After the store, which migrates the schema the worker claims runs from.
@@ -133,17 +150,17 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       options.worker !== true
         ? []
         : await start("worker", () => ({
-            WORKER_HOST: host,
-            WORKER_PORT: "0",
-            DATABASE_URL: options.databaseUrl,
+            [v.worker.host]: host,
+            [v.worker.port]: "0",
+            [v.worker.databaseUrl]: options.databaseUrl,
           }));
     const gateway =
       options.gatewayPort === undefined
         ? []
         : await start("gateway", (replica) => ({
-            GATEWAY_HOST: host,
-            GATEWAY_PORT: String(replica === 0 ? options.gatewayPort : 0),
-            STORE_TARGET: storeTarget,
+            [v.gateway.host]: host,
+            [v.gateway.port]: String(replica === 0 ? options.gatewayPort : 0),
+            [v.gateway.storeTarget]: storeTarget,
           }));
     return {
       authn: authn[0]!,
@@ -194,14 +211,14 @@ async function startCombinedProcess(
     name: "combined",
     env: {
       ...env,
-      STORE_HOST: host,
-      STORE_PORT: String(options.storePort ?? 0),
-      DATABASE_URL: options.databaseUrl,
-      DATABASE_POOL_MAX: options.databasePoolMax === undefined ? undefined : String(options.databasePoolMax),
-      GATEWAY_HOST: host,
-      GATEWAY_PORT: String(options.gatewayPort ?? 0),
-      GATEHOUSE_COMBINED_GATEWAY: String(options.gatewayPort !== undefined),
-      GATEHOUSE_COMBINED_WORKER: String(options.worker === true),
+      [v.store.host]: host,
+      [v.store.port]: String(options.storePort ?? 0),
+      [v.store.databaseUrl]: options.databaseUrl,
+      [v.store.databasePoolMax]: options.databasePoolMax === undefined ? undefined : String(options.databasePoolMax),
+      [v.gateway.host]: host,
+      [v.gateway.port]: String(options.gatewayPort ?? 0),
+      [v.combined.withGateway]: String(options.gatewayPort !== undefined),
+      [v.combined.withWorker]: String(options.worker === true),
       ...(options.certsDir !== undefined && serviceTlsEnv(options.certsDir, "store")),
     },
     onLog: (line) => {
