@@ -4,20 +4,27 @@
  * load of LangGraph SDK calls through the gateway (README, "Topologies").
  * It starts services/dev/src/main.ts as `npm start` does, on a fresh data
  * folder, and samples VmRSS of the whole process tree (/proc/<pid>/status).
- * MEMORY_TOPOLOGIES (default `split,combined`), MEMORY_LOAD_SECONDS
- * (default 10) and MEMORY_CLIENTS (default 4) shape the run.
+ * The peer, `langgraphjs dev` with the same graph and auth, runs under the
+ * same load in the same run (MEMORY_PEER=0 leaves it out), so each ratio
+ * compares figures of one machine at one time. MEMORY_TOPOLOGIES (default
+ * `split,combined`), MEMORY_LOAD_SECONDS (default 10) and MEMORY_CLIENTS
+ * (default 4) shape the run.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Client } from "@langchain/langgraph-sdk";
+import { startPeerServer } from "./compare/peer-server.js";
 import { processTree, residentKib } from "./compare/process-tree.js";
 
 const repoRoot = resolve(import.meta.dirname, "../..");
 const topologies = (process.env.MEMORY_TOPOLOGIES ?? "split,combined").split(",").map((name) => name.trim());
 const loadSeconds = Number(process.env.MEMORY_LOAD_SECONDS ?? 10);
 const clients = Number(process.env.MEMORY_CLIENTS ?? 4);
+const withPeer = process.env.MEMORY_PEER !== "0";
+const authModule = "examples/private-chat/auth.langgraph.ts:auth";
+const graphModule = "examples/private-chat/graph.ts:graph";
 
 /** Resident memory of a process tree in MiB, and how many processes it has. */
 function treeMib(root: number): { mib: number; processes: number } {
@@ -66,27 +73,31 @@ async function load(url: string, until: number): Promise<number> {
   return calls;
 }
 
-const rows: string[] = [];
+/** Samples a process tree idle, then under the load; returns its report row. */
+async function measure(label: string, root: number, url: string): Promise<{ label: string; peak: number; row: string }> {
+  // Let start-up garbage settle before the idle figure.
+  await sleep(5_000);
+  const idleSamples: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    idleSamples.push(treeMib(root).mib);
+    await sleep(500);
+  }
+  const { processes } = treeMib(root);
+  const until = Date.now() + loadSeconds * 1000;
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, treeMib(root).mib)), 250);
+  const calls = (await Promise.all(Array.from({ length: clients }, () => load(url, until)))).reduce((a, b) => a + b, 0);
+  clearInterval(sampler);
+  const idle = idleSamples.reduce((a, b) => a + b, 0) / idleSamples.length;
+  return { label, peak, row: `| ${label} | ${processes} | ${idle.toFixed(0)} | ${peak.toFixed(0)} | ${(calls / loadSeconds).toFixed(0)} |` };
+}
+
+const results: { label: string; peak: number; row: string }[] = [];
 for (const topology of topologies) {
   const dataDir = await mkdtemp(join(tmpdir(), "gatehouse-memory-"));
   const { child, url } = await startDev(topology, dataDir);
   try {
-    // Let start-up garbage settle before the idle figure.
-    await sleep(5_000);
-    const idleSamples: number[] = [];
-    for (let i = 0; i < 6; i++) {
-      idleSamples.push(treeMib(child.pid!).mib);
-      await sleep(500);
-    }
-    const { processes } = treeMib(child.pid!);
-    const until = Date.now() + loadSeconds * 1000;
-    let peak = 0;
-    const sampler = setInterval(() => (peak = Math.max(peak, treeMib(child.pid!).mib)), 250);
-    const calls = (await Promise.all(Array.from({ length: clients }, () => load(url, until)))).reduce((a, b) => a + b, 0);
-    clearInterval(sampler);
-    const after = treeMib(child.pid!).mib;
-    const idle = idleSamples.reduce((a, b) => a + b, 0) / idleSamples.length;
-    rows.push(`| ${topology} | ${processes} | ${idle.toFixed(0)} | ${peak.toFixed(0)} | ${after.toFixed(0)} | ${(calls / loadSeconds).toFixed(0)} |`);
+    results.push(await measure(`Gatehouse ${topology}`, child.pid!, url));
   } finally {
     const exited = new Promise((done) => child.once("exit", done));
     child.kill("SIGTERM");
@@ -94,14 +105,26 @@ for (const topology of topologies) {
     await rm(dataDir, { recursive: true, force: true });
   }
 }
+if (withPeer) {
+  // The peer, in the same run under the same load: the ratio compares figures of one machine at one time.
+  const peer = await startPeerServer({ graphs: { agent: graphModule }, auth: authModule, probeToken: "user1-token" });
+  try {
+    results.push(await measure(`langgraphjs dev ${peer.versions.cli}`, peer.pid, peer.url));
+  } finally {
+    await peer.stop();
+  }
+}
 
+const peerPeak = withPeer ? results.at(-1)!.peak : undefined;
 process.stdout.write(
   [
-    `Resident memory of \`npm start\` on the embedded database (MiB, VmRSS of the process tree; load: ${clients} SDK clients for ${loadSeconds} s)`,
+    `Resident memory on the embedded database (MiB, VmRSS of the process tree; load: ${clients} SDK clients for ${loadSeconds} s)`,
     "",
-    "| topology | processes | idle | peak under load | after load | SDK calls/s |",
-    "|---|---|---|---|---|---|",
-    ...rows,
+    "| server | processes | idle | peak under load | SDK calls/s |",
+    "|---|---|---|---|---|",
+    ...results.map(({ row }) => row),
+    "",
+    ...(peerPeak === undefined ? [] : results.slice(0, -1).map(({ label, peak }) => `${label}: ${(peak / peerPeak).toFixed(2)}× the peer's peak`)),
     "",
   ].join("\n"),
 );
