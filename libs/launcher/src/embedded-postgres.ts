@@ -1,9 +1,13 @@
+import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+
+const execFileAsync = promisify(execFile);
 
 /** Postgres in this process (PGlite), reachable over a private Unix socket. */
 export interface EmbeddedPostgres {
@@ -48,11 +52,10 @@ export interface EmbeddedPostgresOptions {
  */
 export async function startEmbeddedPostgres(dataDir: string | undefined, options: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
   if (dataDir !== undefined && !existsSync(join(dataDir, "PG_VERSION"))) {
-    // initdb leaves several hundred MiB of WebAssembly memory behind in the instance that ran it;
-    // a fresh instance on the initialised folder starts at a fraction of that (README, "Topologies").
-    const initialising = new PGlite(dataDir, { startParams: [...embeddedStartParams] });
-    await initialising.waitReady;
-    await initialising.close();
+    // initdb leaves several hundred MiB of WebAssembly memory behind in the process that ran it,
+    // which a closed instance gives back only whenever V8 collects it: a short-lived process runs
+    // it instead, and this one opens the initialised folder (README, "Topologies").
+    await initialiseDataDir(dataDir);
   }
   const db = new PGlite(dataDir, { startParams: [...embeddedStartParams] });
   await db.waitReady;
@@ -79,4 +82,10 @@ export async function startEmbeddedPostgres(dataDir: string | undefined, options
       await rm(socketDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Runs initdb on a new data folder in a child process, which takes its memory with it when it exits. */
+async function initialiseDataDir(dataDir: string): Promise<void> {
+  const script = `const { PGlite } = await import("@electric-sql/pglite"); const db = new PGlite(process.argv[1]); await db.waitReady; await db.close();`;
+  await execFileAsync(process.execPath, ["--input-type=module", "--eval", script, resolve(dataDir)], { cwd: import.meta.dirname });
 }
