@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { dependenciesOf, environmentOf, loadComposeFile, mountsOf, publishedPortsOf, type ComposeService } from "./compose-file.js";
 import { composeSpecViolations } from "./compose-schema.js";
 import { readDockerImage } from "./dockerfile.js";
+import { declaredVariables, listensWithMutualTls } from "./declared-config.js";
 import { reachedCode, type ReachedCode } from "./reached-code.js";
 import { fromRoot } from "../support/test-gatehouse.js";
 
@@ -108,10 +109,10 @@ describe("docker-compose.yml against the code", () => {
     }
   });
 
-  it("sets for each Gatehouse service only variables its code reads", () => {
+  it("sets for each Gatehouse service only variables its config.ts declares", () => {
     for (const [name, service] of gatehouse) {
-      const unread = Object.keys(environmentOf(service)).filter((variable) => !codeOf(name).strings.has(variable));
-      expect(unread, `${name} never reads`).toEqual([]);
+      const unread = Object.keys(environmentOf(service)).filter((variable) => !declaredVariables(name).has(variable));
+      expect(unread, `${name} never declares`).toEqual([]);
     }
   });
 
@@ -159,7 +160,7 @@ describe("docker-compose.yml against the code", () => {
       const probe = probeOf(service)!;
       if (probe.target.startsWith("http")) continue;
       const holdsTlsSettings = "GATEHOUSE_TLS_CERT" in environmentOf(service);
-      const listensWithTls = codeOf(name).identifiers.has("internalServerSecurityFromEnv");
+      const listensWithTls = listensWithMutualTls(name);
       expect(probe.flags.includes("--plaintext"), `${name}: the probe's transport matches its server's`).toBe(holdsTlsSettings && !listensWithTls);
     }
   });
@@ -225,7 +226,7 @@ describe("docker-compose.yml against the code", () => {
     expect(compose.volumes).toHaveProperty("certs");
     expect(commandOf(compose.services.certs!).join(" ")).toContain("npm run certs -- --out /certs --per-service");
     expect(mountsOf(compose.services.certs!)).toEqual([{ source: "certs", target: "/certs", readOnly: false }]);
-    const speakingTls = gatehouse.filter(([name]) => tls.every((variable) => codeOf(name).strings.has(variable)));
+    const speakingTls = gatehouse.filter(([name]) => tls.every((variable) => declaredVariables(name).has(variable)));
     expect(speakingTls.map(([name]) => name).sort()).toEqual(["authn", "authz", "store", "worker"]);
     for (const [name, service] of speakingTls) {
       // Only its own folder (its pair and the CA), so no service can read another's key.
@@ -241,7 +242,7 @@ describe("docker-compose.yml against the code", () => {
 
   it("shares one Redis and one cache secret, required from the environment, among the services that cache identities or count rates", () => {
     // The worker reads REDIS_URL too, for run events; it caches no identity and holds no cache secret.
-    const caching = gatehouse.filter(([name]) => codeOf(name).strings.has("GATEHOUSE_CACHE_SECRET"));
+    const caching = gatehouse.filter(([name]) => declaredVariables(name).has("GATEHOUSE_CACHE_SECRET"));
     expect(caching.map(([name]) => name).sort()).toEqual(["authn", "gateway", "store"]);
     const settings = caching.map(([, service]) => {
       const { REDIS_URL, GATEHOUSE_CACHE_SECRET } = environmentOf(service);

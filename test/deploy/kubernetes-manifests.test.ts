@@ -9,6 +9,7 @@ import { posix } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readDockerImage } from "./dockerfile.js";
 import { loadKustomization, manifestViolations, type Manifest } from "./kubernetes-manifests.js";
+import { declaredVariables, listensWithMutualTls } from "./declared-config.js";
 import { reachedCode, type ReachedCode } from "./reached-code.js";
 import { fromRoot } from "../support/test-gatehouse.js";
 
@@ -92,7 +93,7 @@ function codeOf(name: ServiceName): ReachedCode {
   return reached.get(name)!;
 }
 /** Services that listen with mutual TLS, by their code. */
-const listensWithTls = (name: ServiceName) => built(name) && codeOf(name).identifiers.has("internalServerSecurityFromEnv");
+const listensWithTls = (name: ServiceName) => built(name) && listensWithMutualTls(name);
 
 /** The container port a probe or Service names, by number or by name. */
 function containerPortOf(container: Container, port: number | string | undefined): number | undefined {
@@ -153,11 +154,11 @@ describe("deploy/kubernetes against the code", () => {
     }
   });
 
-  it("sets for each service only variables its code reads", () => {
+  it("sets for each service only variables its config.ts declares", () => {
     const unbuilt = gatehouse.filter((name) => !built(name));
     if (unbuilt.length > 0) console.warn(`kubernetes-manifests: not checking the variables of ${unbuilt.join(", ")}: no services/<name>/src/main.ts yet`);
     for (const name of gatehouse.filter(built)) {
-      const unread = containerOf(name).env.map((variable) => variable.name).filter((variable) => !codeOf(name).strings.has(variable));
+      const unread = containerOf(name).env.map((variable) => variable.name).filter((variable) => !declaredVariables(name).has(variable));
       expect(unread, `${name} never reads`).toEqual([]);
     }
   });
@@ -226,7 +227,7 @@ describe("deploy/kubernetes against the code", () => {
   });
 
   it("gives every service that speaks mutual TLS its own certificate Secret, read-only, and the paths its variables name", () => {
-    const speakingTls = gatehouse.filter((name) => !built(name) || ["GATEHOUSE_TLS_CA", "GATEHOUSE_TLS_CERT", "GATEHOUSE_TLS_KEY"].every((variable) => codeOf(name).strings.has(variable)));
+    const speakingTls = gatehouse.filter((name) => !built(name) || ["GATEHOUSE_TLS_CA", "GATEHOUSE_TLS_CERT", "GATEHOUSE_TLS_KEY"].every((variable) => declaredVariables(name).has(variable)));
     expect([...speakingTls].sort()).toEqual(["authn", "authz", "store", "worker"]);
     for (const name of speakingTls) {
       const volume = podOf(name).volumes?.find((entry) => entry.secret?.secretName === `gatehouse-${name}-tls`);
@@ -264,11 +265,11 @@ describe("deploy/kubernetes against the code", () => {
   });
 
   it("shares one Redis and one cache secret, from one Secret, among the services that cache identities, count rates or carry run events", () => {
-    const sharing = gatehouse.filter((name) => built(name) && codeOf(name).strings.has("REDIS_URL"));
+    const sharing = gatehouse.filter((name) => built(name) && declaredVariables(name).has("REDIS_URL"));
     expect([...sharing].sort()).toEqual(["authn", "gateway", "store", "worker"]);
     for (const name of sharing) {
       expect(envOf(name).REDIS_URL?.valueFrom?.secretKeyRef, name).toEqual({ name: "gatehouse-cache", key: "REDIS_URL" });
-      if (!codeOf(name).strings.has("GATEHOUSE_CACHE_SECRET")) continue;
+      if (!declaredVariables(name).has("GATEHOUSE_CACHE_SECRET")) continue;
       expect(envOf(name).GATEHOUSE_CACHE_SECRET?.valueFrom?.secretKeyRef, name).toEqual({ name: "gatehouse-cache", key: "GATEHOUSE_CACHE_SECRET" });
     }
     expect(envOf("store").DATABASE_URL?.valueFrom?.secretKeyRef, "the database URL, which may hold a password, is a Secret").toEqual({ name: "gatehouse-database", key: "DATABASE_URL" });

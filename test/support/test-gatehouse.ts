@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { repoRoot, startCluster, type Cluster } from "@gatehouse/launcher";
+import { repoRoot, startCluster, type Cluster, type Topology } from "@gatehouse/launcher";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
 
 /** A Gatehouse started for one test file, on its own database. */
@@ -20,6 +20,8 @@ export interface TestGatehouseOptions {
   worker?: boolean;
   /** Turn on mutual TLS between the services with the certificates in this directory (`npm run certs`). */
   certsDir?: string;
+  /** `split` or `combined` (README, "Topologies"); default GATEHOUSE_TOPOLOGY, else split. */
+  topology?: Topology;
 }
 
 /** Resolves a path relative to the repository root. */
@@ -48,6 +50,7 @@ export async function startTestGatehouse(
       ...(options.gateway && { gatewayPort: 0 }),
       ...(options.worker && { worker: true }),
       ...(options.certsDir !== undefined && { certsDir: options.certsDir }),
+      ...(options.topology !== undefined && { topology: options.topology }),
       env: { LOG_LEVEL: process.env.LOG_LEVEL ?? "silent", ...env },
       onLog: onLog ?? (process.env.GATEHOUSE_TEST_LOGS ? (service, line) => console.log(`[${service}] ${line}`) : undefined),
     });

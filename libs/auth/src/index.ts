@@ -26,3 +26,4 @@ export { toAuthDefinition, type AuthDefinition } from "./auth-definition.js";
 export { loadConfig, ConfigError, type GatehouseConfig } from "./load-config.js";
 export { loadAuthModule } from "./load-auth-module.js";
 export { resolutionRows, formatResolutionTable, type ResolutionRow } from "./describe-table.js";
+export { gatehouseConfigSettings } from "./settings.js";

@@ -20,11 +20,11 @@ export {
 export type { SharedIdentityStore } from "./shared-identity-store.js";
 export { createMemoryIdentityStore } from "./memory-identity-store.js";
 export { createRedisIdentityStore, identityKey, openIdentityEntry, sealIdentityEntry, type RedisIdentityStoreOptions } from "./redis-identity-store.js";
-export { createRedisClient, redisTargetFromEnv, parseAddresses, type RedisTarget, type RedisAddress } from "@gatehouse/redis";
+export { createRedisClient, redisTargetFromEnv, redisTargetOf, redisTargetSettings, type RedisTargetValues, parseAddresses, type RedisTarget, type RedisAddress } from "@gatehouse/redis";
 export { L1Cache } from "./l1-cache.js";
 export { createIdentityCache, IdentityCacheUnavailable, type IdentityCache, type IdentityCacheOptions } from "./identity-cache.js";
 export { userToProto, userFromProto } from "./user-proto.js";
-export { identityConfigFromEnv, sharedIdentityStoreFromEnv, type IdentityConfig } from "./identity-config.js";
+export { identityConfigOf, sharedIdentityStoreOf, identitySettings, type IdentityValues, type IdentityConfig } from "./identity-config.js";
 export { SingleFlight } from "./single-flight.js";
 export {
   createIdentityResolver,

@@ -1,7 +1,25 @@
 import { randomBytes } from "node:crypto";
 import { balancedTarget } from "./balanced-target.js";
 import { startServiceProcess, type ServiceProcess } from "./service-process.js";
+import { launcherConfig, type Topology } from "./settings.js";
 import { serviceTlsEnv } from "./tls-env.js";
+
+/**
+ * The variables the launcher sets, by the service that reads them. Each must
+ * be declared in that service's config.ts (README, "Configuration"); a test
+ * checks them against the declarations, since this library cannot import
+ * the services.
+ */
+export const clusterVariables = {
+  shared: { config: "GATEHOUSE_CONFIG", cacheSecret: "GATEHOUSE_CACHE_SECRET", redisUrl: "REDIS_URL" },
+  authn: { host: "AUTHN_HOST", port: "AUTHN_PORT" },
+  authz: { host: "AUTHZ_HOST", port: "AUTHZ_PORT" },
+  store: { host: "STORE_HOST", port: "STORE_PORT", databaseUrl: "DATABASE_URL", databasePoolMax: "DATABASE_POOL_MAX", authnTarget: "AUTHN_TARGET", authzTarget: "AUTHZ_TARGET", workerTarget: "WORKER_TARGET" },
+  worker: { host: "WORKER_HOST", port: "WORKER_PORT", databaseUrl: "DATABASE_URL" },
+  gateway: { host: "GATEWAY_HOST", port: "GATEWAY_PORT", storeTarget: "STORE_TARGET" },
+  combined: { withGateway: "GATEHOUSE_COMBINED_GATEWAY", withWorker: "GATEHOUSE_COMBINED_WORKER" },
+} as const;
+const v = clusterVariables;
 
 /** A Gatehouse service the launcher can run several processes of. */
 export type ClusterService = "authn" | "authz" | "store" | "gateway" | "worker";
@@ -50,6 +68,12 @@ export interface ClusterOptions {
    * TLS, and every service presents its own `<name>.pem`. Unset: plaintext.
    */
   certsDir?: string;
+  /**
+   * `split`: one process per replica of each service. `combined`: one process
+   * running every service, listening on the store's and gateway's ports only
+   * (one replica of each). Default GATEHOUSE_TOPOLOGY, else split.
+   */
+  topology?: Topology;
   /** Extra environment for every service. */
   env?: Record<string, string | undefined>;
   onLog?: (service: string, line: string) => void;
@@ -84,10 +108,11 @@ export interface Cluster {
  */
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const host = options.host ?? "127.0.0.1";
+  const topology = options.topology ?? launcherConfig.read().topology;
   const env = {
-    GATEHOUSE_CONFIG: options.configPath,
-    GATEHOUSE_CACHE_SECRET: process.env.GATEHOUSE_CACHE_SECRET ?? randomBytes(32).toString("hex"),
-    REDIS_URL: options.redisUrl ?? "",
+    [v.shared.config]: options.configPath,
+    [v.shared.cacheSecret]: process.env.GATEHOUSE_CACHE_SECRET ?? randomBytes(32).toString("hex"),
+    [v.shared.redisUrl]: options.redisUrl ?? "",
     ...options.env,
   };
   // Only the internal calls (store → authn, authz, worker) run over mutual TLS; the gateway makes none.
@@ -106,37 +131,38 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         }).then((running) => (started.push(running), running));
       }),
     );
+  if (topology === "combined") return startCombinedProcess(options, host, env, count);
   try {
     // Workers first: the store calls them (WORKER_TARGET); each migrates the schema itself, under a lock.
     const [authn, authz, worker] = await Promise.all([
-      start("authn", (replica) => ({ AUTHN_HOST: host, AUTHN_PORT: String(replica === 0 ? (options.authnPort ?? 0) : 0) })),
-      start("authz", (replica) => ({ AUTHZ_HOST: host, AUTHZ_PORT: String(replica === 0 ? (options.authzPort ?? 0) : 0) })),
+      start("authn", (replica) => ({ [v.authn.host]: host, [v.authn.port]: String(replica === 0 ? (options.authnPort ?? 0) : 0) })),
+      start("authz", (replica) => ({ [v.authz.host]: host, [v.authz.port]: String(replica === 0 ? (options.authzPort ?? 0) : 0) })),
       options.worker !== true
         ? Promise.resolve([])
         : start("worker", () => ({
-            WORKER_HOST: host,
-            WORKER_PORT: "0",
-            DATABASE_URL: options.databaseUrl,
+            [v.worker.host]: host,
+            [v.worker.port]: "0",
+            [v.worker.databaseUrl]: options.databaseUrl,
           })),
     ]);
     const store = await start("store", (replica) => ({
-      STORE_HOST: host,
-      STORE_PORT: String(replica === 0 ? (options.storePort ?? 0) : 0),
-      DATABASE_URL: options.databaseUrl,
-      DATABASE_POOL_MAX: options.databasePoolMax === undefined ? undefined : String(options.databasePoolMax),
-      AUTHN_TARGET: balancedTarget(authn.map(({ address }) => address)),
-      AUTHZ_TARGET: balancedTarget(authz.map(({ address }) => address)),
+      [v.store.host]: host,
+      [v.store.port]: String(replica === 0 ? (options.storePort ?? 0) : 0),
+      [v.store.databaseUrl]: options.databaseUrl,
+      [v.store.databasePoolMax]: options.databasePoolMax === undefined ? undefined : String(options.databasePoolMax),
+      [v.store.authnTarget]: balancedTarget(authn.map(({ address }) => address)),
+      [v.store.authzTarget]: balancedTarget(authz.map(({ address }) => address)),
       // Without workers, a port nothing listens on: state and graph calls are UNAVAILABLE, never sent to a stray process on the default port.
-      WORKER_TARGET: worker.length === 0 ? `${host}:1` : balancedTarget(worker.map(({ address }) => address)),
+      [v.store.workerTarget]: worker.length === 0 ? `${host}:1` : balancedTarget(worker.map(({ address }) => address)),
     }));
     const storeTarget = balancedTarget(store.map(({ address }) => address));
     const gateway =
       options.gatewayPort === undefined
         ? []
         : await start("gateway", (replica) => ({
-            GATEWAY_HOST: host,
-            GATEWAY_PORT: String(replica === 0 ? options.gatewayPort : 0),
-            STORE_TARGET: storeTarget,
+            [v.gateway.host]: host,
+            [v.gateway.port]: String(replica === 0 ? options.gatewayPort : 0),
+            [v.gateway.storeTarget]: storeTarget,
           }));
     return {
       authn: authn[0]!,
@@ -167,4 +193,53 @@ async function stopAll(services: ServiceProcess[]): Promise<void> {
     await Promise.all(services.filter((service) => service.name === name).map((service) => service.stop()));
   }
   await Promise.all(services.filter((service) => !front.includes(service.name)).map((service) => service.stop()));
+}
+
+/**
+ * The combined topology: one process (services/combined) with every service;
+ * authn, authz and the worker are reached in process, so their entries name
+ * that process with the address `in-process`.
+ */
+async function startCombinedProcess(
+  options: ClusterOptions,
+  host: string,
+  env: Record<string, string | undefined>,
+  count: (service: ClusterService) => number,
+): Promise<Cluster> {
+  const many = (["authn", "authz", "store", "gateway", "worker"] as const).filter((service) => count(service) > 1);
+  if (many.length > 0) throw new Error(`the combined topology runs one process; ${many.join(", ")} asked for replicas (use the split topology)`);
+  let gatewayAddress: string | undefined;
+  const running = await startServiceProcess({
+    name: "combined",
+    env: {
+      ...env,
+      [v.store.host]: host,
+      [v.store.port]: String(options.storePort ?? 0),
+      [v.store.databaseUrl]: options.databaseUrl,
+      [v.store.databasePoolMax]: options.databasePoolMax === undefined ? undefined : String(options.databasePoolMax),
+      [v.gateway.host]: host,
+      [v.gateway.port]: String(options.gatewayPort ?? 0),
+      [v.combined.withGateway]: String(options.gatewayPort !== undefined),
+      [v.combined.withWorker]: String(options.worker === true),
+      ...(options.certsDir !== undefined && serviceTlsEnv(options.certsDir, "store")),
+    },
+    onLog: (line) => {
+      gatewayAddress ??= line.startsWith("gatehouse gateway listening on ") ? line.slice("gatehouse gateway listening on ".length) : undefined;
+      options.onLog?.("combined", line);
+    },
+  });
+  const store = { ...running, name: "store" };
+  const inProcess = (name: ClusterService) => ({ ...running, name, address: "in-process", metricsAddress: undefined });
+  const gateway = gatewayAddress === undefined ? [] : [{ ...running, name: "gateway", address: gatewayAddress, metricsAddress: undefined }];
+  const worker = options.worker === true ? [inProcess("worker")] : [];
+  return {
+    authn: inProcess("authn"),
+    authz: inProcess("authz"),
+    store,
+    ...(gateway[0] && { gateway: gateway[0] }),
+    ...(worker[0] && { worker: worker[0] }),
+    replicas: { authn: [inProcess("authn")], authz: [inProcess("authz")], store: [store], gateway, worker },
+    storeTarget: store.address,
+    stop: () => running.stop(),
+  };
 }

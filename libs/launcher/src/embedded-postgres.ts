@@ -1,8 +1,13 @@
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
 import { PGlite } from "@electric-sql/pglite";
 import { startPGliteWireServer } from "./pglite-wire-server.js";
+
+const execFileAsync = promisify(execFile);
 
 /** Postgres in this process (PGlite), reachable over a private Unix socket. */
 export interface EmbeddedPostgres {
@@ -20,6 +25,16 @@ export interface EmbeddedPostgres {
 }
 
 /**
+ * PGlite's start parameters with smaller buffers: one local developer's data
+ * needs no 128 MB of shared buffers, and PGlite keeps every page it allocates
+ * resident (README, "Topologies", for the measurements).
+ */
+export const embeddedStartParams: readonly string[] = [
+  ...PGlite.defaultStartParams,
+  ...["shared_buffers=16MB", "work_mem=2MB", "maintenance_work_mem=16MB"].flatMap((setting) => ["-c", setting]),
+];
+
+/**
  * Starts PGlite behind a Postgres wire-protocol socket, so the store's pg
  * code path is the same as on a real server. The socket is a Unix socket in
  * a fresh folder of mode 0700, so other users of the machine cannot connect
@@ -30,7 +45,13 @@ export interface EmbeddedPostgres {
  * (a port scan, a curl) therefore cannot keep the store out.
  */
 export async function startEmbeddedPostgres(dataDir: string | undefined): Promise<EmbeddedPostgres> {
-  const db = dataDir === undefined ? new PGlite() : new PGlite(dataDir);
+  if (dataDir !== undefined && !existsSync(join(dataDir, "PG_VERSION"))) {
+    // initdb leaves several hundred MiB of WebAssembly memory behind in the process that ran it,
+    // which a closed instance gives back only whenever V8 collects it: a short-lived process runs
+    // it instead, and this one opens the initialised folder (README, "Topologies").
+    await initialiseDataDir(dataDir);
+  }
+  const db = new PGlite(dataDir, { startParams: [...embeddedStartParams] });
   await db.waitReady;
   // mkdtemp creates the folder with mode 0700.
   const socketDir = await mkdtemp(join(tmpdir(), "gatehouse-pglite-"));
@@ -55,4 +76,10 @@ export async function startEmbeddedPostgres(dataDir: string | undefined): Promis
       await rm(socketDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Runs initdb on a new data folder in a child process, which takes its memory with it when it exits. */
+async function initialiseDataDir(dataDir: string): Promise<void> {
+  const script = `const { PGlite } = await import("@electric-sql/pglite"); const db = new PGlite(process.argv[1]); await db.waitReady; await db.close();`;
+  await execFileAsync(process.execPath, ["--input-type=module", "--eval", script, resolve(dataDir)], { cwd: import.meta.dirname });
 }

@@ -5,4 +5,5 @@
  */
 export { startServiceProcess, repoRoot, type ServiceProcess, type ServiceProcessOptions } from "./service-process.js";
 export { startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded-postgres.js";
-export { startCluster, type Cluster, type ClusterOptions, type ClusterService } from "./cluster.js";
+export { startCluster, clusterVariables, type Cluster, type ClusterOptions, type ClusterService } from "./cluster.js";
+export { launcherConfig, topologySetting, type Topology } from "./settings.js";

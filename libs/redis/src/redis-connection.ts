@@ -1,4 +1,5 @@
 import { Cluster, Redis } from "ioredis";
+import { defineConfig, optionalSetting, type ConfigOf } from "@gatehouse/config";
 
 /** A host and port of a Redis node or Sentinel. */
 export interface RedisAddress {
@@ -27,15 +28,32 @@ export const redisTargetVariables = ["REDIS_URL", "REDIS_CLUSTER_NODES", "REDIS_
  * `host:port,host:port`; a cluster needs any of its nodes (the rest are
  * discovered), Sentinel the name of the master set as well.
  */
-export function redisTargetFromEnv(): RedisTarget | undefined {
-  const set = redisTargetVariables.filter((name) => envOptional(name) !== undefined);
+export function redisTargetFromEnv(env: NodeJS.ProcessEnv = process.env): RedisTarget | undefined {
+  return redisTargetOf(defineConfig("identity", redisTargetSettings).read(env));
+}
+
+/** The variables that name the identity cache's Redis, declared once for every service's config table. */
+export const redisTargetSettings = {
+  redisUrl: optionalSetting("REDIS_URL", "the shared identity cache, and the per-caller rate limits shared by every replica", "in-process cache and limits"),
+  redisClusterNodes: optionalSetting("REDIS_CLUSTER_NODES", "instead of `REDIS_URL`: `host:port,…` of Redis Cluster nodes (any of them; the rest are discovered)", "unset"),
+  redisSentinels: optionalSetting("REDIS_SENTINELS", "instead of `REDIS_URL`: `host:port,…` of Sentinels", "unset"),
+  redisSentinelName: optionalSetting("REDIS_SENTINEL_NAME", "with `REDIS_SENTINELS`: the name of the master set they watch", "unset"),
+};
+
+/** The values of {@link redisTargetSettings}. */
+export type RedisTargetValues = ConfigOf<typeof redisTargetSettings>;
+
+/** The Redis the values of {@link redisTargetSettings} name, checked as {@link redisTargetFromEnv} describes. */
+export function redisTargetOf(values: RedisTargetValues): RedisTarget | undefined {
+  const byName = { REDIS_URL: values.redisUrl, REDIS_CLUSTER_NODES: values.redisClusterNodes, REDIS_SENTINELS: values.redisSentinels };
+  const set = redisTargetVariables.filter((name) => byName[name] !== undefined);
   if (set.length > 1) throw new Error(`set only one of ${redisTargetVariables.join(", ")}; ${set.join(" and ")} are set`);
-  const url = envOptional("REDIS_URL");
+  const url = values.redisUrl;
   if (url !== undefined) return { kind: "standalone", url };
-  const nodes = envOptional("REDIS_CLUSTER_NODES");
+  const nodes = values.redisClusterNodes;
   if (nodes !== undefined) return { kind: "cluster", nodes: parseAddresses("REDIS_CLUSTER_NODES", nodes) };
-  const sentinels = envOptional("REDIS_SENTINELS");
-  const name = envOptional("REDIS_SENTINEL_NAME");
+  const sentinels = values.redisSentinels;
+  const name = values.redisSentinelName;
   if (sentinels !== undefined) {
     if (name === undefined) throw new Error("REDIS_SENTINEL_NAME must name the master set when REDIS_SENTINELS is set");
     return { kind: "sentinel", sentinels: parseAddresses("REDIS_SENTINELS", sentinels), name };

@@ -1,4 +1,5 @@
 import { envInt, envOptional } from "./env.js";
+import type { RateLimitValues } from "./settings.js";
 import type { Logger } from "./logger.js";
 import { createSharedCallerRateLimiter, sharedLimits } from "./shared-rate-limiter.js";
 
@@ -106,11 +107,27 @@ export function createCallerRateLimiter(options: CallerRateLimitOptions): InProc
  */
 export function callerRateLimiterFromEnv(service: string, logger?: Logger): CallerRateLimiter | undefined {
   const perSecond = envInt("GATEHOUSE_RATE_LIMIT_PER_SECOND", 500, { min: 0, max: 1_000_000 });
-  const burst = envInt("GATEHOUSE_RATE_LIMIT_BURST", perSecond * 2, { min: 0, max: 10_000_000 });
-  const maxCallers = envInt("GATEHOUSE_RATE_LIMIT_MAX_CALLERS", 50_000, { min: 1, max: 10_000_000 });
-  const commandTimeoutMs = envInt("GATEHOUSE_REDIS_TIMEOUT_MS", 50, { min: 1 });
+  return callerRateLimiterOf(
+    service,
+    {
+      ratePerSecond: perSecond,
+      rateBurst: envInt("GATEHOUSE_RATE_LIMIT_BURST", perSecond * 2, { min: 0, max: 10_000_000 }),
+      rateMaxCallers: envInt("GATEHOUSE_RATE_LIMIT_MAX_CALLERS", 50_000, { min: 1, max: 10_000_000 }),
+      redisTimeoutMs: envInt("GATEHOUSE_REDIS_TIMEOUT_MS", 50, { min: 1 }),
+      redisUrl: envOptional("REDIS_URL"),
+    },
+    logger,
+  );
+}
+
+/** The per-caller rate limit from the values of `rateLimitSettings`, as {@link callerRateLimiterFromEnv} describes. */
+export function callerRateLimiterOf(service: string, values: RateLimitValues, logger?: Logger): CallerRateLimiter | undefined {
+  const perSecond = values.ratePerSecond;
+  const burst = values.rateBurst ?? perSecond * 2;
+  const maxCallers = values.rateMaxCallers;
+  const commandTimeoutMs = values.redisTimeoutMs;
   if (perSecond === 0 || burst === 0) return undefined;
-  const redisUrl = envOptional("REDIS_URL");
+  const redisUrl = values.redisUrl;
   if (redisUrl === undefined) return createCallerRateLimiter({ perSecond, burst, maxCallers });
   logger?.info({ limits: sharedLimits(perSecond, burst) }, "per-caller rate limits are shared through Redis");
   return createSharedCallerRateLimiter({

@@ -4,7 +4,6 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { InternalServerSecurity } from "./internal-tls.js";
 import { defaultServerLimits, listen, serverOptionsFor, shutdown, type ServerLimits } from "./listen.js";
 import type { Logger } from "./logger.js";
-import { envInt } from "./env.js";
 import type { Metrics, MetricsEndpoint } from "./metrics.js";
 import { addOperations, type HealthReporter } from "./operations.js";
 import { registerService } from "./grpc-server.js";
@@ -63,19 +62,13 @@ export async function startGrpcServiceServer(routes: readonly Route[], options: 
   };
 }
 
-/** GATEHOUSE_SHUTDOWN_GRACE_MS: how long in-flight calls get to finish after SIGTERM (default 10 s). */
-export function shutdownGraceFromEnv(): number {
-  return envInt("GATEHOUSE_SHUTDOWN_GRACE_MS", 10_000, { min: 0 });
-}
-
 /**
  * A started gRPC service as runService runs it: where it listens and serves
- * metrics, and a stop that drains within the shutdown grace (read now, so a
- * bad value stops start-up rather than shutdown), then closes the metrics
- * endpoint.
+ * metrics, and a stop that drains within graceMs (GATEHOUSE_SHUTDOWN_GRACE_MS,
+ * read with the rest of the configuration at start-up), then closes the
+ * metrics endpoint.
  */
-export function runningGrpcService(host: string, server: GrpcServiceServer, metrics: MetricsEndpoint | undefined): RunningService {
-  const graceMs = shutdownGraceFromEnv();
+export function runningGrpcService(host: string, server: GrpcServiceServer, metrics: MetricsEndpoint | undefined, graceMs: number): RunningService {
   return {
     address: `${host}:${server.port}`,
     metricsAddress: metrics?.address,

@@ -2,7 +2,7 @@ import * as grpc from "@grpc/grpc-js";
 import { create, fromBinary, toBinary, type DescMessage, type DescMethodStreaming, type DescMethodUnary, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, type StreamResponse, type Transport, type UnaryResponse } from "@connectrpc/connect";
 import { grpcServiceConfig, type RetryScope } from "./retry-policy.js";
-import { envInt } from "./env.js";
+import type { KeepaliveValues } from "./settings.js";
 import { connectErrorFromStatus } from "./status-details.js";
 
 /**
@@ -20,7 +20,7 @@ export interface GrpcTransportOptions extends RetryScope {
   /** The deadline for calls that bring none of their own. */
   defaultTimeoutMs: number;
   credentials?: grpc.ChannelCredentials;
-  /** How often an idle connection is pinged, and how long a ping may go unanswered before the connection counts as dead; default keepaliveFromEnv(). */
+  /** How often an idle connection is pinged, and how long a ping may go unanswered before the connection counts as dead; default {@link defaultKeepalive}. */
   keepalive?: Keepalive;
 }
 
@@ -30,17 +30,12 @@ export interface Keepalive {
   timeoutMs: number;
 }
 
-/**
- * The keepalive from GATEHOUSE_KEEPALIVE_TIME_MS (default 30 000) and
- * GATEHOUSE_KEEPALIVE_TIMEOUT_MS (default 10 000). A peer cut off by the
- * network (no reset, just silence) is noticed only when a ping goes
- * unanswered: until then calls to it wait out their deadlines.
- */
-export function keepaliveFromEnv(): Keepalive {
-  return {
-    timeMs: envInt("GATEHOUSE_KEEPALIVE_TIME_MS", 30_000, { min: 1_000 }),
-    timeoutMs: envInt("GATEHOUSE_KEEPALIVE_TIMEOUT_MS", 10_000, { min: 100 }),
-  };
+/** The keepalive when none is given: a ping every 30 s, answered within 10 s. */
+export const defaultKeepalive: Keepalive = { timeMs: 30_000, timeoutMs: 10_000 };
+
+/** The keepalive from the values of `keepaliveSettings`. */
+export function keepaliveOf(values: KeepaliveValues): Keepalive {
+  return { timeMs: values.keepaliveTimeMs, timeoutMs: values.keepaliveTimeoutMs };
 }
 
 /** A Connect transport that can be closed. */
@@ -54,7 +49,7 @@ export interface ClosableTransport extends Transport {
  * transport, while the wire path stays on grpc-js.
  */
 export function createGrpcTransport(options: GrpcTransportOptions): ClosableTransport {
-  const keepalive = options.keepalive ?? keepaliveFromEnv();
+  const keepalive = options.keepalive ?? defaultKeepalive;
   const client = new grpc.Client(options.target, options.credentials ?? grpc.credentials.createInsecure(), {
     "grpc.service_config": JSON.stringify(grpcServiceConfig(options)),
     "grpc.keepalive_time_ms": keepalive.timeMs,

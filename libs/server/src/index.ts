@@ -8,32 +8,49 @@ export { createProvenCredentials, type ProvenCredentials, type ProvenCredentials
 export {
   startGrpcServiceServer,
   runningGrpcService,
-  shutdownGraceFromEnv,
   type GrpcServiceServer,
   type GrpcServiceServerOptions,
   type Route,
 } from "./grpc-service-server.js";
 export { GrpcHandlerContext, headersFromMetadata, requestTraceOf } from "./grpc-handler-context.js";
 export { traceFromHeaders, traceHeaders, traceLogFields, type RequestTrace } from "./request-trace.js";
-export { createGrpcTransport, keepaliveFromEnv, type GrpcTransportOptions, type ClosableTransport, type Keepalive } from "./grpc-transport.js";
+export { createGrpcTransport, keepaliveOf, defaultKeepalive, type GrpcTransportOptions, type ClosableTransport, type Keepalive } from "./grpc-transport.js";
 export { methodsWithoutSideEffects, type MethodName, type RetryScope } from "./retry-policy.js";
 export { statusFromConnectError, connectErrorFromStatus } from "./status-details.js";
 export { createLogger, type Logger } from "./logger.js";
-export { listen, shutdown, serverLimitsFromEnv, defaultServerLimits, type ServerLimits } from "./listen.js";
+export { listen, shutdown, serverLimitsFromEnv, serverLimitsOf, defaultServerLimits, type ServerLimits } from "./listen.js";
 export {
   createCallerRateLimiter,
   callerRateLimiterFromEnv,
+  callerRateLimiterOf,
   type CallerRateLimiter,
   type InProcessCallerRateLimiter,
   type CallerRateLimitOptions,
 } from "./caller-rate-limiter.js";
 export { createSharedCallerRateLimiter, sharedLimits, type SharedCallerRateLimitOptions, type SharedLimits, type SharedWindow } from "./shared-rate-limiter.js";
-export { envString, envOptional, envInt, envList } from "./env.js";
-export { runService, type RunningService } from "./process.js";
+export { runService, readConfigOrExit, type RunningService } from "./process.js";
 export { rateLimited } from "./rate-limited.js";
 export { addOperations, type HealthReporter } from "./operations.js";
 export { watchDependency, type DependencyWatch } from "./dependency-watch.js";
-export { internalChannelCredentials, internalServerSecurityFromEnv, internalChannelCredentialsFromEnv, type InternalServerSecurity } from "./internal-tls.js";
+export { internalChannelCredentials, internalServerSecurity, internalClientCredentials, internalServerSecurityFromEnv, internalChannelCredentialsFromEnv, type InternalServerSecurity } from "./internal-tls.js";
 export { generateCertificates, writeCertificates, defaultCertificateServices, type GeneratedCertificates, type CertificateOptions, type PemPair } from "./certificates.js";
-export { createMetrics, registerCounter, serveMetrics, metricsFromEnv, type Metrics, type MetricsEndpoint } from "./metrics.js";
+export { createMetrics, registerCounter, serveMetrics, startMetrics, type Metrics, type MetricsEndpoint } from "./metrics.js";
 export { decodeRequest, findStructProblem, findStructProtoKey, structProblemOf, type StructProblem } from "./struct-proto-keys.js";
+export {
+  serverLimitSettings,
+  internalTlsFileSettings,
+  internalServerTlsSettings,
+  metricsSettings,
+  redisTimeoutSettings,
+  rateLimitSettings,
+  keepaliveSettings,
+  shutdownSettings,
+  processSettings,
+  type ServerLimitValues,
+  type InternalServerTlsValues,
+  type InternalTlsFileValues,
+  type MetricsValues,
+  type RateLimitValues,
+  type KeepaliveValues,
+  type ProcessValues,
+} from "./settings.js";

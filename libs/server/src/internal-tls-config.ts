@@ -33,10 +33,15 @@ export const defaultAllowedCallers: readonly string[] = ["store"];
  * protected stops at start-up rather than serving in plaintext.
  */
 export function internalTlsFromEnv(env: NodeJS.ProcessEnv = process.env): InternalTls | undefined {
+  return internalTlsOf({ tlsCa: env[internalTlsVariables.ca], tlsCert: env[internalTlsVariables.cert], tlsKey: env[internalTlsVariables.key] });
+}
+
+/** The files of {@link InternalTls} from the values of `internalTlsFileSettings`, checked as {@link internalTlsFromEnv} describes. */
+export function internalTlsOf(values: { tlsCa: string | undefined; tlsCert: string | undefined; tlsKey: string | undefined }): InternalTls | undefined {
   const paths = {
-    ca: nonEmpty(env[internalTlsVariables.ca]),
-    cert: nonEmpty(env[internalTlsVariables.cert]),
-    key: nonEmpty(env[internalTlsVariables.key]),
+    ca: nonEmpty(values.tlsCa),
+    cert: nonEmpty(values.tlsCert),
+    key: nonEmpty(values.tlsKey),
   };
   const kinds = ["ca", "cert", "key"] as const;
   const missing = kinds.filter((kind) => paths[kind] === undefined);
@@ -74,7 +79,12 @@ export function internalTlsFromEnv(env: NodeJS.ProcessEnv = process.env): Intern
  * every caller out.
  */
 export function allowedCallersFromEnv(env: NodeJS.ProcessEnv = process.env): readonly string[] {
-  const text = nonEmpty(env[allowedCallersVariable]);
+  return allowedCallersOf(env[allowedCallersVariable]);
+}
+
+/** The allowed callers from the text of GATEHOUSE_TLS_ALLOWED_CALLERS, as {@link allowedCallersFromEnv} describes. */
+export function allowedCallersOf(value: string | undefined): readonly string[] {
+  const text = nonEmpty(value);
   if (text === undefined) return defaultAllowedCallers;
   const callers = text
     .split(",")

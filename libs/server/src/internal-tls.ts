@@ -1,7 +1,8 @@
 import * as grpc from "@grpc/grpc-js";
 import { requireAllowedCaller } from "./caller-check.js";
-import { allowedCallersFromEnv, internalTlsFromEnv, type InternalTls } from "./internal-tls-config.js";
+import { allowedCallersFromEnv, allowedCallersOf, internalTlsFromEnv, internalTlsOf, type InternalTls } from "./internal-tls-config.js";
 import type { Logger } from "./logger.js";
+import type { InternalServerTlsValues, InternalTlsFileValues } from "./settings.js";
 
 /** How an internal server (authn, authz) accepts connections: its credentials and the interceptors that check callers. */
 export interface InternalServerSecurity {
@@ -52,5 +53,22 @@ export function internalServerSecurityFromEnv(logger?: Logger, env: NodeJS.Proce
  */
 export function internalChannelCredentialsFromEnv(env: NodeJS.ProcessEnv = process.env): grpc.ChannelCredentials | undefined {
   const tls = internalTlsFromEnv(env);
+  return tls && internalChannelCredentials(tls);
+}
+
+/** {@link internalServerSecurityFromEnv} from the values of `internalServerTlsSettings`. */
+export function internalServerSecurity(values: InternalServerTlsValues, logger?: Logger): InternalServerSecurity {
+  const tls = internalTlsOf(values);
+  if (tls === undefined) return { credentials: grpc.ServerCredentials.createInsecure(), interceptors: [], mutualTls: false };
+  return {
+    credentials: internalServerCredentials(tls),
+    interceptors: [requireAllowedCaller(allowedCallersOf(values.tlsAllowedCallers), logger)],
+    mutualTls: true,
+  };
+}
+
+/** {@link internalChannelCredentialsFromEnv} from the values of `internalTlsFileSettings`. */
+export function internalClientCredentials(values: InternalTlsFileValues): grpc.ChannelCredentials | undefined {
+  const tls = internalTlsOf(values);
   return tls && internalChannelCredentials(tls);
 }

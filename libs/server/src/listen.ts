@@ -88,3 +88,8 @@ export function serverLimitsFromEnv(): ServerLimits {
     maxConcurrentStreams: envInt("GATEHOUSE_MAX_CONCURRENT_STREAMS", defaultServerLimits.maxConcurrentStreams, { min: 1, max: 2 ** 31 - 1 }),
   };
 }
+
+/** The limits from the values of `serverLimitSettings`. */
+export function serverLimitsOf(values: ServerLimits): ServerLimits {
+  return { maxMessageBytes: values.maxMessageBytes, maxMetadataBytes: values.maxMetadataBytes, maxConcurrentStreams: values.maxConcurrentStreams };
+}

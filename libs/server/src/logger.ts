@@ -3,15 +3,15 @@ import { pino, type Logger } from "pino";
 export type { Logger };
 
 /**
- * The structured JSON logger every service writes to. LOG_LEVEL sets the
- * level (default "info"; tests set "silent"). Credential headers are redacted
+ * The structured JSON logger every service writes to. The level comes from
+ * LOG_LEVEL (`processSettings`) (default "info"; tests set "silent"). Credential headers are redacted
  * wherever they appear, as a second line of defence: code never logs them.
  */
-export function createLogger(service: string): Logger {
+export function createLogger(service: string, level = "info"): Logger {
   return pino(
     {
       name: service,
-      level: process.env.LOG_LEVEL ?? "info",
+      level,
       redact: { paths: ["authorization", "*.authorization", "headers.*", "*.headers.*"], censor: "[redacted]" },
     },
     // Asynchronous writes: lines logged while a write is in flight leave together in the next one,

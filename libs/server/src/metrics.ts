@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import { collectDefaultMetrics, Counter, Histogram, Registry } from "prom-client";
+import type { MetricsValues } from "./settings.js";
 
 /** The Prometheus metrics of one service process. */
 export interface Metrics {
@@ -66,15 +67,13 @@ export interface MetricsEndpoint {
 }
 
 /**
- * Metrics for a service process when METRICS_PORT is set (0 picks a free
+ * Metrics for a service process when METRICS_PORT is set (`metricsSettings`) (0 picks a free
  * port): the registry, served at http://METRICS_HOST:port/metrics. Unset, no
  * metrics are kept.
  */
-export async function metricsFromEnv(service: string): Promise<MetricsEndpoint | undefined> {
-  const portText = process.env.METRICS_PORT;
-  if (portText === undefined || portText === "") return undefined;
+export async function startMetrics(service: string, values: MetricsValues): Promise<MetricsEndpoint | undefined> {
+  if (values.metricsPort === undefined) return undefined;
   const metrics = createMetrics(service);
-  const host = process.env.METRICS_HOST || "127.0.0.1";
-  const served = await serveMetrics(metrics.registry, host, Number(portText));
-  return { metrics, address: `${host}:${served.port}`, close: served.close };
+  const served = await serveMetrics(metrics.registry, values.metricsHost, values.metricsPort);
+  return { metrics, address: `${values.metricsHost}:${served.port}`, close: served.close };
 }

@@ -15,7 +15,7 @@ export interface RunningService {
  * stdout whatever the log level, for people and for launchers. A start-up
  * failure prints its message (such as a broken auth module) and exits 1.
  */
-export async function runService(name: string, logger: Logger, start: () => Promise<RunningService>): Promise<void> {
+export async function runService(name: string, logger: Logger, start: () => Promise<RunningService>, options: { sourceMaps?: boolean } = {}): Promise<void> {
   let running: RunningService;
   try {
     running = await start();
@@ -25,7 +25,7 @@ export async function runService(name: string, logger: Logger, start: () => Prom
     process.stderr.write(`cannot start: ${message}\n`);
     process.exit(1);
   }
-  if (process.env.GATEHOUSE_SOURCE_MAPS !== "1") {
+  if (options.sourceMaps !== true) {
     // The TypeScript loader maps every stack trace through source maps; grpc-js
     // captures one per call, which costs a fifth of its throughput. Start-up is
     // over, so stack traces in logs point at the transpiled lines from here on.
@@ -43,4 +43,18 @@ export async function runService(name: string, logger: Logger, start: () => Prom
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+/**
+ * Reads a service's config table (`defineConfig`) once at start-up; a bad variable prints
+ * `cannot start: <service>: <every bad variable>` and exits 1, as a start-up
+ * failure does.
+ */
+export function readConfigOrExit<T>(table: { read(env?: NodeJS.ProcessEnv): T }, env: NodeJS.ProcessEnv = process.env): T {
+  try {
+    return table.read(env);
+  } catch (error) {
+    process.stderr.write(`cannot start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
 }

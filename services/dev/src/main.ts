@@ -1,72 +1,49 @@
 /**
- * `npm start`: every Gatehouse service on loopback, one process each.
- * Without DATABASE_URL it runs Postgres embedded (PGlite, data in
- * GATEHOUSE_DATA_DIR, default .gatehouse/pglite); without REDIS_URL each
- * process caches identities in memory. STORE_PORT (default 50051) is the
- * client-facing gRPC port, GATEWAY_PORT (default 8123, the LangGraph SDK's
- * default URL) the LangGraph HTTP API's; AUTHN_PORT and AUTHZ_PORT (default
- * 0, a free port) those of the internal services. GATEHOUSE_TLS_DIR, a directory
- * written by `npm run certs`, turns on mutual TLS between the services.
- * GATEHOUSE_REPLICAS (default 1) runs that many processes of every service
- * (one store on the embedded database, whose queries run one at a time),
- * the first of each service on those ports and the rest on free
- * ones, each client balancing over all replicas of what it calls. The
- * worker, which executes runs, runs GATEHOUSE_REPLICAS times too.
+ * `npm start`: every Gatehouse service on loopback. Without DATABASE_URL it
+ * runs Postgres embedded (PGlite, data in GATEHOUSE_DATA_DIR); without
+ * REDIS_URL each process caches identities in memory. GATEHOUSE_TOPOLOGY
+ * chooses how the services run (README, "Topologies"): `combined`, the
+ * default on the embedded database, runs them all in this process; `split`,
+ * the default with DATABASE_URL or GATEHOUSE_REPLICAS above 1, one process
+ * per service (GATEHOUSE_REPLICAS of each), as they are deployed. Every
+ * variable it reads is declared in config.ts (README, "Configuration").
  */
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { repoRoot, startCluster, startEmbeddedPostgres, type EmbeddedPostgres, type ServiceProcess } from "@gatehouse/launcher";
-import { envInt, envOptional, envString } from "@gatehouse/server";
+import { readConfigOrExit } from "@gatehouse/server";
+import { readCombinedConfig } from "../../combined/src/config.js";
+import { startCombined } from "../../combined/src/start.js";
+import { devConfig } from "./config.js";
 
-const configPath = resolve(envString("GATEHOUSE_CONFIG", resolve(repoRoot, "gatehouse.json")));
-const certsDir = envOptional("GATEHOUSE_TLS_DIR");
+const config = readConfigOrExit(devConfig);
+const configPath = resolve(config.configPath ?? resolve(repoRoot, "gatehouse.json"));
+const certsDir = config.tlsDir;
+const topology = config.topology !== "auto" ? config.topology : config.databaseUrl === undefined && config.replicas === 1 ? "combined" : "split";
 let embedded: EmbeddedPostgres | undefined;
-let databaseUrl = envOptional("DATABASE_URL");
+let databaseUrl = config.databaseUrl;
 if (databaseUrl === undefined) {
-  const dataDir = resolve(envString("GATEHOUSE_DATA_DIR", resolve(repoRoot, ".gatehouse/pglite")));
+  const dataDir = resolve(config.dataDir ?? resolve(repoRoot, ".gatehouse/pglite"));
   mkdirSync(dataDir, { recursive: true });
   embedded = await startEmbeddedPostgres(dataDir);
   databaseUrl = embedded.url;
 }
 
-const replicas = envInt("GATEHOUSE_REPLICAS", 1, { min: 1, max: 16 });
-
 try {
-  const cluster = await startCluster({
-    configPath,
-    databaseUrl,
-    redisUrl: envOptional("REDIS_URL"),
-    databasePoolMax: embedded === undefined ? undefined : 1,
-    storePort: envInt("STORE_PORT", 50051, { max: 65535 }),
-    gatewayPort: envInt("GATEWAY_PORT", 8123, { max: 65535 }),
-    authnPort: envInt("AUTHN_PORT", 0, { max: 65535 }),
-    authzPort: envInt("AUTHZ_PORT", 0, { max: 65535 }),
-    worker: true,
-    certsDir,
-    replicas: { authn: replicas, authz: replicas, store: embedded === undefined ? replicas : 1, gateway: replicas, worker: replicas },
-    ...(embedded && { env: embedded.storeEnv }),
-    onLog: (_service, line) => process.stdout.write(`${line}\n`),
-  });
-  const internal = certsDir === undefined ? "internal" : "internal, mutual TLS";
+  const started = topology === "combined" ? await startInProcess(databaseUrl) : await startProcesses(databaseUrl);
   process.stdout.write(
     [
       "",
-      "Gatehouse is running:",
-      `  store  ${addresses(cluster.replicas.store)}   (client-facing gRPC: ThreadService, AssistantService, RunService, CronService, ItemService)`,
-      `  gateway  ${addresses(cluster.replicas.gateway, "http://")}   (client-facing LangGraph HTTP API for @langchain/langgraph-sdk's Client)`,
-      `  authn  ${addresses(cluster.replicas.authn)}   (${internal})`,
-      `  authz  ${addresses(cluster.replicas.authz)}   (${internal})`,
-      cluster.replicas.worker.length > 0
-        ? `  worker  ${addresses(cluster.replicas.worker)}   (${internal}; executes runs)`
-        : "  worker  not started: the embedded database serves one connection; set DATABASE_URL to execute runs",
+      `Gatehouse is running (${topology} topology):`,
+      ...started.lines,
       `  auth module from ${configPath}`,
-      `  Postgres: ${embedded === undefined ? "DATABASE_URL" : "embedded PGlite"}; identity cache: ${envOptional("REDIS_URL") === undefined ? "in-process" : "Redis (REDIS_URL)"}`,
+      `  Postgres: ${embedded === undefined ? "DATABASE_URL" : "embedded PGlite"}; identity cache: ${config.redisUrl === undefined ? "in-process" : "Redis (REDIS_URL)"}`,
       "Press Ctrl+C to stop.",
       "",
     ].join("\n"),
   );
   const stop = async () => {
-    await cluster.stop();
+    await started.stop();
     await embedded?.stop();
     process.exit(0);
   };
@@ -76,6 +53,62 @@ try {
   process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
   await embedded?.stop();
   process.exit(1);
+}
+
+/** The combined topology: every service in this process, next to the embedded database. */
+async function startInProcess(url: string) {
+  if (config.replicas > 1) throw new Error("GATEHOUSE_REPLICAS needs the split topology: the combined one is a single process");
+  const combined = readCombinedConfig({
+    ...process.env,
+    GATEHOUSE_CONFIG: configPath,
+    DATABASE_URL: url,
+    STORE_PORT: String(config.storePort),
+    GATEWAY_PORT: String(config.gatewayPort),
+    ...(embedded && { ...embedded.storeEnv, DATABASE_POOL_MAX: "1" }),
+  });
+  const gatehouse = await startCombined(combined, { gateway: true, worker: true });
+  return {
+    lines: [
+      `  store  ${gatehouse.store}   (client-facing gRPC: ThreadService, AssistantService, RunService, CronService, ItemService)`,
+      `  gateway  http://${gatehouse.gateway}   (client-facing LangGraph HTTP API for @langchain/langgraph-sdk's Client)`,
+      "  authn, authz, worker  in this process (no ports)",
+    ],
+    stop: () => gatehouse.stop(),
+  };
+}
+
+/** The split topology: one process per replica of each service. */
+async function startProcesses(url: string) {
+  const replicas = config.replicas;
+  const cluster = await startCluster({
+    topology: "split",
+    configPath,
+    databaseUrl: url,
+    redisUrl: config.redisUrl,
+    databasePoolMax: embedded === undefined ? undefined : 1,
+    storePort: config.storePort,
+    gatewayPort: config.gatewayPort,
+    authnPort: config.authnPort,
+    authzPort: config.authzPort,
+    worker: true,
+    certsDir,
+    replicas: { authn: replicas, authz: replicas, store: embedded === undefined ? replicas : 1, gateway: replicas, worker: replicas },
+    ...(embedded && { env: embedded.storeEnv }),
+    onLog: (_service, line) => process.stdout.write(`${line}\n`),
+  });
+  const internal = certsDir === undefined ? "internal" : "internal, mutual TLS";
+  return {
+    lines: [
+      `  store  ${addresses(cluster.replicas.store)}   (client-facing gRPC: ThreadService, AssistantService, RunService, CronService, ItemService)`,
+      `  gateway  ${addresses(cluster.replicas.gateway, "http://")}   (client-facing LangGraph HTTP API for @langchain/langgraph-sdk's Client)`,
+      `  authn  ${addresses(cluster.replicas.authn)}   (${internal})`,
+      `  authz  ${addresses(cluster.replicas.authz)}   (${internal})`,
+      cluster.replicas.worker.length > 0
+        ? `  worker  ${addresses(cluster.replicas.worker)}   (${internal}; executes runs)`
+        : "  worker  not started: the embedded database serves one connection; set DATABASE_URL to execute runs",
+    ],
+    stop: () => cluster.stop(),
+  };
 }
 
 function addresses(replicas: readonly ServiceProcess[], scheme = ""): string {

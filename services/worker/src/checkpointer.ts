@@ -63,8 +63,7 @@ const setupLockId = 0x6768_636b;
 /**
  * LangGraph.js's PostgresSaver on the store's database, in its own schema,
  * recording the run's ids in each checkpoint's metadata.
- * Its tables are created (or migrated) once, under a transaction-scoped
- * advisory lock, so workers starting together do not race on `CREATE TABLE`.
+ * Its tables are created (or migrated) once, under an advisory lock, so workers starting together do not race on `CREATE TABLE`.
  */
 export async function openCheckpointer(pool: pg.Pool): Promise<RunRecordingSaver> {
   const saver = new RunRecordingSaver(pool, undefined, { schema: checkpointSchema });

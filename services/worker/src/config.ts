@@ -1,4 +1,6 @@
-import { envInt, envOptional, envString } from "@gatehouse/server";
+import { gatehouseConfigSettings } from "@gatehouse/auth";
+import { defineConfig, intSetting, portSetting, textSetting, type ConfigOf } from "@gatehouse/config";
+import { internalServerTlsSettings, metricsSettings, processSettings, rateLimitSettings, serverLimitSettings, shutdownSettings } from "@gatehouse/server";
 
 /** The worker's configuration, read from the environment once at start-up (README, "Runs execute"). */
 export interface WorkerConfig {
@@ -27,20 +29,41 @@ export interface WorkerConfig {
   port: number;
 }
 
-/** Reads and checks the worker's environment; a bad value stops start-up with a message naming the variable. */
-export function workerConfigFromEnv(): WorkerConfig {
+/** Every variable the worker reads, read once in main.ts (README, "Configuration", and "Runs execute"). */
+export const workerConfig = defineConfig("worker", {
+  ...gatehouseConfigSettings,
+  databaseUrl: textSetting("DATABASE_URL", "the store's Postgres; checkpoints go in its `gatehouse_checkpoints` schema", "postgres://postgres@127.0.0.1:5432/postgres"),
+  databasePoolMax: intSetting("DATABASE_POOL_MAX", "Postgres connections per process (the worker needs at least 2)", 10, { min: 2 }),
+  redisUrl: rateLimitSettings.redisUrl,
+  concurrency: intSetting("WORKER_CONCURRENCY", "runs a worker executes at once", 4, { min: 1, max: 1000 }),
+  leaseMs: intSetting("WORKER_LEASE_MS", "how long a claim lasts without a heartbeat", 30_000, { min: 300 }),
+  pollMs: intSetting("WORKER_POLL_MS", "how often to look for runs when no notification arrives", 1_000, { min: 10 }),
+  maxAttempts: intSetting("WORKER_MAX_ATTEMPTS", "executions a run gets before a lost lease marks it error", 2, { min: 1, max: 100 }),
+  runTimeoutMs: intSetting("WORKER_RUN_TIMEOUT_MS", "the timeout of a run whose kwargs set none (0: none)", 0),
+  listenFlag: intSetting("WORKER_LISTEN", "1 wakes the worker by LISTEN/NOTIFY, 0 leaves polling", 1, { max: 1 }),
+  host: textSetting("WORKER_HOST", "where WorkerService listens", "127.0.0.1"),
+  port: portSetting("WORKER_PORT", "WorkerService's port (0 picks a free one)", 50054),
+  ...serverLimitSettings,
+  ...internalServerTlsSettings,
+  ...metricsSettings,
+  ...shutdownSettings,
+  ...processSettings,
+});
+
+/** The worker's configuration from the values of its table. */
+export function workerConfigOf(values: ConfigOf<typeof workerConfig.settings>): WorkerConfig {
   return {
-    configPath: envString("GATEHOUSE_CONFIG", "gatehouse.json"),
-    databaseUrl: envString("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
-    databasePoolMax: envInt("DATABASE_POOL_MAX", 10, { min: 2 }),
-    redisUrl: envOptional("REDIS_URL"),
-    concurrency: envInt("WORKER_CONCURRENCY", 4, { min: 1, max: 1000 }),
-    leaseMs: envInt("WORKER_LEASE_MS", 30_000, { min: 300 }),
-    pollMs: envInt("WORKER_POLL_MS", 1_000, { min: 10 }),
-    maxAttempts: envInt("WORKER_MAX_ATTEMPTS", 2, { min: 1, max: 100 }),
-    runTimeoutMs: envInt("WORKER_RUN_TIMEOUT_MS", 0, { min: 0 }),
-    listen: envInt("WORKER_LISTEN", 1, { min: 0, max: 1 }) === 1,
-    host: envString("WORKER_HOST", "127.0.0.1"),
-    port: envInt("WORKER_PORT", 50054, { max: 65535 }),
+    configPath: values.configPath,
+    databaseUrl: values.databaseUrl,
+    databasePoolMax: values.databasePoolMax,
+    redisUrl: values.redisUrl,
+    concurrency: values.concurrency,
+    leaseMs: values.leaseMs,
+    pollMs: values.pollMs,
+    maxAttempts: values.maxAttempts,
+    runTimeoutMs: values.runTimeoutMs,
+    listen: values.listenFlag === 1,
+    host: values.host,
+    port: values.port,
   };
 }

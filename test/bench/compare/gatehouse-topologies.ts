@@ -1,4 +1,4 @@
-import { startCluster } from "@gatehouse/launcher";
+import { startCluster, type Topology } from "@gatehouse/launcher";
 import { createTestDatabase } from "../../support/test-database.js";
 
 /** A Gatehouse started for the benchmark, in one topology, on a throwaway database. */
@@ -28,14 +28,23 @@ export type TopologyStarter = (options: TopologyOptions) => Promise<BenchGatehou
  * authn, authz, store and the LangGraph gateway as four processes, as
  * operators run them (`startCluster`), on real Postgres and Redis.
  */
-const split: TopologyStarter = async ({ configPath, redisUrl, env }) => {
+const split: TopologyStarter = (options) => startIn("split", options);
+
+/**
+ * Every service in one process (README, "Topologies"): authn and authz
+ * reached in process, only the store's and gateway's ports listening.
+ */
+const combined: TopologyStarter = (options) => startIn("combined", options);
+
+async function startIn(topology: Topology, { configPath, redisUrl, env }: TopologyOptions): Promise<BenchGatehouse> {
   const database = await createTestDatabase();
   try {
-    const cluster = await startCluster({ configPath, databaseUrl: database.url, redisUrl, gatewayPort: 0, env });
-    const processes = Object.values(cluster.replicas).flat();
+    const cluster = await startCluster({ topology, configPath, databaseUrl: database.url, redisUrl, gatewayPort: 0, env });
+    // In the combined topology every entry names the same process.
+    const pids = new Set(Object.values(cluster.replicas).flat().map((service) => service.child.pid!));
     return {
       url: `http://${cluster.gateway!.address}`,
-      pids: processes.map((service) => service.child.pid!),
+      pids: [...pids],
       databaseUrl: database.url,
       stop: async () => {
         await cluster.stop();
@@ -46,14 +55,13 @@ const split: TopologyStarter = async ({ configPath, redisUrl, env }) => {
     await database.drop();
     throw error;
   }
-};
+}
 
 /**
- * The process layouts `BENCH_TOPOLOGIES` chooses from, by name. A new
- * layout (such as every service in one process) is one more entry here;
- * the benchmark measures each one named against the same peer.
+ * The process layouts `BENCH_TOPOLOGIES` chooses from, by name; the
+ * benchmark measures each one named against the same peer.
  */
-export const topologies: Readonly<Record<string, TopologyStarter>> = { split };
+export const topologies: Readonly<Record<string, TopologyStarter>> = { split, combined };
 
 /** The starters for a comma-separated list of topology names; an unknown name throws, listing the known ones. */
 export function chooseTopologies(names: string): Array<[string, TopologyStarter]> {

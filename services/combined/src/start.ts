@@ -1,0 +1,90 @@
+import { randomBytes } from "node:crypto";
+import { createRouterTransport } from "@connectrpc/connect";
+import { AuthnService, AuthzService, WorkerService } from "@gatehouse/contracts";
+import { createLogger, type Logger } from "@gatehouse/server";
+import { createAuthn } from "../../authn/src/start.js";
+import { createAuthz } from "../../authz/src/start.js";
+import { startGateway } from "../../gateway/src/start.js";
+import { startStore } from "../../store/src/start.js";
+import { workerConfigOf } from "../../worker/src/config.js";
+import { createWorkerParts } from "../../worker/src/start.js";
+import type { CombinedConfig } from "./config.js";
+
+/** A combined Gatehouse: one process, listening on the store's and (when started) the gateway's ports only. */
+export interface CombinedGatehouse {
+  /** host:port of the store's client-facing gRPC API. */
+  store: string;
+  /** host:port of the LangGraph HTTP API, when the gateway runs. */
+  gateway?: string;
+  /** host:port of the store's /metrics, when METRICS_PORT is set. */
+  metricsAddress?: string;
+  /** The worker's WorkerService behind an in-process transport, when the worker runs. */
+  worker?: ReturnType<typeof createRouterTransport>;
+  /** Front to back: gateway, store, worker, then authn's cache. */
+  stop(): Promise<void>;
+}
+
+/** Which of the optional services to run. */
+export interface CombinedOptions {
+  gateway: boolean;
+  worker: boolean;
+  /** The loggers, by service; default one JSON logger per service at LOG_LEVEL. */
+  logger?: (service: string) => Logger;
+}
+
+/**
+ * Starts authn, authz, the store, the worker and the gateway in this process
+ * with the same code as the split topology: authn and authz are the same
+ * Connect service implementations, reached by the store through Connect's
+ * router transport instead of gRPC channels, so the store's authentication
+ * (identity cache, then authn) and authorization (batched calls to authz)
+ * run unchanged. The gateway reaches the store through its gRPC port on
+ * loopback, so its requests pass the store's request limits, per-caller
+ * rate limit and request tracing exactly as in the split topology (README,
+ * "Topologies").
+ */
+export async function startCombined(config: CombinedConfig, options: CombinedOptions): Promise<CombinedGatehouse> {
+  const logger = options.logger ?? ((service: string) => createLogger(service, config.process.logLevel));
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop();
+  };
+  // One process, one cache secret: the store and authn key a credential alike, as the launcher has split processes do.
+  const cacheSecret = config.store.cacheSecret ?? config.authn.cacheSecret ?? randomBytes(32).toString("hex");
+  config = { ...config, authn: { ...config.authn, cacheSecret }, store: { ...config.store, cacheSecret }, gateway: { ...config.gateway, cacheSecret } };
+  try {
+    const authn = await createAuthn(config.authn, { logger: logger("authn") });
+    await authn.start();
+    stops.push(() => authn.close());
+    const authz = await createAuthz(config.authz, { logger: logger("authz") });
+    let worker: CombinedGatehouse["worker"];
+    if (options.worker) {
+      // Before the store, which calls it; it brings the schema up to date itself, under the same lock.
+      const parts = await createWorkerParts(workerConfigOf(config.worker), { logger: logger("worker") });
+      stops.push(() => parts.stop(config.worker.shutdownGraceMs));
+      worker = createRouterTransport(({ service }) => service(WorkerService, parts.service));
+    }
+    const store = await startStore(config.store, {
+      logger: logger("store"),
+      internal: {
+        authn: createRouterTransport(({ service }) => service(AuthnService, authn.service)),
+        authz: createRouterTransport(({ service }) => service(AuthzService, authz.service)),
+        // Without a worker, state and graph calls reach no service and fail closed.
+        worker: worker ?? createRouterTransport(() => {}),
+      },
+    });
+    stops.push(() => store.stop());
+    const gateway = options.gateway ? await startGateway({ ...config.gateway, storeTarget: store.address }, { logger: logger("gateway") }) : undefined;
+    if (gateway) stops.push(() => gateway.stop());
+    return {
+      store: store.address,
+      ...(gateway && { gateway: gateway.address }),
+      ...(store.metricsAddress !== undefined && { metricsAddress: store.metricsAddress }),
+      ...(worker && { worker }),
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

@@ -1,0 +1,60 @@
+import { loadConfig } from "@gatehouse/auth";
+import { AssistantService, CronService, ItemService, RunService, ThreadService } from "@gatehouse/contracts";
+import { callerRateLimiterOf, createGrpcTransport, createProvenCredentials, keepaliveOf, methodsWithoutSideEffects, startMetrics, type Logger, type RunningService } from "@gatehouse/server";
+import { createCallerLimit } from "./caller-limit.js";
+import type { GatewayConfig } from "./config.js";
+import { createGatewayMetrics } from "./gateway-metrics.js";
+import { startGatewayServer } from "./server.js";
+import { createStoreClients } from "./store-clients.js";
+
+/**
+ * The gateway: the LangGraph Platform HTTP API on GATEWAY_HOST:GATEWAY_PORT,
+ * translated to the store at STORE_TARGET, with the body and header limits
+ * (413, 431) and per-caller rate limit (429) of its configuration.
+ */
+export async function startGateway(config: GatewayConfig, { logger }: { logger: Logger }): Promise<RunningService> {
+  const gatehouse = await loadConfig(config.configPath);
+  const rateLimiter = callerRateLimiterOf("gateway", config, logger);
+  const observed = await startMetrics("gateway", config);
+  // Only the reads the contract marks free of side effects are retried on another
+  // replica; a write that failed may have happened, so its caller decides.
+  const transport = createGrpcTransport({
+    target: config.storeTarget,
+    defaultTimeoutMs: config.storeTimeoutMs,
+    retryableMethods: methodsWithoutSideEffects([ThreadService, AssistantService, RunService, CronService, ItemService]),
+    keepalive: keepaliveOf(config),
+  });
+  const server = await startGatewayServer(
+    {
+      store: createStoreClients(transport),
+      graphs: new Set(Object.keys(gatehouse.graphs)),
+      logger,
+      maxBodyBytes: config.maxBodyBytes,
+      requestTimeoutMs: config.storeTimeoutMs,
+      runTimeoutMs: config.runTimeoutMs,
+      limitCaller:
+        rateLimiter &&
+        createCallerLimit(
+          rateLimiter,
+          config.credentialHeaders,
+          createProvenCredentials(),
+          // Shared limits need every replica to name a credential alike; otherwise a key of this process is as good.
+          config.cacheSecret === undefined ? undefined : Buffer.from(config.cacheSecret, "utf8"),
+        ),
+      metrics: observed && createGatewayMetrics(observed.metrics),
+    },
+    config.host,
+    config.port,
+    config.maxHeaderBytes,
+  );
+  return {
+    address: `${config.host}:${server.port}`,
+    metricsAddress: observed?.address,
+    async stop() {
+      await server.stop();
+      transport.close();
+      await rateLimiter?.close();
+      await observed?.close();
+    },
+  };
+}
