@@ -173,7 +173,7 @@ describe.skipIf(pgbouncerBinary === undefined || !realPostgres)("the store behin
   it("creates, reads, lists, cancels and deletes runs", async () => {
     const { thread } = expectOk(await alice.call("ThreadService", "CreateThread", {}));
     const first = expectOk(await alice.call("RunService", "CreateRun", { thread_id: thread.thread_id, assistant_id: "agent" })).run;
-    const second = expectOk(await alice.call("RunService", "CreateRun", { thread_id: thread.thread_id, assistant_id: "agent" })).run;
+    const second = expectOk(await alice.call("RunService", "CreateRun", { thread_id: thread.thread_id, assistant_id: "agent", multitask_strategy: "enqueue" })).run;
     expect(expectOk(await alice.call("RunService", "GetRun", { thread_id: thread.thread_id, run_id: first.run_id })).run.run_id).toBe(first.run_id);
     expect(expectOk(await alice.call("RunService", "ListRuns", { thread_id: thread.thread_id })).runs).toHaveLength(2);
     expectOk(await alice.call("RunService", "CancelRun", { thread_id: thread.thread_id, run_id: first.run_id }));
@@ -210,7 +210,7 @@ describe.skipIf(pgbouncerBinary === undefined || !realPostgres)("the store behin
         const caller = n % 2 === 0 ? alice : bob;
         const { thread } = expectOk(await caller.call("ThreadService", "CreateThread", { metadata: toStruct({ tag, n }) }));
         expectOk(await caller.call("ThreadService", "UpdateThread", { thread_id: thread.thread_id, metadata: toStruct({ seen: true }) }));
-        expectOk(await caller.call("RunService", "CreateRun", { thread_id: thread.thread_id, assistant_id: "agent" }));
+        expectOk(await caller.call("RunService", "CreateRun", { thread_id: thread.thread_id, assistant_id: "agent", multitask_strategy: "enqueue" }));
         expectOk(await caller.call("ItemService", "PutItem", { namespace: ["load", tag], key: String(n), value: toStruct({ n }) }));
         return expectOk(await caller.call("ThreadService", "SearchThreads", { metadata: toStruct({ tag }), limit: 100 })).threads.length;
       }),

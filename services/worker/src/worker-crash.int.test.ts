@@ -94,7 +94,8 @@ describe.skipIf(!serverUrl)("a worker killed in the middle of a run", () => {
     expect(failed).toMatchObject({ attempt: 1, claimed_by: null });
     expect((await threadRow(database.pool, threadId)).status).toBe("error");
     const events = (worker as Worker & { events: ReturnType<typeof createInMemoryRunEventLog> }).events;
+    // The sweeper writes the run's status first, then publishes its error event and finishes the stream.
+    await eventually(async () => ((await events.isFinished(runId)) ? true : undefined), 5_000, "the run's stream to finish");
     expect(events.events(runId)).toEqual([expect.objectContaining({ event: "error", data: expect.objectContaining({ error: "WorkerLostError" }) })]);
-    expect(await events.isFinished(runId)).toBe(true);
   });
 });
