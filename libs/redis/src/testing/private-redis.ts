@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { Redis } from "ioredis";
+import { freeLoopbackPort } from "./free-port.js";
 
 /** Whether a redis-server binary is on the PATH. */
 export const hasRedisServer = spawnSync("redis-server", ["--version"]).status === 0;
@@ -23,7 +23,7 @@ export interface PrivateRedis {
  * that stop Redis mid-test use this, never the shared server at 6379.
  */
 export async function startPrivateRedis(): Promise<PrivateRedis> {
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const url = `redis://127.0.0.1:${port}`;
   let child = await launch(port);
   const admins: Redis[] = [];
@@ -52,14 +52,6 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
       await kill();
     },
   };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 async function launch(port: number): Promise<ChildProcess> {
