@@ -56,6 +56,14 @@ export async function runRow(pool: pg.Pool, runId: string): Promise<{ status: st
   return rows[0];
 }
 
+/** Resolves with the run's row once the run has left pending and running; rejects after 20 s. */
+export function runSettled(pool: pg.Pool, runId: string): Promise<{ status: string; attempt: number; claimed_by: string | null }> {
+  return eventually(async () => {
+    const row = await runRow(pool, runId);
+    return row && !["pending", "running"].includes(row.status) ? row : undefined;
+  }, 20_000, `run ${runId} to finish`);
+}
+
 /** The thread's status, values and interrupts. */
 export async function threadRow(pool: pg.Pool, threadId: string): Promise<{ status: string; values: Record<string, unknown>; interrupts: Record<string, unknown> }> {
   const { rows } = await pool.query('SELECT status, "values", interrupts FROM threads WHERE thread_id = $1', [threadId]);
