@@ -31,13 +31,10 @@ describe.skipIf(!hasRedisServer)("createRedisIdentityStore on a real Redis", () 
 
   beforeAll(async () => {
     redis = await startPrivateRedis();
-    admin = new Redis(redis.url);
+    admin = redis.admin();
   });
 
-  afterAll(async () => {
-    admin?.disconnect();
-    await redis?.stop();
-  });
+  afterAll(async () => redis?.stop());
 
   it("makes Redis expire the entry at its cacheUntil, in whole milliseconds, never later", async () => {
     const store = await connected(createRedisIdentityStore({ secret, url: redis.url, commandTimeoutMs: 500 }));

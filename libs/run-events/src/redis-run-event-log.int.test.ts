@@ -15,12 +15,9 @@ describe.skipIf(!hasRedisServer)("createRedisRunEventLog on a real Redis", () =>
 
   beforeAll(async () => {
     redis = await startPrivateRedis();
-    admin = new Redis(redis.url);
+    admin = redis.admin();
   });
-  afterAll(async () => {
-    admin?.disconnect();
-    await redis?.stop();
-  });
+  afterAll(async () => redis?.stop());
 
   /** Client connections other than the admin's own. */
   const connections = async () => ((await admin.client("LIST")) as string).trim().split("\n").length - 1;

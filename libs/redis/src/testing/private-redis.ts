@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { Redis } from "ioredis";
+import { redisAnswersPing } from "./answers-ping.js";
 import { freeLoopbackPort } from "./free-port.js";
 
 /** Whether a redis-server binary is on the PATH. */
@@ -59,11 +60,7 @@ async function launch(port: number): Promise<ChildProcess> {
     stdio: "ignore",
   });
   for (let attempt = 0; attempt < 100; attempt += 1) {
-    const probe = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-    probe.on("error", () => {});
-    const answer = await probe.connect().then(() => probe.ping(), () => undefined);
-    probe.disconnect();
-    if (answer === "PONG") return child;
+    if (await redisAnswersPing(`redis://127.0.0.1:${port}`)) return child;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   child.kill("SIGKILL");
