@@ -15,7 +15,7 @@ import { startIdentityProvider, type IdentityProvider } from "@gatehouse/verifie
 import { authnClient, type AuthnClient } from "../support/authn-client.js";
 import { checkHealth } from "../support/health-client.js";
 import { identityProviderEnv } from "../support/identity-provider-env.js";
-import { dumpRedis, hasRedisServer, startPrivateRedis, type PrivateRedis } from "../support/private-redis.js";
+import { dumpRedis, hasRedisServer, startPrivateRedis, type PrivateRedis } from "@gatehouse/redis/testing";
 import { expectError, grpc, storeClient, type StoreClient } from "../support/proto-client.js";
 import { startReplicatedGatehouse, type ReplicatedGatehouse } from "../support/replicated-gatehouse.js";
 import { fromRoot } from "../support/test-gatehouse.js";

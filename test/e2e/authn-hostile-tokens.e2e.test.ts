@@ -14,7 +14,7 @@ import { startCluster, type Cluster } from "@gatehouse/launcher";
 import { createSigningKey, startIdentityProvider, type IdentityProvider } from "@gatehouse/verifiers/testing";
 import { authnClient, type AuthnClient } from "../support/authn-client.js";
 import { identityProviderEnv } from "../support/identity-provider-env.js";
-import { dumpRedis, hasRedisServer, startPrivateRedis, type PrivateRedis } from "../support/private-redis.js";
+import { dumpRedis, hasRedisServer, startPrivateRedis, type PrivateRedis } from "@gatehouse/redis/testing";
 import { expectError, expectOk, grpc, storeClient } from "../support/proto-client.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 import { fromRoot } from "../support/test-gatehouse.js";

@@ -7,16 +7,9 @@ import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { resolve } from "node:path";
 import { repoRoot } from "@gatehouse/launcher";
+import { freeLoopbackPort } from "@gatehouse/redis/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
-}
 
 let database: TestDatabase;
 beforeAll(async () => {
@@ -56,7 +49,7 @@ async function startedAddresses(env: Record<string, string>): Promise<string> {
 
 describe("npm start", () => {
   it("listens on AUTHN_PORT and AUTHZ_PORT when they are set", async () => {
-    const [authnPort, authzPort] = [await freePort(), await freePort()];
+    const [authnPort, authzPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
     const output = await startedAddresses({ AUTHN_PORT: String(authnPort), AUTHZ_PORT: String(authzPort) });
     expect(output).toMatch(new RegExp(`authn  127\\.0\\.0\\.1:${authnPort} `));
     expect(output).toMatch(new RegExp(`authz  127\\.0\\.0\\.1:${authzPort} `));

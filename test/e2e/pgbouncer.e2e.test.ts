@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { startCluster, type Cluster } from "@gatehouse/launcher";
+import { freeLoopbackPort } from "@gatehouse/redis/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectError, expectOk, fromStruct, grpc, storeClient, toStruct, type StoreClient } from "../support/proto-client.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
@@ -27,14 +28,6 @@ const pgbouncerBinary = ["pgbouncer", "/usr/sbin/pgbouncer"].find((binary) => sp
 const realPostgres = Boolean(process.env.DATABASE_URL);
 if (pgbouncerBinary === undefined) console.warn("pgbouncer.e2e: skipped, pgbouncer is not installed (run scripts/ensure-system-packages.sh as root)");
 else if (!realPostgres) console.warn("pgbouncer.e2e: skipped, it needs a real Postgres at DATABASE_URL");
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** A running pgbouncer of this file's own, and what it printed. */
 interface Bouncer {
@@ -52,7 +45,7 @@ interface Bouncer {
 async function startPgbouncer(database: TestDatabase): Promise<Bouncer> {
   const target = new URL(database.url);
   const user = decodeURIComponent(target.username || "postgres");
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const dir = mkdtempSync(join(tmpdir(), "gatehouse-pgbouncer-"));
   // pgbouncer refuses to run as root; as root it drops to `nobody`, who must read the config.
   chmodSync(dir, 0o755);

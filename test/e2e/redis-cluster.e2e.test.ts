@@ -11,14 +11,11 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ThreadService } from "@gatehouse/contracts";
 import { createRedisIdentityStore, type CachedIdentity, type SharedIdentityStore } from "@gatehouse/identity";
-import { startCluster, type Cluster } from "@gatehouse/launcher";
-import { createGrpcTransport, methodsWithoutSideEffects, type ClosableTransport } from "@gatehouse/server";
-import { startIdentityProvider, type IdentityProvider } from "@gatehouse/verifiers/testing";
-import { authnClient, type AuthnClient } from "../support/authn-client.js";
-import { identityProviderEnv } from "../support/identity-provider-env.js";
+import { methodsWithoutSideEffects, type ClosableTransport } from "@gatehouse/server";
+import type { IdentityProvider } from "@gatehouse/verifiers/testing";
+import type { AuthnClient } from "../support/authn-client.js";
+import { startGatehouseOnSharedRedis } from "../support/gatehouse-on-shared-redis.js";
 import { hasRedisTools, startPrivateRedisCluster, type PrivateRedisCluster } from "../support/redis-topologies.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
-import { fromRoot } from "../support/test-gatehouse.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const now = () => Math.floor(Date.now() / 1000);
@@ -85,36 +82,20 @@ describe.skipIf(!hasRedisTools || !process.env.DATABASE_URL)("the identity cache
 
   describe("with authn and two stores on it", () => {
     let idp: IdentityProvider;
-    let database: TestDatabase;
-    let gatehouse: Cluster;
     let authn: AuthnClient;
     let transport: ClosableTransport;
+    let stop: (() => Promise<void>) | undefined;
 
     beforeAll(async () => {
-      idp = await startIdentityProvider();
-      database = await createTestDatabase();
-      gatehouse = await startCluster({
-        configPath: fromRoot("test/fixtures/verifiers.gatehouse.json"),
-        databaseUrl: database.url,
+      ({ idp, authn, transport, stop } = await startGatehouseOnSharedRedis({
+        env: { REDIS_CLUSTER_NODES: redis.nodeList },
         replicas: { store: 2 },
-        env: {
-          LOG_LEVEL: process.env.LOG_LEVEL ?? "silent",
-          REDIS_CLUSTER_NODES: redis.nodeList,
-          GATEHOUSE_RATE_LIMIT_PER_SECOND: "0",
-          ...identityProviderEnv(idp, `static-${randomBytes(16).toString("hex")}`),
-        },
-        onLog: process.env.GATEHOUSE_TEST_LOGS ? (service, line) => console.log(`[${service}] ${line}`) : undefined,
-      });
-      authn = authnClient(gatehouse.authn.address);
-      transport = createGrpcTransport({ target: gatehouse.storeTarget, defaultTimeoutMs: 5_000, retryableMethods: methodsWithoutSideEffects([ThreadService]) });
+        storeTransport: (gatehouse) => ({ target: gatehouse.storeTarget, retryableMethods: methodsWithoutSideEffects([ThreadService]) }),
+      }));
     }, 120_000);
 
     afterAll(async () => {
-      transport?.close();
-      authn?.close();
-      await gatehouse?.stop();
-      await database?.drop();
-      await idp?.close();
+      await stop?.();
     });
 
     it("lets no revoked credential in and answers with no other user's identity while a master is killed under load", async () => {

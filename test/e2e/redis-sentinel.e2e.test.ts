@@ -5,19 +5,15 @@
  * Sentinels promote the replica, the services follow it without a restart,
  * and a revocation made after the failover still reaches every cache.
  */
-import { randomBytes } from "node:crypto";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ThreadService } from "@gatehouse/contracts";
-import { startCluster, type Cluster } from "@gatehouse/launcher";
-import { createGrpcTransport, type ClosableTransport } from "@gatehouse/server";
-import { startIdentityProvider, type IdentityProvider } from "@gatehouse/verifiers/testing";
-import { authnClient, type AuthnClient } from "../support/authn-client.js";
-import { identityProviderEnv } from "../support/identity-provider-env.js";
+import type { ClosableTransport } from "@gatehouse/server";
+import type { IdentityProvider } from "@gatehouse/verifiers/testing";
+import type { AuthnClient } from "../support/authn-client.js";
+import { startGatehouseOnSharedRedis } from "../support/gatehouse-on-shared-redis.js";
 import { hasRedisTools, startPrivateRedisSentinel, type PrivateRedisSentinel } from "../support/redis-topologies.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
-import { fromRoot } from "../support/test-gatehouse.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const now = () => Math.floor(Date.now() / 1000);
@@ -25,40 +21,26 @@ const now = () => Math.floor(Date.now() / 1000);
 describe.skipIf(!hasRedisTools)("the identity cache behind Redis Sentinel", () => {
   let redis: PrivateRedisSentinel;
   let idp: IdentityProvider;
-  let database: TestDatabase;
-  let gatehouse: Cluster;
   let authn: AuthnClient;
   let transport: ClosableTransport;
+  let stop: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
     redis = await startPrivateRedisSentinel();
-    idp = await startIdentityProvider();
-    database = await createTestDatabase();
-    gatehouse = await startCluster({
-      configPath: fromRoot("test/fixtures/verifiers.gatehouse.json"),
-      databaseUrl: database.url,
-      databasePoolMax: database.poolMax,
+    ({ idp, authn, transport, stop } = await startGatehouseOnSharedRedis({
       env: {
-        LOG_LEVEL: process.env.LOG_LEVEL ?? "silent",
         REDIS_SENTINELS: redis.sentinelList,
         REDIS_SENTINEL_NAME: redis.masterName,
-        GATEHOUSE_RATE_LIMIT_PER_SECOND: "0",
         // Long-lived L1 entries: only the revocation message can drop them.
         GATEHOUSE_L1_TTL_MS: "60000",
-        ...identityProviderEnv(idp, `static-${randomBytes(16).toString("hex")}`),
       },
-      onLog: process.env.GATEHOUSE_TEST_LOGS ? (service, line) => console.log(`[${service}] ${line}`) : undefined,
-    });
-    authn = authnClient(gatehouse.authn.address);
-    transport = createGrpcTransport({ target: gatehouse.store.address, defaultTimeoutMs: 5_000 });
+      limitDatabasePool: true,
+      storeTransport: (gatehouse) => ({ target: gatehouse.store.address }),
+    }));
   }, 120_000);
 
   afterAll(async () => {
-    transport?.close();
-    authn?.close();
-    await gatehouse?.stop();
-    await database?.drop();
-    await idp?.close();
+    await stop?.();
     await redis?.stop();
   });
 

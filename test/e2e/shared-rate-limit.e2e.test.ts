@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import { startCluster, type Cluster } from "@gatehouse/launcher";
 import { createSharedCallerRateLimiter } from "@gatehouse/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hasRedisServer, startPrivateRedis, type PrivateRedis } from "../support/private-redis.js";
+import { hasRedisServer, startPrivateRedis, type PrivateRedis } from "@gatehouse/redis/testing";
 import { expectError, grpc, storeClient, type StoreClient } from "../support/proto-client.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 import { fromRoot } from "../support/test-gatehouse.js";

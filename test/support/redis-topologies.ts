@@ -4,6 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
+import { redisAnswersPing } from "@gatehouse/redis/testing";
 
 /** Whether redis-server and redis-cli are on the PATH. */
 export const hasRedisTools = spawnSync("redis-server", ["--version"]).status === 0 && spawnSync("redis-cli", ["--version"]).status === 0;
@@ -96,16 +97,7 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
   throw new Error(`${what} within ${timeoutMs} ms`);
 }
 
-async function ping(port: number): Promise<boolean> {
-  const probe = new Redis({ port, host: "127.0.0.1", lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-  probe.on("error", () => {});
-  try {
-    await probe.connect();
-    return (await probe.ping()) === "PONG";
-  } finally {
-    probe.disconnect();
-  }
-}
+const ping = (port: number) => redisAnswersPing(`redis://127.0.0.1:${port}`);
 
 async function stopAll(nodes: RedisNode[], admins: Redis[], dir: string): Promise<void> {
   for (const admin of admins) admin.disconnect();

@@ -1,6 +1,5 @@
-import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { startEmbeddedPostgres } from "@gatehouse/launcher";
+import { createThrowawayDatabase } from "@gatehouse/schema/testing";
 
 /** A database of one's own for a test file. */
 export interface TestDatabase {
@@ -23,22 +22,6 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     const embedded = await startEmbeddedPostgres(undefined);
     return { url: embedded.url, poolMax: 1, real: false, drop: () => embedded.stop() };
   }
-  const name = `gatehouse_test_${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    poolMax: undefined,
-    real: true,
-    async drop() {
-      const client = new pg.Client({ connectionString: base });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
-  };
+  const database = await createThrowawayDatabase(base, "gatehouse_test");
+  return { url: database.url, poolMax: undefined, real: true, drop: () => database.drop() };
 }

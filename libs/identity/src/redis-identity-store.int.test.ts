@@ -3,41 +3,14 @@
  * file's own on a free loopback port, so the tests can pause, cut and stop
  * it without disturbing anything else using Redis.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createServer } from "node:net";
 import { Redis } from "ioredis";
+import { hasRedisServer, startPrivateRedis, type PrivateRedis } from "@gatehouse/redis/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CachedIdentity } from "./cached-identity.js";
 import { createIdentityCache } from "./identity-cache.js";
 import { createRedisIdentityStore, identityKey, sealIdentityEntry } from "./redis-identity-store.js";
 import type { SharedIdentityStore } from "./shared-identity-store.js";
-
-const hasRedisServer = spawnSync("redis-server", ["--version"]).status === 0;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function startRedis(): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-  const url = `redis://127.0.0.1:${port}`;
-  for (let attempt = 0; attempt < 100; attempt += 1) {
-    const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-    probe.on("error", () => {});
-    const up = await probe.connect().then(() => probe.ping(), () => undefined);
-    probe.disconnect();
-    if (up === "PONG") return { url, child };
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  child.kill("SIGKILL");
-  throw new Error("redis-server did not start");
-}
 
 const user = (identity: string, cacheUntil: number): CachedIdentity => ({
   kind: "user",
@@ -53,18 +26,15 @@ const connected = async (store: SharedIdentityStore) => {
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.skipIf(!hasRedisServer)("createRedisIdentityStore on a real Redis", () => {
-  let redis: { url: string; child: ChildProcess };
+  let redis: PrivateRedis;
   let admin: Redis;
 
   beforeAll(async () => {
-    redis = await startRedis();
-    admin = new Redis(redis.url);
+    redis = await startPrivateRedis();
+    admin = redis.admin();
   });
 
-  afterAll(async () => {
-    admin?.disconnect();
-    redis?.child.kill("SIGKILL");
-  });
+  afterAll(async () => redis?.stop());
 
   it("makes Redis expire the entry at its cacheUntil, in whole milliseconds, never later", async () => {
     const store = await connected(createRedisIdentityStore({ secret, url: redis.url, commandTimeoutMs: 500 }));
@@ -210,13 +180,13 @@ describe.skipIf(!hasRedisServer)("createRedisIdentityStore on a real Redis", () 
   });
 
   it("with Redis stopped, lookups miss at once, writes are dropped without throwing, and revocation rejects", async () => {
-    const own = await startRedis();
+    const own = await startPrivateRedis();
     const store = await connected(createRedisIdentityStore({ secret, url: own.url, commandTimeoutMs: 50 }));
     const cache = createIdentityCache({ shared: store, l1TtlMs: 0, l1MaxEntries: 100 });
     const key = newKey();
     await cache.remember(key, user("user1", Date.now() + 60_000));
     expect(await cache.lookup(key)).toBeDefined();
-    own.child.kill("SIGKILL");
+    await own.kill();
     await settle(100);
     const started = Date.now();
     expect(await cache.lookup(key)).toBeUndefined();

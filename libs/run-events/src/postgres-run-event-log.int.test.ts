@@ -3,10 +3,11 @@
  * this file's own) and against the embedded PGlite database reached over
  * its wire-protocol socket, the same pg code path the embedded topology uses.
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import pg from "pg";
+import { createThrowawayDatabase, type ThrowawayDatabase } from "@gatehouse/schema/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPostgresRunEventLog } from "./postgres-run-event-log.js";
 import { describeRunEventLogConformance } from "./run-event-log.conformance.js";
@@ -14,33 +15,21 @@ import { ensureRunEventTables } from "./run-event-tables.js";
 
 const serverUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
 /** Connections a pool has handed out and not yet taken back. */
 const checkedOut = (pool: pg.Pool) => pool.totalCount - pool.idleCount;
 
 describe("createPostgresRunEventLog on a real Postgres", () => {
-  const name = `run_events_${randomBytes(5).toString("hex")}`;
+  let database: ThrowawayDatabase | undefined;
   let pool: pg.Pool;
 
   beforeAll(async () => {
-    await admin(`CREATE DATABASE ${name}`);
-    const url = new URL(serverUrl);
-    url.pathname = `/${name}`;
-    pool = new pg.Pool({ connectionString: url.toString(), max: 10, idleTimeoutMillis: 0 }); // no idle timers: the suite counts timers
+    database = await createThrowawayDatabase(serverUrl, "run_events");
+    pool = new pg.Pool({ connectionString: database.url, max: 10, idleTimeoutMillis: 0 }); // no idle timers: the suite counts timers
     await Promise.all([ensureRunEventTables(pool), ensureRunEventTables(pool), ensureRunEventTables(pool)]);
   }, 30_000);
   afterAll(async () => {
     await pool?.end();
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await database?.drop();
   });
 
   describeRunEventLogConformance("the Postgres log", {

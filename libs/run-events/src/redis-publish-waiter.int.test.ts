@@ -4,7 +4,7 @@
  * the subscription.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hasRedisServer, startPrivateRedis, type PrivateRedis } from "../../../test/support/private-redis.js";
+import { hasRedisServer, startPrivateRedis, type PrivateRedis } from "@gatehouse/redis/testing";
 import { createRedisPublishWaiter } from "./redis-publish-waiter.js";
 import type { RunStreamWaker } from "./redis-stream-waiter.js";
 import { waitForWake } from "./wait-for-wake.js";

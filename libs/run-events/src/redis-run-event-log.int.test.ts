@@ -2,52 +2,22 @@
  * The Redis Streams log against a real redis-server of this file's own, on a
  * free loopback port, so counting its connections is exact.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { createServer } from "node:net";
 import { Redis } from "ioredis";
+import { hasRedisServer, startPrivateRedis, type PrivateRedis } from "@gatehouse/redis/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedisRunEventLog, runEventsKey } from "./redis-run-event-log.js";
 import { describeRunEventLogConformance } from "./run-event-log.conformance.js";
 
-const hasRedisServer = spawnSync("redis-server", ["--version"]).status === 0;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function startRedis(): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-  const url = `redis://127.0.0.1:${port}`;
-  for (let attempt = 0; attempt < 100; attempt += 1) {
-    const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-    probe.on("error", () => {});
-    const up = await probe.connect().then(() => probe.ping(), () => undefined);
-    probe.disconnect();
-    if (up === "PONG") return { url, child };
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  child.kill("SIGKILL");
-  throw new Error("redis-server did not start");
-}
-
 describe.skipIf(!hasRedisServer)("createRedisRunEventLog on a real Redis", () => {
-  let redis: { url: string; child: ChildProcess } | undefined;
+  let redis: PrivateRedis | undefined;
   let admin: Redis;
 
   beforeAll(async () => {
-    redis = await startRedis();
-    admin = new Redis(redis.url);
+    redis = await startPrivateRedis();
+    admin = redis.admin();
   });
-  afterAll(() => {
-    admin?.disconnect();
-    redis?.child.kill("SIGKILL");
-  });
+  afterAll(async () => redis?.stop());
 
   /** Client connections other than the admin's own. */
   const connections = async () => ((await admin.client("LIST")) as string).trim().split("\n").length - 1;

@@ -4,9 +4,10 @@
  * created first). Two logs built from the same settings, as the two
  * processes build them, see each other's events.
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import pg from "pg";
+import { createThrowawayDatabase, type ThrowawayDatabase } from "@gatehouse/schema/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRunEventLogFor } from "./run-event-log-for.js";
 import type { RunEventLog } from "./run-event-log.js";
@@ -15,16 +16,6 @@ import { runEventsKey } from "./redis-run-event-log.js";
 const serverUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const redisUrl = process.env.REDIS_URL;
 
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
 async function readAll(log: RunEventLog, runId: string) {
   const events = [];
   for await (const event of log.read(runId)) events.push({ event: event.event, data: event.data });
@@ -32,19 +23,17 @@ async function readAll(log: RunEventLog, runId: string) {
 }
 
 describe("createRunEventLogFor", () => {
-  const name = `run_events_for_${randomBytes(5).toString("hex")}`;
+  let database: ThrowawayDatabase | undefined;
   let pool: pg.Pool;
 
   beforeAll(async () => {
-    await admin(`CREATE DATABASE ${name}`);
-    const url = new URL(serverUrl);
-    url.pathname = `/${name}`;
-    pool = new pg.Pool({ connectionString: url.toString(), max: 4 });
+    database = await createThrowawayDatabase(serverUrl, "run_events_for");
+    pool = new pg.Pool({ connectionString: database.url, max: 4 });
   }, 30_000);
 
   afterAll(async () => {
     await pool?.end();
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await database?.drop();
   });
 
   it("without a Redis URL creates the Postgres log's tables and shares events between two logs on the database", async () => {

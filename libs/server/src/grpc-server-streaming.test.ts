@@ -1,15 +1,14 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { Writable } from "node:stream";
 import * as grpc from "@grpc/grpc-js";
-import { Code, ConnectError, createClient, type Client, type HandlerContext } from "@connectrpc/connect";
+import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import { AuthzService, type AuthorizeBatchRequest } from "@gatehouse/contracts";
 import { ErrorReason, errorInfoOf, gatehouseError } from "@gatehouse/errors";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { registerService } from "./grpc-server.js";
-import { createGrpcTransport } from "./grpc-transport.js";
-import { listen, shutdown } from "./listen.js";
 import { createMetrics } from "./metrics.js";
+import { authzClientOn } from "./testing/authz-client-on.js";
 
 // AuthorizeBatch is the contract's server-streaming method; these tests use it as a carrier of numbered messages.
 type Stream = (request: AuthorizeBatchRequest, context: HandlerContext) => AsyncIterable<{ index: number; result?: { result: { case: "error"; value: { code: number; message: string } } } }>;
@@ -25,13 +24,7 @@ async function serve(authorizeBatch: Stream) {
   const metrics = createMetrics("streaming-test");
   const server = new grpc.Server();
   registerService(server, AuthzService, { authorize: () => ({}), authorizeBatch } as never, { logger, metrics });
-  const port = await listen(server, "127.0.0.1", 0);
-  const transport = createGrpcTransport({ target: `127.0.0.1:${port}`, defaultTimeoutMs: 10_000 });
-  cleanups.push(async () => {
-    transport.close();
-    await shutdown(server, 100);
-  });
-  const client: Client<typeof AuthzService> = createClient(AuthzService, transport);
+  const client = await authzClientOn(server, cleanups);
   const counted = async (code: string) =>
     (await metrics.rpcs.get()).values.find((value) => value.labels.code === code && value.labels.method === "/gatehouse.authz.v1.AuthzService/AuthorizeBatch")?.value ?? 0;
   return { client, logged, counted };

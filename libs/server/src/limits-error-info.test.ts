@@ -1,12 +1,12 @@
 import * as grpc from "@grpc/grpc-js";
-import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { AuthzService } from "@gatehouse/contracts";
 import { errorInfoOf } from "@gatehouse/errors";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { registerService } from "./grpc-server.js";
-import { createGrpcTransport } from "./grpc-transport.js";
-import { listen, messageSlackBytes, serverOptionsFor, shutdown, type ServerLimits } from "./listen.js";
+import { messageSlackBytes, serverOptionsFor, type ServerLimits } from "./listen.js";
+import { authzClientOn } from "./testing/authz-client-on.js";
 
 const limits: ServerLimits = { maxMessageBytes: 4096, maxMetadataBytes: 4096, maxConcurrentStreams: 100 };
 
@@ -31,13 +31,7 @@ async function serve() {
     },
     { logger: pino({ level: "silent" }), maxMessageBytes: limits.maxMessageBytes },
   );
-  const port = await listen(server, "127.0.0.1", 0);
-  const transport = createGrpcTransport({ target: `127.0.0.1:${port}`, defaultTimeoutMs: 10_000 });
-  cleanups.push(async () => {
-    transport.close();
-    await shutdown(server, 100);
-  });
-  const client: Client<typeof AuthzService> = createClient(AuthzService, transport);
+  const client = await authzClientOn(server, cleanups);
   return { client, reached };
 }
 

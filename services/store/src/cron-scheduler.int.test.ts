@@ -15,8 +15,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createStoredUserGuard } from "./authorization.js";
 import { createCronScheduler, type CronScheduler } from "./cron-scheduler.js";
 import { openDatabase, type Database } from "./sql/database.js";
-import { migrate } from "@gatehouse/schema";
-import { createThrowawayDatabase, type ThrowawayDatabase } from "./testing/throwaway-database.js";
+import { createMigratedDatabase, type MigratedDatabase } from "./testing/migrated-database.js";
 
 const serverUrl = process.env.DATABASE_URL;
 
@@ -28,7 +27,7 @@ const alice = { identity: "alice", display_name: "Alice", is_authenticated: true
 const bob = { identity: "bob", display_name: "Bob", is_authenticated: true, permissions: [] };
 
 describe.skipIf(!serverUrl)("cron scheduler on real Postgres", () => {
-  let database: ThrowawayDatabase;
+  let database: MigratedDatabase;
   const pools: Database[] = [];
   let db: Database;
   let policy: Policy = allowOwnThreads;
@@ -87,9 +86,8 @@ describe.skipIf(!serverUrl)("cron scheduler on real Postgres", () => {
     (await db.query<{ next_run_date: Date | null; now: Date }>("SELECT next_run_date, now() AS now FROM crons WHERE cron_id = $1", [cronId])).rows[0]!;
 
   beforeAll(async () => {
-    database = await createThrowawayDatabase(serverUrl!, "gatehouse_cron_scheduler");
-    db = openDatabase(database.url, 4);
-    await migrate(db);
+    database = await createMigratedDatabase(serverUrl!, "gatehouse_cron_scheduler", 4);
+    db = database.db;
   });
 
   beforeEach(async () => {
@@ -101,7 +99,6 @@ describe.skipIf(!serverUrl)("cron scheduler on real Postgres", () => {
 
   afterAll(async () => {
     await Promise.all(pools.map((pool) => pool.end()));
-    await db?.end();
     await database?.drop();
   });
 

@@ -8,27 +8,24 @@ import { createClient } from "@connectrpc/connect";
 import { CronService } from "@gatehouse/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nextRunAfter } from "./cron-schedule.js";
-import { openDatabase, type Database } from "./sql/database.js";
-import { migrate } from "@gatehouse/schema";
+import type { Database } from "./sql/database.js";
 import { createInMemoryStore } from "./testing/in-memory-store.js";
-import { createThrowawayDatabase, type ThrowawayDatabase } from "./testing/throwaway-database.js";
+import { createMigratedDatabase, type MigratedDatabase } from "./testing/migrated-database.js";
 
 const serverUrl = process.env.DATABASE_URL;
 
 describe.skipIf(!serverUrl)("CronService records owners and next firings, on real Postgres", () => {
-  let database: ThrowawayDatabase;
+  let database: MigratedDatabase;
   let db: Database;
   let crons: ReturnType<typeof createClient<typeof CronService>>;
 
   beforeAll(async () => {
-    database = await createThrowawayDatabase(serverUrl!, "gatehouse_cron_service");
-    db = openDatabase(database.url, 2);
-    await migrate(db);
+    database = await createMigratedDatabase(serverUrl!, "gatehouse_cron_service", 2);
+    db = database.db;
     crons = createClient(CronService, createInMemoryStore(db, () => "allow").transport);
   });
 
   afterAll(async () => {
-    await db?.end();
     await database?.drop();
   });
 

@@ -8,28 +8,25 @@ import { randomUUID } from "node:crypto";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { AssistantService, CronService, RunService, ThreadService, type AuthorizeRequest } from "@gatehouse/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, type Database } from "./sql/database.js";
-import { migrate } from "@gatehouse/schema";
+import type { Database } from "./sql/database.js";
 import { createInMemoryStore, type AuthzAnswer } from "./testing/in-memory-store.js";
-import { createThrowawayDatabase, type ThrowawayDatabase } from "./testing/throwaway-database.js";
+import { createMigratedDatabase, type MigratedDatabase } from "./testing/migrated-database.js";
 
 const serverUrl = process.env.DATABASE_URL;
 
 describe.skipIf(!serverUrl)("one statement per request, on real Postgres", () => {
-  let database: ThrowawayDatabase;
+  let database: MigratedDatabase;
   let db: Database;
   let policy: (request: AuthorizeRequest) => AuthzAnswer = () => "allow";
   let store: ReturnType<typeof createInMemoryStore>;
 
   beforeAll(async () => {
-    database = await createThrowawayDatabase(serverUrl!, "gatehouse_one_statement");
-    db = openDatabase(database.url, 2);
-    await migrate(db);
+    database = await createMigratedDatabase(serverUrl!, "gatehouse_one_statement", 2);
+    db = database.db;
     store = createInMemoryStore(db, (request) => policy(request));
   });
 
   afterAll(async () => {
-    await db?.end();
     await database?.drop();
   });
 

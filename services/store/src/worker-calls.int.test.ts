@@ -8,16 +8,15 @@ import { randomUUID } from "node:crypto";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { AssistantService, ThreadService, type AuthorizeRequest } from "@gatehouse/contracts";
 import { errorInfoOf } from "@gatehouse/errors";
-import { migrate } from "@gatehouse/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, type Database } from "./sql/database.js";
+import type { Database } from "./sql/database.js";
 import { createInMemoryStore, type AuthzAnswer } from "./testing/in-memory-store.js";
-import { createThrowawayDatabase, type ThrowawayDatabase } from "./testing/throwaway-database.js";
+import { createMigratedDatabase, type MigratedDatabase } from "./testing/migrated-database.js";
 
 const serverUrl = process.env.DATABASE_URL;
 
 describe.skipIf(!serverUrl)("the store's calls to the worker, on real Postgres", () => {
-  let database: ThrowawayDatabase;
+  let database: MigratedDatabase;
   let db: Database;
   let policy: (request: AuthorizeRequest) => AuthzAnswer = () => "allow";
   const pruned: Array<{ threadIds: string[]; keepLatest: boolean }> = [];
@@ -30,9 +29,8 @@ describe.skipIf(!serverUrl)("the store's calls to the worker, on real Postgres",
   };
 
   beforeAll(async () => {
-    database = await createThrowawayDatabase(serverUrl!, "gatehouse_worker_calls");
-    db = openDatabase(database.url, 2);
-    await migrate(db);
+    database = await createMigratedDatabase(serverUrl!, "gatehouse_worker_calls", 2);
+    db = database.db;
     store = createInMemoryStore(db, (request) => policy(request), {
       getThreadState(request) {
         asked.push(`state ${request.graphId} ${request.threadId}`);
@@ -53,7 +51,6 @@ describe.skipIf(!serverUrl)("the store's calls to the worker, on real Postgres",
   });
 
   afterAll(async () => {
-    await db?.end();
     await database?.drop();
   });
 

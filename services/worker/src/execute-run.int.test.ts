@@ -1,11 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultAssistantId } from "@gatehouse/graphs";
-import { openCheckpointer } from "./checkpointer.js";
-import { testGraphs } from "./testing/graphs.js";
-import { startTestWorker } from "./testing/test-worker.js";
-import { createWorkerTestDatabase, eventually, insertRun, insertThread, runRow, threadRow, type WorkerTestDatabase } from "./testing/worker-database.js";
-import type { Worker } from "./worker.js";
-import type { createInMemoryRunEventLog } from "./testing/in-memory-run-event-log.js";
+import { eventually, insertRun, insertThread, runRow, runSettled, threadRow, type WorkerTestDatabase } from "./testing/worker-database.js";
+import { startWorkerOnTestDatabase, type WorkerOnTestDatabase } from "./testing/worker-on-test-database.js";
 
 const serverUrl = process.env.DATABASE_URL;
 
@@ -14,24 +10,18 @@ const authConfigurable = { langgraph_auth_user: alice, langgraph_auth_user_id: "
 
 describe.skipIf(!serverUrl)("executing runs on real Postgres", () => {
   let database: WorkerTestDatabase;
-  let worker: Worker & { events: ReturnType<typeof createInMemoryRunEventLog> };
+  let worker: WorkerOnTestDatabase["worker"];
+  let stop: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    database = await createWorkerTestDatabase(serverUrl!);
-    const checkpointer = await openCheckpointer(database.pool);
-    worker = await startTestWorker(database.pool, testGraphs(database.pool, checkpointer), { listenUrl: database.url });
+    ({ database, worker, stop } = await startWorkerOnTestDatabase(serverUrl!));
   });
 
   afterAll(async () => {
-    await worker?.loop.stop(0);
-    await database?.drop();
+    await stop?.();
   });
 
-  const finished = (runId: string) =>
-    eventually(async () => {
-      const row = await runRow(database.pool, runId);
-      return row && !["pending", "running"].includes(row.status) ? row : undefined;
-    }, 20_000, `run ${runId} to finish`);
+  const finished = (runId: string) => runSettled(database.pool, runId);
 
   it("executes a run end to end and the thread holds the conversation across runs", async () => {
     const threadId = await insertThread(database.pool);

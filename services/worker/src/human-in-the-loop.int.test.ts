@@ -1,32 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkpointSchema, openCheckpointer } from "./checkpointer.js";
-import { testGraphs } from "./testing/graphs.js";
-import { startTestWorker } from "./testing/test-worker.js";
-import { createWorkerTestDatabase, eventually, insertRun, insertThread, runRow, threadRow, type WorkerTestDatabase } from "./testing/worker-database.js";
-import type { Worker } from "./worker.js";
+import { checkpointSchema } from "./checkpointer.js";
+import { eventually, insertRun, insertThread, runRow, runSettled, threadRow, type WorkerTestDatabase } from "./testing/worker-database.js";
+import { startWorkerOnTestDatabase, type WorkerOnTestDatabase } from "./testing/worker-on-test-database.js";
 
 const serverUrl = process.env.DATABASE_URL;
 
 describe.skipIf(!serverUrl)("interrupts, resumes and cancels", () => {
   let database: WorkerTestDatabase;
-  let worker: Worker;
+  let worker: WorkerOnTestDatabase["worker"];
+  let stop: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    database = await createWorkerTestDatabase(serverUrl!);
-    const checkpointer = await openCheckpointer(database.pool);
-    worker = await startTestWorker(database.pool, testGraphs(database.pool, checkpointer), { listenUrl: database.url });
+    ({ database, worker, stop } = await startWorkerOnTestDatabase(serverUrl!));
   });
 
   afterAll(async () => {
-    await worker?.loop.stop(0);
-    await database?.drop();
+    await stop?.();
   });
 
-  const settled = (runId: string) =>
-    eventually(async () => {
-      const row = await runRow(database.pool, runId);
-      return row && !["pending", "running"].includes(row.status) ? row : undefined;
-    }, 20_000, `run ${runId} to end`);
+  const settled = (runId: string) => runSettled(database.pool, runId);
 
   const checkpointsOf = async (runId: string) => {
     const { rows } = await database.pool.query<{ count: string }>(`SELECT count(*) FROM ${checkpointSchema}.checkpoints WHERE metadata ->> 'run_id' = $1`, [runId]);
@@ -120,7 +112,7 @@ describe.skipIf(!serverUrl)("interrupts, resumes and cancels", () => {
     await eventually(async () => ((await runRow(database.pool, runId))?.status === "running" ? true : undefined));
     // How CancelRun records a cancel before it sets cancel_action: the status alone.
     await database.pool.query("UPDATE runs SET status = 'interrupted' WHERE run_id = $1", [runId]);
-    const events = (worker as Worker & { events: { isFinished(id: string): Promise<boolean> } }).events;
+    const events = worker.events;
     await eventually(async () => ((await events.isFinished(runId)) ? true : undefined), 10_000, "the stream to finish");
     expect(await threadRow(database.pool, threadId)).toMatchObject({ status: "idle", values: { steps: ["first"] } });
     const next = await insertRun(database.pool, threadId, "slow", { input: {}, config: { configurable: { nap_ms: 10 } } });

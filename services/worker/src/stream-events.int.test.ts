@@ -1,28 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunEvent } from "@gatehouse/run-events";
-import { openCheckpointer } from "./checkpointer.js";
-import { testGraphs } from "./testing/graphs.js";
-import type { createInMemoryRunEventLog } from "./testing/in-memory-run-event-log.js";
-import { startTestWorker } from "./testing/test-worker.js";
-import { createWorkerTestDatabase, eventually, insertRun, insertThread, type WorkerTestDatabase } from "./testing/worker-database.js";
-import type { Worker } from "./worker.js";
+import { eventually, insertRun, insertThread, type WorkerTestDatabase } from "./testing/worker-database.js";
+import { startWorkerOnTestDatabase, type WorkerOnTestDatabase } from "./testing/worker-on-test-database.js";
 
 const serverUrl = process.env.DATABASE_URL;
 const hello = { messages: [{ role: "user", content: "Hello" }] };
 
 describe.skipIf(!serverUrl)("the events a run publishes, as LangGraph servers stream them", () => {
   let database: WorkerTestDatabase;
-  let worker: Worker & { events: ReturnType<typeof createInMemoryRunEventLog> };
+  let worker: WorkerOnTestDatabase["worker"];
+  let stop: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    database = await createWorkerTestDatabase(serverUrl!);
-    const checkpointer = await openCheckpointer(database.pool);
-    worker = await startTestWorker(database.pool, testGraphs(database.pool, checkpointer), { listenUrl: database.url });
+    ({ database, worker, stop } = await startWorkerOnTestDatabase(serverUrl!));
   });
 
   afterAll(async () => {
-    await worker?.loop.stop(0);
-    await database?.drop();
+    await stop?.();
   });
 
   const streamOf = async (graph: string, kwargs: Record<string, unknown>): Promise<RunEvent[]> => {

@@ -3,7 +3,7 @@ import { appendFileSync, chownSync, mkdtempSync, readdirSync, rmSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { Redis } from "ioredis";
+import { redisAnswersPing } from "@gatehouse/redis/testing";
 import { startServiceProcess, type ServiceProcess } from "@gatehouse/launcher";
 import type { SimulatedHost } from "./simulated-network.js";
 
@@ -111,16 +111,7 @@ export async function startHostedRedis(host: SimulatedHost): Promise<HostedServe
     { stdio: ["ignore", "pipe", "ignore"] },
   );
   const url = `redis://${host.ip}:6379`;
-  await waitUntil(`Redis on ${host.name}`, child, async () => {
-    const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 1_000 });
-    probe.on("error", () => {});
-    try {
-      await probe.connect();
-      return (await probe.ping()) === "PONG";
-    } finally {
-      probe.disconnect();
-    }
-  });
+  await waitUntil(`Redis on ${host.name}`, child, () => redisAnswersPing(url, 1_000));
   return { url, stop: () => stopChild(child, "SIGTERM") };
 }
 

@@ -9,29 +9,26 @@ import { defaultAssistantId } from "@gatehouse/graphs";
 import { parseFilter } from "@gatehouse/filters";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, type Database } from "../sql/database.js";
-import { migrate } from "@gatehouse/schema";
+import type { Database } from "../sql/database.js";
 import { insertSystemAssistants } from "../sql/system-assistants.js";
 import { grantAccess } from "../testing/grant-access.js";
-import { createThrowawayDatabase, type ThrowawayDatabase } from "../testing/throwaway-database.js";
+import { createMigratedDatabase, type MigratedDatabase } from "../testing/migrated-database.js";
 import { createRunRepo, type NewRun, type RunRepo } from "./run-repo.js";
 
 const serverUrl = process.env.DATABASE_URL;
 
 describe.skipIf(!serverUrl)("runs on real Postgres", () => {
-  let database: ThrowawayDatabase;
+  let database: MigratedDatabase;
   let db: Database;
   let runs: RunRepo;
 
   beforeAll(async () => {
-    database = await createThrowawayDatabase(serverUrl!, "gatehouse_runs");
-    db = openDatabase(database.url, 12);
-    await migrate(db);
+    database = await createMigratedDatabase(serverUrl!, "gatehouse_runs", 12);
+    db = database.db;
     runs = createRunRepo(db);
   });
 
   afterAll(async () => {
-    await db?.end();
     await database?.drop();
   });
 

@@ -8,11 +8,10 @@
 import pg from "pg";
 import { parseFilter, type FilterExpr } from "@gatehouse/filters";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, type Database } from "../sql/database.js";
+import type { Database } from "../sql/database.js";
 import { indexedMetadataKeys } from "../sql/metadata-indexes.js";
-import { migrate } from "@gatehouse/schema";
 import { grantAccess } from "../testing/grant-access.js";
-import { createThrowawayDatabase, type ThrowawayDatabase } from "../testing/throwaway-database.js";
+import { createMigratedDatabase, type MigratedDatabase } from "../testing/migrated-database.js";
 import { createThreadRepo, type ThreadPage } from "./thread-repo.js";
 
 const serverUrl = process.env.DATABASE_URL;
@@ -30,13 +29,12 @@ interface PlanNode {
 const planNodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(planNodes)];
 
 describe.skipIf(!serverUrl)("thread statements at scale on real Postgres", () => {
-  let database: ThrowawayDatabase;
+  let database: MigratedDatabase;
   let db: Database;
 
   beforeAll(async () => {
-    database = await createThrowawayDatabase(serverUrl!, "gatehouse_plans");
-    db = openDatabase(database.url, 2);
-    await migrate(db);
+    database = await createMigratedDatabase(serverUrl!, "gatehouse_plans", 2);
+    db = database.db;
     // Thread n belongs to owner(n mod 1000) and is shared with owner((7n + 3) mod 1000); newer threads have larger n.
     await db.query(
       `INSERT INTO threads (thread_id, metadata, created_at, updated_at)
@@ -50,7 +48,6 @@ describe.skipIf(!serverUrl)("thread statements at scale on real Postgres", () =>
   }, 120_000);
 
   afterAll(async () => {
-    await db?.end();
     await database?.drop();
   });
 

@@ -6,11 +6,10 @@
  */
 import { randomUUID } from "node:crypto";
 import { defaultAssistantId } from "@gatehouse/graphs/assistants";
-import { migrate } from "@gatehouse/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, type Database } from "../sql/database.js";
+import type { Database } from "../sql/database.js";
 import { grantAccess } from "../testing/grant-access.js";
-import { createThrowawayDatabase, type ThrowawayDatabase } from "../testing/throwaway-database.js";
+import { createMigratedDatabase, type MigratedDatabase } from "../testing/migrated-database.js";
 import { graphIdOf } from "../thread-state-rpcs.js";
 import { createAssistantRepo } from "./assistant-repo.js";
 import { createThreadRepo } from "./thread-repo.js";
@@ -19,17 +18,15 @@ const serverUrl = process.env.DATABASE_URL;
 const graphs = new Set(["agent", "other"]);
 
 describe.skipIf(!serverUrl)("thread state statements on real Postgres", () => {
-  let database: ThrowawayDatabase;
+  let database: MigratedDatabase;
   let db: Database;
 
   beforeAll(async () => {
-    database = await createThrowawayDatabase(serverUrl!, "gatehouse_thread_state");
-    db = openDatabase(database.url, 2);
-    await migrate(db);
+    database = await createMigratedDatabase(serverUrl!, "gatehouse_thread_state", 2);
+    db = database.db;
   });
 
   afterAll(async () => {
-    await db?.end();
     await database?.drop();
   });
 

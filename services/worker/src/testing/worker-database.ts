@@ -1,6 +1,6 @@
-import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { migrate } from "@gatehouse/schema";
+import { createThrowawayDatabase } from "@gatehouse/schema/testing";
 
 /** A migrated database of its own on the real Postgres at DATABASE_URL, for one test file. */
 export interface WorkerTestDatabase {
@@ -11,29 +11,17 @@ export interface WorkerTestDatabase {
 
 /** Creates and migrates a throwaway database next to the one `serverUrl` names. */
 export async function createWorkerTestDatabase(serverUrl: string): Promise<WorkerTestDatabase> {
-  const name = `gatehouse_worker_${randomBytes(5).toString("hex")}`;
-  const admin = async (statement: string) => {
-    const client = new pg.Client({ connectionString: serverUrl });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 10 });
+  const database = await createThrowawayDatabase(serverUrl, "gatehouse_worker");
+  const pool = new pg.Pool({ connectionString: database.url, max: 10 });
   // DROP ... WITH (FORCE) ends connections a worker under test still holds; that is expected here.
   pool.on("error", () => {});
   await migrate(pool);
   return {
-    url: url.toString(),
+    url: database.url,
     pool,
     async drop() {
       await pool.end();
-      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await database.drop();
     },
   };
 }
@@ -66,6 +54,14 @@ export async function insertRun(
 export async function runRow(pool: pg.Pool, runId: string): Promise<{ status: string; attempt: number; claimed_by: string | null } | undefined> {
   const { rows } = await pool.query("SELECT status, attempt, claimed_by FROM runs WHERE run_id = $1", [runId]);
   return rows[0];
+}
+
+/** Resolves with the run's row once the run has left pending and running; rejects after 20 s. */
+export function runSettled(pool: pg.Pool, runId: string): Promise<{ status: string; attempt: number; claimed_by: string | null }> {
+  return eventually(async () => {
+    const row = await runRow(pool, runId);
+    return row && !["pending", "running"].includes(row.status) ? row : undefined;
+  }, 20_000, `run ${runId} to finish`);
 }
 
 /** The thread's status, values and interrupts. */

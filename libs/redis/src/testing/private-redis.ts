@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { Redis } from "ioredis";
+import { redisAnswersPing } from "./answers-ping.js";
+import { freeLoopbackPort } from "./free-port.js";
 
 /** Whether a redis-server binary is on the PATH. */
 export const hasRedisServer = spawnSync("redis-server", ["--version"]).status === 0;
@@ -23,7 +24,7 @@ export interface PrivateRedis {
  * that stop Redis mid-test use this, never the shared server at 6379.
  */
 export async function startPrivateRedis(): Promise<PrivateRedis> {
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const url = `redis://127.0.0.1:${port}`;
   let child = await launch(port);
   const admins: Redis[] = [];
@@ -54,24 +55,12 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   };
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 async function launch(port: number): Promise<ChildProcess> {
   const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
     stdio: "ignore",
   });
   for (let attempt = 0; attempt < 100; attempt += 1) {
-    const probe = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-    probe.on("error", () => {});
-    const answer = await probe.connect().then(() => probe.ping(), () => undefined);
-    probe.disconnect();
-    if (answer === "PONG") return child;
+    if (await redisAnswersPing(`redis://127.0.0.1:${port}`)) return child;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   child.kill("SIGKILL");
