@@ -50,7 +50,7 @@ describe.skipIf(!serverUrl)("runs on real Postgres", () => {
     return rows[0];
   }
 
-  it("of ten concurrent rejecting creates on an idle thread exactly one is queued", async () => {
+  it("of ten concurrent rejecting creates on an idle thread exactly one is queued", { timeout: 30_000 }, async () => {
     const threadId = await thread();
     const access = await mine();
     const outcomes = await Promise.all(Array.from({ length: 10 }, () => runs.create(newRun(threadId), access, "existing")));
