@@ -39,7 +39,8 @@ const combined: TopologyStarter = (options) => startIn("combined", options);
 async function startIn(topology: Topology, { configPath, redisUrl, env }: TopologyOptions): Promise<BenchGatehouse> {
   const database = await createTestDatabase();
   try {
-    const cluster = await startCluster({ topology, configPath, databaseUrl: database.url, redisUrl, gatewayPort: 0, env });
+    // With a worker, so runs execute as on the dev server.
+    const cluster = await startCluster({ topology, configPath, databaseUrl: database.url, redisUrl, gatewayPort: 0, worker: true, env });
     // In the combined topology every entry names the same process.
     const pids = new Set(Object.values(cluster.replicas).flat().map((service) => service.child.pid!));
     return {
