@@ -14,5 +14,5 @@ export { createRedisRunEventLog, runEventsKey, type RedisRunEventLogOptions } fr
 export { createPostgresRunEventLog, type PostgresRunEventLogOptions } from "./postgres-run-event-log.js";
 export { ensureRunEventTables, runEventTablesDdl } from "./run-event-tables.js";
 export { createRunEventLogFor, type RunEventLogSettings } from "./run-event-log-for.js";
-export { formatSseEvent, formatSseComment, createSseParser, parseSse, type SseEventInit, type SseMessage, type SseParser } from "./sse.js";
+export { formatSseEvent, formatSseFrame, formatSseComment, createSseParser, parseSse, type SseEventInit, type SseMessage, type SseParser } from "./sse.js";
 export { lastEventIdFrom, type RequestHeaders } from "./last-event-id.js";

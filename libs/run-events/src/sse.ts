@@ -18,9 +18,19 @@ export type SseEventInit = Omit<RunEvent, "id"> & { id?: string };
  * name or id with a line break would split the frame and is refused.
  */
 export function formatSseEvent({ id, event, data }: SseEventInit): string {
+  return formatSseFrame({ id, event, dataJson: JSON.stringify(data ?? null) });
+}
+
+/**
+ * The same for data already serialized as one line of JSON, as the store's
+ * RunEvent carries it (`data_json`), so a relay writes it without parsing it
+ * again. A line break in the JSON text would split the frame and is refused.
+ */
+export function formatSseFrame({ id, event, dataJson }: { id?: string | undefined; event: string; dataJson: string }): string {
   if (/[\r\n]/.test(event)) throw new RangeError("an SSE event name cannot contain a line break");
   if (id !== undefined && /[\r\n\0]/.test(id)) throw new RangeError("an SSE event id cannot contain a line break or NUL");
-  const frame = `event: ${event}${crlf}data: ${JSON.stringify(data ?? null)}${crlf}`;
+  if (/[\r\n]/.test(dataJson)) throw new RangeError("SSE data must be JSON on one line");
+  const frame = `event: ${event}${crlf}data: ${dataJson}${crlf}`;
   return id === undefined ? `${frame}${crlf}` : `${frame}id: ${id}${crlf}${crlf}`;
 }
 

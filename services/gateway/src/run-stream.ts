@@ -1,4 +1,5 @@
 import type { RunEvent } from "@gatehouse/contracts";
+import { formatSseEvent } from "@gatehouse/run-events";
 import type { RouteResponse } from "./route.js";
 
 /** One SSE event as the gateway writes it: the store's RunEvent, its data already JSON text. */
@@ -18,14 +19,9 @@ export function sseResponse(threadId: string, runId: string, events: AsyncIterab
   return { status: 200, headers, events };
 }
 
-/** One event in SSE wire form: LangGraph's `event:`, `data:` (JSON on one line) and `id:` lines. */
-export function formatSse({ id, event, dataJson }: SseEvent): string {
-  return `event: ${event}\ndata: ${dataJson}\nid: ${id}\n\n`;
-}
-
 /** The SSE error event LangGraph servers end a failed stream with, for a failure after the stream began. */
 export function sseErrorEvent(id: string, message: string): string {
-  return formatSse({ id, event: "error", dataJson: JSON.stringify({ error: "Error", message }) });
+  return formatSseEvent({ id, event: "error", data: { error: "Error", message } });
 }
 
 /**

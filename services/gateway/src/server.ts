@@ -8,7 +8,8 @@ import type { GatewayMetrics } from "./gateway-metrics.js";
 import { discardBody, readJsonBody } from "./http-body.js";
 import type { RouteResponse } from "./route.js";
 import { createRouter } from "./router.js";
-import { formatSse, sseErrorEvent } from "./run-stream.js";
+import { formatSseFrame } from "@gatehouse/run-events";
+import { sseErrorEvent } from "./run-stream.js";
 import { routes } from "./routes.js";
 import { storeCallOptions } from "./store-call-options.js";
 import type { TranslatorDeps } from "./store-clients.js";
@@ -112,7 +113,7 @@ async function sendEvents(response: ServerResponse, { status, events, headers = 
     for await (const event of events!) {
       if (response.destroyed) break;
       lastId = event.id;
-      if (!response.write(formatSse(event))) await new Promise((resolve) => response.once("drain", resolve).once("close", resolve));
+      if (!response.write(formatSseFrame(event))) await new Promise((resolve) => response.once("drain", resolve).once("close", resolve));
     }
   } catch (error) {
     if (!response.destroyed) {
