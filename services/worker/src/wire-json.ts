@@ -18,8 +18,19 @@ export function toWire(value: unknown): unknown {
   return text === undefined ? null : (JSON.parse(text) as unknown);
 }
 
-/** An error as LangGraph servers send it in an `error` event: its class name and message. */
+/**
+ * An error as LangGraph servers send it in an `error` event: its class name
+ * and message. A failure of Gatehouse's own machinery (a database error,
+ * which carries a SQLSTATE `code` and a `severity`) is not the graph's: its
+ * text could name tables or hosts, so the client gets a generic one and the
+ * cause is only logged.
+ */
 export function errorPayload(error: unknown): { error: string; message: string } {
+  if (isDatabaseError(error)) return { error: "InternalError", message: "the run failed inside Gatehouse; see the server logs" };
   if (error instanceof Error) return { error: error.name, message: error.message };
   return { error: "Error", message: typeof error === "string" ? error : JSON.stringify(error) };
+}
+
+function isDatabaseError(error: unknown): boolean {
+  return error instanceof Error && typeof (error as { code?: unknown }).code === "string" && typeof (error as { severity?: unknown }).severity === "string";
 }
