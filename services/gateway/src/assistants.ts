@@ -1,6 +1,6 @@
 import type { Assistant } from "@gatehouse/contracts";
 import { unprocessable } from "./errors.js";
-import { bodyObject, optionalInt, optionalObject, optionalString, optionalStringList, pick, rejectFields, type Body } from "./fields.js";
+import { bodyObject, optionalInt, optionalObject, optionalString, optionalStringList, pick, queryFlag, rejectFields, type Body } from "./fields.js";
 import { resolveAssistantId } from "@gatehouse/graphs";
 import { json, noContent, route, type Route } from "./route.js";
 import type { TranslatorDeps } from "./store-clients.js";
@@ -120,7 +120,7 @@ export function assistantRoutes({ store, graphs }: TranslatorDeps): Route[] {
     }),
 
     route("DELETE", "/assistants/:assistant_id", async ({ params, query, call }) => {
-      const deleteThreads = /^(true|1)$/i.test(query.get("delete_threads") ?? "");
+      const deleteThreads = queryFlag(query, "delete_threads");
       await store.assistants.deleteAssistant({ assistantId: assistantId(params), deleteThreads }, call);
       return noContent;
     }),
@@ -141,7 +141,7 @@ export function assistantRoutes({ store, graphs }: TranslatorDeps): Route[] {
 
     route("GET", "/assistants/:assistant_id/subgraphs", async ({ params, query, call }) => {
       const { subgraphs } = await store.assistants.getAssistantSubgraphs(
-        { assistantId: assistantId(params), recurse: /^(true|1)$/i.test(query.get("recurse") ?? "") },
+        { assistantId: assistantId(params), recurse: queryFlag(query, "recurse") },
         call,
       );
       return json(plain(subgraphs, {}));
@@ -149,7 +149,7 @@ export function assistantRoutes({ store, graphs }: TranslatorDeps): Route[] {
 
     route("GET", "/assistants/:assistant_id/subgraphs/:namespace", async ({ params, query, call }) => {
       const { subgraphs } = await store.assistants.getAssistantSubgraphs(
-        { assistantId: assistantId(params), namespace: params.namespace!, recurse: /^(true|1)$/i.test(query.get("recurse") ?? "") },
+        { assistantId: assistantId(params), namespace: params.namespace!, recurse: queryFlag(query, "recurse") },
         call,
       );
       return json(plain(subgraphs, {}));

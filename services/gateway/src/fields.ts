@@ -99,6 +99,11 @@ export function rejectFields(body: Body, fields: readonly string[], reason: stri
   }
 }
 
+/** A query flag (`wait=1`, `recurse=true`, any case); false when absent. */
+export function queryFlag(query: URLSearchParams, name: string): boolean {
+  return /^(true|1)$/i.test(query.get(name) ?? "");
+}
+
 /** An integer query parameter; undefined when absent. */
 export function queryInt(query: URLSearchParams, name: string): number | undefined {
   const text = query.get(name);

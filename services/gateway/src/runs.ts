@@ -10,6 +10,7 @@ import {
   optionalString,
   optionalStringOrList,
   pick,
+  queryFlag,
   queryInt,
   rejectFields,
   requiredString,
@@ -18,7 +19,7 @@ import {
 import { json, noContent, route, type Route, type RouteResponse } from "./route.js";
 import { firstAndRest, sseResponse, type SseEvent } from "./run-stream.js";
 import type { TranslatorDeps } from "./store-clients.js";
-import { jsonValue, object, present, protoValue, requiredIsoTime } from "./wire.js";
+import { object, plain, present, protoValue, requiredIsoTime } from "./wire.js";
 
 /**
  * A run as LangGraph's `Run` type describes it, plus `kwargs` (what the
@@ -96,12 +97,6 @@ function runLocation(run: Run): Record<string, string> {
   return { "content-location": `/threads/${run.threadId}/runs/${run.runId}` };
 }
 
-/** Whether a query flag (`wait=1`, `cancel_on_disconnect=true`) is on. */
-function flag(query: URLSearchParams, name: string): boolean {
-  const value = query.get(name);
-  return value === "1" || value === "true";
-}
-
 /** The runs endpoints: create, stream, wait (on a thread and thread-less), batch, get, list, join, join-stream, cancel and delete. */
 export function runRoutes({ store }: TranslatorDeps): Route[] {
   /** Creates a run and streams it: nothing is written until the store has answered with the run. */
@@ -114,7 +109,7 @@ export function runRoutes({ store }: TranslatorDeps): Route[] {
 
   async function waitRun(threadId: string, body: unknown, call: RouteCallOptions): Promise<RouteResponse> {
     const { run, output } = await store.runs.waitRun({ run: createRunRequest(threadId, bodyObject(body)) }, call);
-    return json(jsonValue(output), runLocation(present(run, "a run")));
+    return json(plain(output), runLocation(present(run, "a run")));
   }
 
   return [
@@ -180,7 +175,7 @@ export function runRoutes({ store }: TranslatorDeps): Route[] {
 
     route("GET", "/threads/:thread_id/runs/:run_id/join", async ({ params, longCall }) => {
       const { output } = await store.runs.joinRun({ threadId: params.thread_id!, runId: params.run_id! }, longCall);
-      return json(jsonValue(output));
+      return json(plain(output));
     }),
 
     route(
@@ -194,7 +189,7 @@ export function runRoutes({ store }: TranslatorDeps): Route[] {
               threadId: params.thread_id!,
               runId: params.run_id!,
               lastEventId: typeof lastEventId === "string" ? lastEventId : "",
-              cancelOnDisconnect: flag(query, "cancel_on_disconnect"),
+              cancelOnDisconnect: queryFlag(query, "cancel_on_disconnect"),
             },
             longCall,
           ),
@@ -211,7 +206,7 @@ export function runRoutes({ store }: TranslatorDeps): Route[] {
 
     route("POST", "/threads/:thread_id/runs/:run_id/cancel", async ({ params, query, call, longCall }) => {
       if (query.get("reason") !== null) throw unprocessable("reason", "cancel reasons are not supported by Gatehouse");
-      const wait = flag(query, "wait");
+      const wait = queryFlag(query, "wait");
       await store.runs.cancelRun({ threadId: params.thread_id!, runId: params.run_id!, action: query.get("action") ?? "", wait }, wait ? longCall : call);
       return wait ? noContent : { status: 202 };
     }),

@@ -1,7 +1,7 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { Thread } from "@gatehouse/contracts";
 import { unprocessable } from "./errors.js";
-import { bodyObject, optionalBoolean, optionalInt, optionalJson, optionalObject, optionalString, optionalStringList, pick, rejectFields, type Body } from "./fields.js";
+import { bodyObject, optionalBoolean, optionalInt, optionalJson, optionalObject, optionalString, optionalStringList, pick, queryFlag, rejectFields, type Body } from "./fields.js";
 import { json, noContent, route, type Route } from "./route.js";
 import type { TranslatorDeps } from "./store-clients.js";
 import { object, plain, present, protoValue, requiredIsoTime } from "./wire.js";
@@ -104,13 +104,13 @@ export function threadRoutes({ store }: TranslatorDeps): Route[] {
     }),
 
     route("GET", "/threads/:thread_id/state", async ({ params, query, call }) => {
-      const { state } = await store.threads.getThreadState({ threadId: params.thread_id!, subgraphs: flag(query.get("subgraphs")) }, call);
+      const { state } = await store.threads.getThreadState({ threadId: params.thread_id!, subgraphs: queryFlag(query, "subgraphs") }, call);
       return json(plain(state));
     }),
 
     route("GET", "/threads/:thread_id/state/:checkpoint_id", async ({ params, query, call }) => {
       const { state } = await store.threads.getThreadState(
-        { threadId: params.thread_id!, checkpoint: { checkpoint_id: params.checkpoint_id! }, subgraphs: flag(query.get("subgraphs")) },
+        { threadId: params.thread_id!, checkpoint: { checkpoint_id: params.checkpoint_id! }, subgraphs: queryFlag(query, "subgraphs") },
         call,
       );
       return json(plain(state));
@@ -184,10 +184,6 @@ export function threadRoutes({ store }: TranslatorDeps): Route[] {
 function checkpointOf(fields: Body): JsonObject | undefined {
   const checkpointId = optionalString(fields, "checkpoint_id");
   return optionalObject(fields, "checkpoint") ?? (checkpointId === undefined ? undefined : { checkpoint_id: checkpointId });
-}
-
-function flag(value: string | null): boolean {
-  return value === "1" || value?.toLowerCase() === "true";
 }
 
 function positiveInt(name: string, text: string): number {

@@ -37,11 +37,6 @@ export function protoValue(value: JsonValue | undefined, field = "input"): Value
   return fromJson(ValueSchema, value);
 }
 
-/** A google.protobuf.Value the store sent (a run's output) as JSON; null when unset. */
-export function jsonValue(value: Value | undefined): JsonValue {
-  return value === undefined ? null : toJson(ValueSchema, value);
-}
-
 /** A google.protobuf.Struct the store may leave unset, as the `{}` LangGraph clients expect. */
 export function object(struct: JsonObject | undefined): JsonObject {
   return struct ?? {};
