@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createRouterTransport } from "@connectrpc/connect";
 import { AuthnService, AuthzService, WorkerService } from "@gatehouse/contracts";
+import { redisTargetOf } from "@gatehouse/redis";
 import { createLogger, type Logger } from "@gatehouse/server";
 import { createAuthn } from "../../authn/src/start.js";
 import { createAuthz } from "../../authz/src/start.js";
@@ -50,7 +51,10 @@ export async function startCombined(config: CombinedConfig, options: CombinedOpt
     for (const stop of stops.reverse()) await stop();
   };
   // One process, one cache secret: the store and authn key a credential alike, as the launcher has split processes do.
-  const cacheSecret = config.store.cacheSecret ?? config.authn.cacheSecret ?? randomBytes(32).toString("hex");
+  // A made-up one only without Redis: replicas sharing a Redis must share the secret, so there the
+  // identity settings refuse to start without it rather than key each replica's entries apart.
+  const sharedCache = redisTargetOf(config.store) !== undefined;
+  const cacheSecret = config.store.cacheSecret ?? config.authn.cacheSecret ?? (sharedCache ? undefined : randomBytes(32).toString("hex"));
   config = { ...config, authn: { ...config.authn, cacheSecret }, store: { ...config.store, cacheSecret }, gateway: { ...config.gateway, cacheSecret } };
   try {
     const authn = await createAuthn(config.authn, { logger: logger("authn") });
