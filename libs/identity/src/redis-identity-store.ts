@@ -19,8 +19,16 @@ const holdKey = (key: string) => `gatehouse:identity:v3:{${key}}:revoked`;
  * secret's two uses (credential keys, entry MACs) never share a key.
  */
 function macKey(secret: Buffer): Buffer {
-  return createHmac("sha256", secret).update("gatehouse identity entry mac v3").digest();
+  let key = macKeys.get(secret);
+  if (key === undefined) {
+    key = createHmac("sha256", secret).update("gatehouse identity entry mac v3").digest();
+    macKeys.set(secret, key);
+  }
+  return key;
 }
+
+// Derived once per secret: every shared-cache read and write needs it.
+const macKeys = new WeakMap<Buffer, Buffer>();
 
 /** HMAC-SHA256 over the Redis key and the entry's JSON, so an entry cannot be edited or moved to another key. */
 function entryMac(key: Buffer, redisKey: string, json: string): Buffer {
