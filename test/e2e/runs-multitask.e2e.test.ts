@@ -8,6 +8,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Client, Run } from "@langchain/langgraph-sdk";
+import { createSseParser } from "@gatehouse/run-events";
+import { readStreamUntil } from "../support/read-stream-until.js";
 import { detailOf, httpErrorOf, sdkClient } from "../support/langgraph-shapes.js";
 import { fromRoot, startTestGatehouse, type TestGatehouse } from "../support/test-gatehouse.js";
 
@@ -218,12 +220,10 @@ describe("runs on a busy thread, cancelled, batched, resumed and delayed", () =>
     const response = await fetch(`${gatehouse.gatewayUrl}/threads/${thread.thread_id}/runs/stream`, { method: "POST", headers, body, signal: abort.signal });
     expect(response.status).toBe(200);
     const runPath = response.headers.get("content-location")!;
-    const ids = (text: string) => [...text.matchAll(/^id: (.+)$/gm)].map((match) => match[1]!);
+    // Only whole events count: the parser yields an event once its blank line has arrived.
+    const ids = (text: string) => createSseParser().feed(text).map((event) => event.id!);
     const reader = response.body!.getReader();
-    let firstPart = "";
-    while (ids(firstPart).length < 3) firstPart += new TextDecoder().decode((await reader.read()).value);
-    // Only whole events count: cut after the last blank line.
-    firstPart = firstPart.slice(0, firstPart.lastIndexOf("\n\n") + 2);
+    const firstPart = await readStreamUntil(reader, (text) => ids(text).length >= 3);
     abort.abort();
     const seenFirst = ids(firstPart);
     const resumed = await fetch(`${gatehouse.gatewayUrl}${runPath}/stream`, { headers: { ...headers, "last-event-id": seenFirst.at(-1)! } });
@@ -253,8 +253,7 @@ describe("runs on a busy thread, cancelled, batched, resumed and delayed", () =>
     const response = await fetch(url, { ...init, signal: abort.signal });
     expect(response.status).toBe(200);
     const reader = response.body!.getReader();
-    let text = "";
-    while (!text.includes("\n\n")) text += new TextDecoder().decode((await reader.read()).value);
+    await readStreamUntil(reader, (text) => createSseParser().feed(text).length > 0);
     abort.abort();
   }
 
