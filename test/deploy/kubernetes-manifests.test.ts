@@ -275,9 +275,9 @@ describe("deploy/kubernetes against the code", () => {
     expect(envOf("store").DATABASE_URL?.valueFrom?.secretKeyRef, "the database URL, which may hold a password, is a Secret").toEqual({ name: "gatehouse-database", key: "DATABASE_URL" });
   });
 
-  it("reads gatehouse.json from the ConfigMap, naming an auth module and graphs that are in the image", () => {
+  it("reads gatehouse.json from the ConfigMap, naming an auth module, graphs and a custom routes' app that are in the image", () => {
     const configMap = the<{ data: Record<string, string> }>("ConfigMap", "gatehouse-config");
-    const config = JSON.parse(configMap.data["gatehouse.json"]!) as { auth: { path: string }; graphs: Record<string, string> };
+    const config = JSON.parse(configMap.data["gatehouse.json"]!) as { auth: { path: string }; graphs: Record<string, string>; http?: { app?: string } };
     const inImage = (path: string) => {
       // Absolute paths inside the image: relative ones would resolve against the ConfigMap's mount.
       expect(path.startsWith(`${image.workdir}/`), path).toBe(true);
@@ -286,6 +286,7 @@ describe("deploy/kubernetes against the code", () => {
     };
     inImage(config.auth.path);
     for (const graph of Object.values(config.graphs)) inImage(graph);
+    if (config.http?.app !== undefined) inImage(config.http.app);
     for (const name of gatehouse) {
       const configPath = envValue(name, "GATEHOUSE_CONFIG") ?? "";
       const volume = podOf(name).volumes?.find((entry) => entry.configMap?.name === "gatehouse-config");

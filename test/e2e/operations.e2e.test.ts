@@ -55,7 +55,8 @@ describe("health, reflection and metrics", () => {
     const sample = (text: string, pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
     const getThread = /gatehouse_http_requests_total\{method="GET",route="\/threads\/:thread_id",status="200",service="gateway"\} (\d+)/;
     const missingThread = /gatehouse_http_requests_total\{method="GET",route="\/threads\/:thread_id",status="404",service="gateway"\} (\d+)/;
-    const noRoute = /gatehouse_http_requests_total\{method="GET",route="\(none\)",status="404",service="gateway"\} (\d+)/;
+    // gatehouse.json serves the example's custom routes, so a path no built-in route has is theirs, and their 404.
+    const noRoute = /gatehouse_http_requests_total\{method="GET",route="\(custom route\)",status="404",service="gateway"\} (\d+)/;
     const authenticated = /gatehouse_rpcs_total\{method="\/gatehouse.authn.v1.AuthnService\/Authenticate",code="OK",service="authn"\} (\d+)/;
     const verified = /gatehouse_identity_lookups_total\{source="verify",service="authn"\} (\d+)/;
     const gatewayBefore = await scrape(gatehouse.cluster.gateway?.metricsAddress);

@@ -57,7 +57,7 @@ describe("server reflection", () => {
     const [answer] = await client.ask([{ list_services: "" }]);
     client.close();
     const names = answer!.list_services_response!.service.map(({ name }) => name);
-    expect(names).toEqual(expect.arrayContaining(["gatehouse.store.v1.ThreadService", "gatehouse.store.v1.ItemService", "grpc.reflection.v1.ServerReflection"]));
+    expect(names).toEqual(expect.arrayContaining(["gatehouse.store.v1.ThreadService", "gatehouse.store.v1.ItemService", "gatehouse.store.v1.CallerService", "grpc.reflection.v1.ServerReflection"]));
   });
 
   it.each(["v1", "v1alpha"] as const)("answers file_by_filename for a real path with the real file and its imports (%s)", async (version) => {

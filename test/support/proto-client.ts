@@ -49,7 +49,7 @@ function fromValue(value: ProtoValue): Json {
 }
 
 const definition = protoLoader.loadSync(
-  ["thread_service.proto", "assistant_service.proto", "run_service.proto", "item_service.proto", "cron_service.proto"].map(
+  ["thread_service.proto", "assistant_service.proto", "run_service.proto", "item_service.proto", "cron_service.proto", "caller_service.proto"].map(
     (file) => `gatehouse/store/v1/${file}`,
   ),
   { includeDirs: [protoRoot], keepCase: true, longs: String, enums: String, defaults: true, oneofs: true },

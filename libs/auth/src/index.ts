@@ -24,6 +24,9 @@ export { buildHandlerTable, type HandlerTable, type ResolvedHandler } from "./ha
 export { decide, HandlerFailure, type Decision, type DecisionRequest, type DecideOptions, type HandlerFailureKind } from "./decide.js";
 export { toAuthDefinition, type AuthDefinition } from "./auth-definition.js";
 export { loadConfig, ConfigError, type GatehouseConfig } from "./load-config.js";
+export type { HttpConfig, IgnoredHttpKey } from "./http-config.js";
+export type { ModuleExport } from "./module-path.js";
+export type { CustomRouteEnv } from "./custom-route-env.js";
 export { loadAuthModule } from "./load-auth-module.js";
 export { resolutionRows, formatResolutionTable, type ResolutionRow } from "./describe-table.js";
 export { gatehouseConfigSettings } from "./settings.js";

@@ -1,6 +1,7 @@
 import { pathToFileURL } from "node:url";
 import { toAuthDefinition, type AuthDefinition } from "./auth-definition.js";
-import { ConfigError, type GatehouseConfig } from "./load-config.js";
+import { ConfigError } from "./config-error.js";
+import type { GatehouseConfig } from "./load-config.js";
 
 /**
  * Imports the configured auth module once and reads its callbacks. A module

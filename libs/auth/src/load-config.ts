@@ -1,7 +1,11 @@
 import { readFile } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { ConfigError } from "./config-error.js";
+import { readHttpConfig, type HttpConfig } from "./http-config.js";
+import { parseModuleExport } from "./module-path.js";
 
-/** gatehouse.json: which auth module to load and which graphs exist. */
+export { ConfigError } from "./config-error.js";
+
+/** gatehouse.json: which auth module to load, which graphs exist, and the custom routes' app. */
 export interface GatehouseConfig {
   /** Absolute path of the auth module file. */
   authFile: string;
@@ -9,17 +13,17 @@ export interface GatehouseConfig {
   authExport: string;
   /** Graph ids a run or assistant may name, mapped to their description. */
   graphs: Record<string, string>;
+  /** The `http` section: the custom routes' app, if any, and the keys Gatehouse reads past. */
+  http: HttpConfig;
 }
 
-/** A configuration or auth module problem; the service refuses to start with this message. */
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-}
+const authField = { field: "auth.path", what: "the auth module", defaultExport: "auth" };
 
 /**
  * Reads gatehouse.json, shaped like langgraph.json:
- * `{ "auth": { "path": "./auth.ts:auth" }, "graphs": { "agent": "..." } }`.
- * Relative paths resolve against the config file's folder.
+ * `{ "auth": { "path": "./auth.ts:auth" }, "graphs": { "agent": "..." }, "http": { "app": "./app.ts:app" } }`.
+ * Relative paths resolve against the config file's folder; `http` is
+ * optional (see readHttpConfig).
  */
 export async function loadConfig(configPath: string): Promise<GatehouseConfig> {
   let text: string;
@@ -34,20 +38,16 @@ export async function loadConfig(configPath: string): Promise<GatehouseConfig> {
   } catch (error) {
     throw new ConfigError(`${configPath} is not valid JSON: ${(error as Error).message}`);
   }
-  const auth = (raw as { auth?: { path?: unknown } } | null)?.auth;
-  if (typeof auth?.path !== "string" || auth.path === "") {
-    throw new ConfigError(`${configPath}: "auth.path" must name the auth module, such as "./auth.ts:auth"`);
-  }
-  const separator = auth.path.lastIndexOf(":");
-  const hasExport = separator > 1;
-  const file = hasExport ? auth.path.slice(0, separator) : auth.path;
-  const graphs = (raw as { graphs?: unknown }).graphs ?? {};
+  const sections = (raw ?? {}) as { auth?: { path?: unknown }; graphs?: unknown; http?: unknown };
+  const auth = parseModuleExport(sections.auth?.path, authField, configPath);
+  const graphs = sections.graphs ?? {};
   if (typeof graphs !== "object" || graphs === null || Array.isArray(graphs)) {
     throw new ConfigError(`${configPath}: "graphs" must be an object of graph id to description`);
   }
   return {
-    authFile: resolve(dirname(configPath), file),
-    authExport: hasExport ? auth.path.slice(separator + 1) : "auth",
+    authFile: auth.file,
+    authExport: auth.exportName,
     graphs: graphs as Record<string, string>,
+    http: readHttpConfig(sections.http, configPath),
   };
 }

@@ -19,6 +19,7 @@ export * from "./gen/gatehouse/store/v1/item_pb.js";
 export * from "./gen/gatehouse/store/v1/item_service_pb.js";
 export * from "./gen/gatehouse/store/v1/cron_pb.js";
 export * from "./gen/gatehouse/store/v1/cron_service_pb.js";
+export * from "./gen/gatehouse/store/v1/caller_service_pb.js";
 export * from "./gen/google/rpc/status_pb.js";
 export * from "./gen/google/rpc/error_details_pb.js";
 export * from "./gen/gatehouse/worker/v1/checkpoint_pb.js";

@@ -69,7 +69,7 @@ async function startInProcess(url: string) {
   const gatehouse = await startCombined(combined, { gateway: true, worker: true });
   return {
     lines: [
-      `  store  ${gatehouse.store}   (client-facing gRPC: ThreadService, AssistantService, RunService, CronService, ItemService)`,
+      `  store  ${gatehouse.store}   (client-facing gRPC: ThreadService, AssistantService, RunService, CronService, ItemService, CallerService)`,
       `  gateway  http://${gatehouse.gateway}   (client-facing LangGraph HTTP API for @langchain/langgraph-sdk's Client)`,
       "  authn, authz, worker  in this process (no ports)",
     ],
@@ -99,7 +99,7 @@ async function startProcesses(url: string) {
   const internal = certsDir === undefined ? "internal" : "internal, mutual TLS";
   return {
     lines: [
-      `  store  ${addresses(cluster.replicas.store)}   (client-facing gRPC: ThreadService, AssistantService, RunService, CronService, ItemService)`,
+      `  store  ${addresses(cluster.replicas.store)}   (client-facing gRPC: ThreadService, AssistantService, RunService, CronService, ItemService, CallerService)`,
       `  gateway  ${addresses(cluster.replicas.gateway, "http://")}   (client-facing LangGraph HTTP API for @langchain/langgraph-sdk's Client)`,
       `  authn  ${addresses(cluster.replicas.authn)}   (${internal})`,
       `  authz  ${addresses(cluster.replicas.authz)}   (${internal})`,

@@ -29,19 +29,34 @@ const legalValue = /^[\x20-\x7e]*$/;
  * its value; header values are never logged.
  */
 export function forwardedHeaders(headers: IncomingHttpHeaders): Record<string, string> {
-  const named = new Set(
-    String(headers.connection ?? "")
-      .split(",")
-      .map((token) => token.trim().toLowerCase())
-      .filter(Boolean),
-  );
+  const connectionOnly = connectionHeaderTest(headers);
   const forwarded: Record<string, string> = {};
   for (const [name, raw] of Object.entries(headers)) {
-    if (raw === undefined || hopByHop.has(name) || transportOwned.has(name) || traceOwned.has(name) || named.has(name)) continue;
+    if (raw === undefined || connectionOnly(name) || transportOwned.has(name) || traceOwned.has(name)) continue;
     if (name.startsWith("grpc-") || name.endsWith("-bin") || !legalName.test(name)) continue;
     const value = Array.isArray(raw) ? raw.join(", ") : raw;
     if (!legalValue.test(value)) throw new HttpError(400, `header ${name}: only printable ASCII can be forwarded`);
     forwarded[name] = value;
   }
   return forwarded;
+}
+
+/**
+ * Says which of a request's header names describe its connection rather than
+ * the caller: the hop-by-hop headers and any its `Connection` header names.
+ * Neither the store nor a custom route's app gets them.
+ */
+export function connectionHeaderTest(headers: IncomingHttpHeaders): (name: string) => boolean {
+  const named = new Set(
+    String(headers.connection ?? "")
+      .split(",")
+      .map((token) => token.trim().toLowerCase())
+      .filter(Boolean),
+  );
+  return (name) => hopByHop.has(name) || named.has(name);
+}
+
+/** Whether a header is one of the trace headers the gateway sets itself for the next hop (see traceHeaders). */
+export function isTraceHeader(name: string): boolean {
+  return traceOwned.has(name);
 }

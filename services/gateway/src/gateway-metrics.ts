@@ -9,7 +9,8 @@ export interface GatewayMetrics {
 
 /**
  * Registers HTTP request counts and latency by method, route pattern (such
- * as `/threads/:thread_id`, or `(none)` for a path no route matches) and
+ * as `/threads/:thread_id`; `(custom route)` for any path the custom
+ * routes' app serves, or `(none)` for a path no route matches) and
  * status. Patterns keep the label set bounded whatever paths callers send.
  */
 export function createGatewayMetrics(metrics: Metrics): GatewayMetrics {

@@ -9,9 +9,7 @@ import { HttpError, unprocessable } from "./errors.js";
  * for an empty body, which the LangGraph API treats like `{}`.
  */
 export async function readJsonBody(request: IncomingMessage, maxBytes: number): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  await receive(request, maxBytes, (chunk) => chunks.push(chunk));
-  const text = Buffer.concat(chunks).toString("utf8");
+  const text = (await readBody(request, maxBytes)).toString("utf8");
   if (text.trim() === "") return undefined;
   let body: unknown;
   try {
@@ -38,6 +36,13 @@ export function checkJsonBody(body: unknown, maxDepth: number = defaultMaxJsonDe
     const found = findJsonProblem(value, field, maxDepth);
     if (found) throw unprocessable(found.path, found.problem);
   }
+}
+
+/** Reads a request body as bytes, at most `maxBytes` of it: 413 as soon as the declared or received length passes the limit. */
+export async function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer<ArrayBuffer>> {
+  const chunks: Buffer[] = [];
+  await receive(request, maxBytes, (chunk) => chunks.push(chunk));
+  return Buffer.concat(chunks);
 }
 
 /**

@@ -18,13 +18,16 @@ export interface RouteRequest {
 
 /**
  * What a route handler answers: JSON `body`, `raw` bytes of a content type,
- * or `events` written as a server-sent event stream; none means no body.
+ * `events` written as a server-sent event stream, or a custom route's Fetch
+ * Response (`fetched`, written with its own headers and `headers` over
+ * them); none means no body.
  */
 export interface RouteResponse {
   status: number;
   body?: unknown;
   raw?: { contentType: string; content: Buffer };
   events?: AsyncIterable<SseEvent>;
+  fetched?: Response;
   headers?: Record<string, string>;
 }
 

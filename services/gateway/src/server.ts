@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { traceFromHeaders, traceHeaders, traceLogFields, type Logger } from "@gatehouse/server";
 import type { CallerLimit } from "./caller-limit.js";
+import { customRoutePattern, type CustomRoutes } from "./custom-routes.js";
 import { HttpError, httpErrorFrom } from "./errors.js";
 import { forwardedHeaders } from "./forward-headers.js";
 import type { GatewayMetrics } from "./gateway-metrics.js";
@@ -13,6 +14,7 @@ import { sseErrorEvent } from "./run-stream.js";
 import { routes } from "./routes.js";
 import { storeCallOptions } from "./store-call-options.js";
 import type { TranslatorDeps } from "./store-clients.js";
+import { writeFetchResponse } from "./write-fetch-response.js";
 
 /** What the gateway needs: the store's clients, the configured graphs, a logger, the body limit and the time budget. */
 export interface GatewayDeps extends TranslatorDeps {
@@ -27,13 +29,17 @@ export interface GatewayDeps extends TranslatorDeps {
   limitCaller?: CallerLimit;
   /** Where each answered request is counted, when given. */
   metrics?: GatewayMetrics;
+  /** Serves the paths no built-in route has, from gatehouse.json's `http.app`; unset, they are 404. */
+  customRoutes?: CustomRoutes;
 }
 
 /**
  * The gateway's request handler: route, read the JSON body, translate to the
  * store's RPCs with the caller's headers as metadata, and answer JSON, or
- * `{ "detail": ... }` with the status a LangGraph client expects. No globals,
- * so tests and main build it from their own deps.
+ * `{ "detail": ... }` with the status a LangGraph client expects. Built-in
+ * routes always win: only a path no built-in route has, under any method,
+ * goes to the custom routes, when there are any. No globals, so tests and
+ * main build it from their own deps.
  */
 export function createGatewayHandler(deps: GatewayDeps): (request: IncomingMessage, response: ServerResponse) => void {
   const match = createRouter(routes(deps));
@@ -54,28 +60,38 @@ export function createGatewayHandler(deps: GatewayDeps): (request: IncomingMessa
     try {
       const found = match(method, path);
       if (found.kind === "found") routePath = found.route.path;
+      else if (found.kind === "not-found" && deps.customRoutes !== undefined) routePath = customRoutePattern;
       const credential = await deps.limitCaller?.charge(request);
-      if (found.kind === "not-found") throw new HttpError(404, "Not Found");
+      if (found.kind === "not-found" && deps.customRoutes === undefined) throw new HttpError(404, "Not Found");
       if (found.kind === "method-not-allowed") throw new HttpError(405, "Method Not Allowed", { allow: found.allowed.join(", ") });
       // The store sees this hop as the parent span, and the same request id.
       const headers = { ...forwardedHeaders(request.headers), ...traceHeaders(trace) };
-      let body: unknown;
-      if (!found.route.readsBody) await discardBody(request, deps.maxBodyBytes);
-      else if (method !== "GET") body = await readJsonBody(request, deps.maxBodyBytes);
       const onAnswered = credential === undefined ? undefined : () => deps.limitCaller?.accepted(credential);
-      // A caller that goes away cancels its store call.
+      // A caller that goes away cancels its store call, and a custom route's Request.
       const abort = new AbortController();
       response.once("close", () => {
         if (!response.writableFinished) abort.abort();
       });
-      answer = await found.route.handle({
-        params: found.params,
-        query: new URLSearchParams(queryStart === -1 ? "" : target.slice(queryStart + 1)),
-        body,
-        headers: request.headers,
-        call: storeCallOptions(headers, abort.signal, Date.now() + deps.requestTimeoutMs, onAnswered),
-        longCall: storeCallOptions(headers, abort.signal, Date.now() + deps.runTimeoutMs, onAnswered),
-      });
+      if (found.kind === "not-found") {
+        answer = await deps.customRoutes!({
+          request,
+          trace,
+          signal: abort.signal,
+          storeCall: () => storeCallOptions(headers, abort.signal, Date.now() + deps.requestTimeoutMs, onAnswered),
+        });
+      } else {
+        let body: unknown;
+        if (!found.route.readsBody) await discardBody(request, deps.maxBodyBytes);
+        else if (method !== "GET") body = await readJsonBody(request, deps.maxBodyBytes);
+        answer = await found.route.handle({
+          params: found.params,
+          query: new URLSearchParams(queryStart === -1 ? "" : target.slice(queryStart + 1)),
+          body,
+          headers: request.headers,
+          call: storeCallOptions(headers, abort.signal, Date.now() + deps.requestTimeoutMs, onAnswered),
+          longCall: storeCallOptions(headers, abort.signal, Date.now() + deps.runTimeoutMs, onAnswered),
+        });
+      }
     } catch (error) {
       const failure = httpErrorFrom(error);
       if (failure.status === 500) logger.error({ err: error, method, route: routePath, ...traceLogFields(trace) }, "request failed");
@@ -84,6 +100,7 @@ export function createGatewayHandler(deps: GatewayDeps): (request: IncomingMessa
     // Only the caller's own id is echoed: a made-up one would make a hidden row's 404 differ from a missing one's.
     if (trace.callerSentRequestId) answer = { ...answer, headers: { ...answer.headers, "x-request-id": trace.requestId } };
     if (answer.events !== undefined) await sendEvents(response, answer, logger);
+    else if (answer.fetched !== undefined) await writeFetchResponse(response, answer.fetched, answer.headers ?? {}, logger);
     else send(response, answer);
     const seconds = (performance.now() - started) / 1000;
     deps.metrics?.record(method, routePath, answer.status, seconds);

@@ -1,13 +1,15 @@
 import { createClient, type Client, type Transport } from "@connectrpc/connect";
-import { AssistantService, CronService, ItemService, RunService, ThreadService } from "@gatehouse/contracts";
+import { AssistantService, CallerService, CronService, ItemService, RunService, ThreadService } from "@gatehouse/contracts";
 
-/** Typed clients of every store service the gateway translates to. */
+/** Typed clients of every store service the gateway calls. */
 export interface StoreClients {
   threads: Client<typeof ThreadService>;
   assistants: Client<typeof AssistantService>;
   runs: Client<typeof RunService>;
   crons: Client<typeof CronService>;
   items: Client<typeof ItemService>;
+  /** Who is calling, asked before a custom route's app sees a request. */
+  caller: Client<typeof CallerService>;
 }
 
 /**
@@ -22,6 +24,7 @@ export function createStoreClients(transport: Transport): StoreClients {
     runs: createClient(RunService, transport),
     crons: createClient(CronService, transport),
     items: createClient(ItemService, transport),
+    caller: createClient(CallerService, transport),
   };
 }
 

@@ -63,6 +63,14 @@ export interface AuthorizationDeps {
 /** Decides what a caller may do: the only maker of Access. */
 export interface AccessGuard {
   /**
+   * Says who is calling, and nothing about what they may do: it makes no
+   * Access, so no repository can be reached with its answer. Throws the
+   * client-visible error on a rejected credential or a failure to decide,
+   * exactly as authorize does. For RPCs that raise no auth event
+   * (authenticated-service.ts).
+   */
+  authenticate(context: HandlerContext): Promise<UserRecord>;
+  /**
    * Authenticates the caller, then asks authz about the event with this
    * value. Throws the client-visible error on a rejected credential, a deny,
    * or any failure to decide (fail closed).
@@ -123,6 +131,7 @@ async function decide<R extends Resource>(
 /** The store's authorization: authentication, then authz's decision, turned into an Access. */
 export function createAccessGuard(deps: AuthorizationDeps): AccessGuard {
   return {
+    authenticate: (context) => deps.authenticate(context),
     async authorize(context, event, value) {
       const user = await deps.authenticate(context);
       return decide(

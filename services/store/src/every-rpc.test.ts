@@ -1,14 +1,17 @@
 /**
  * Every store RPC, found from the service descriptors, against the real
- * routes in memory: without authz's permission nothing reaches the
- * database, and with it every RPC does. A new RPC is covered as soon as it
- * is in a descriptor; one whose request needs a value this table lacks
- * fails here, naming the field.
+ * routes in memory: with a rejected credential nothing is asked or read;
+ * without authz's permission nothing reaches the database, and with it
+ * every RPC that raises an auth event does; an RPC that raises none
+ * (CallerService) answers without asking authz or reading anything. A new
+ * RPC is covered as soon as it is in a descriptor; one whose request needs
+ * a value this table lacks fails here, naming the field.
  */
 import { randomUUID } from "node:crypto";
-import { create, type DescMessage, type DescMethod } from "@bufbuild/protobuf";
+import { create, getOption, type DescMessage, type DescMethod } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
-import { AssistantService, CreateRunRequestSchema, CronService, ItemService, RunService, ThreadService } from "@gatehouse/contracts";
+import { AssistantService, auth_event, CallerService, CreateRunRequestSchema, CronService, ItemService, RunService, ThreadService } from "@gatehouse/contracts";
+import { ErrorReason, httpStatusError } from "@gatehouse/errors";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Database } from "./sql/database.js";
@@ -39,7 +42,17 @@ function validRequest(input: DescMessage) {
   return create(input, init);
 }
 
-const methods: DescMethod[] = [ThreadService, AssistantService, RunService, ItemService, CronService].flatMap((service) => service.methods);
+const services = [ThreadService, AssistantService, RunService, ItemService, CronService, CallerService];
+const methods: DescMethod[] = services.flatMap((service) => service.methods);
+// The RPCs that raise an auth event, and those that only say who is calling.
+const guarded = methods.filter((method) => getOption(method, auth_event) !== "");
+const authenticatedOnly = methods.filter((method) => getOption(method, auth_event) === "");
+const named = (list: DescMethod[]) => list.map((method) => [`${method.parent.name}.${method.name}`, method] as const);
+
+/** An authentication that refuses every credential, as authn answers an unknown token. */
+const rejectEveryone = async (): Promise<never> => {
+  throw httpStatusError(401, ErrorReason.CREDENTIAL_REJECTED, "Invalid token", { "www-authenticate": "Bearer" });
+};
 
 /** A pool to nowhere that counts what asks it for a connection or a query. */
 function countingPool(): { db: Database; touches: () => number; end: () => Promise<void> } {
@@ -75,21 +88,54 @@ async function call(method: DescMethod, transport: ReturnType<typeof createInMem
   }
 }
 
-describe("every store RPC is guarded", () => {
+describe("every store RPC authenticates, and every one that raises an event is authorized", () => {
   const pools: Array<{ end: () => Promise<void> }> = [];
   afterAll(async () => {
     await Promise.all(pools.map((pool) => pool.end()));
   });
 
   it("the descriptors list the RPCs this test covers", () => {
-    expect(methods.length).toBeGreaterThanOrEqual(31);
+    expect(guarded.length).toBeGreaterThanOrEqual(31);
+    expect(authenticatedOnly.map((method) => method.name)).toEqual(["GetCaller"]);
+  });
+
+  it("the table covers every service the store serves", () => {
+    const pool = countingPool();
+    pools.push(pool);
+    const served = createInMemoryStore(pool.db, () => "allow").services.map((service) => service.typeName);
+    expect(served.sort()).toEqual(services.map((service) => service.typeName).sort());
+  });
+
+  describe("when the credential is rejected", () => {
+    it.each(named(methods))("%s answers UNAUTHENTICATED without asking authz or reading anything", async (_name, method) => {
+      const pool = countingPool();
+      pools.push(pool);
+      const store = createInMemoryStore(pool.db, () => "allow", {}, rejectEveryone);
+      const error = await call(method, store.transport);
+      expect(error?.code, error?.rawMessage).toBe(Code.Unauthenticated);
+      expect(error?.metadata.get("www-authenticate")).toBe("Bearer");
+      expect(store.asked).toEqual([]);
+      expect(pool.touches()).toBe(0);
+    });
+  });
+
+  describe("an RPC that raises no auth event", () => {
+    it.each(named(authenticatedOnly))("%s answers an authenticated caller without asking authz or reading anything", async (_name, method) => {
+      const pool = countingPool();
+      pools.push(pool);
+      const store = createInMemoryStore(pool.db, () => "deny");
+      const error = await call(method, store.transport);
+      expect(error, error?.rawMessage).toBeUndefined();
+      expect(store.asked).toEqual([]);
+      expect(pool.touches()).toBe(0);
+    });
   });
 
   describe.each([
     ["denies", "deny", Code.PermissionDenied],
     ["is unreachable", "unavailable", Code.Unavailable],
   ] as const)("when authz %s", (_, verdict: AuthzAnswer, code) => {
-    it.each(methods.map((method) => [`${method.parent.name}.${method.name}`, method] as const))(
+    it.each(named(guarded))(
       "%s answers without reading or writing anything",
       async (_name, method) => {
         const pool = countingPool();
@@ -104,7 +150,7 @@ describe("every store RPC is guarded", () => {
   });
 
   describe("when authz allows", () => {
-    it.each(methods.map((method) => [`${method.parent.name}.${method.name}`, method] as const))("%s reaches the database", async (_name, method) => {
+    it.each(named(guarded))("%s reaches the database", async (_name, method) => {
       const pool = countingPool();
       pools.push(pool);
       const store = createInMemoryStore(pool.db, () => "allow");

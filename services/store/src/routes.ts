@@ -1,6 +1,7 @@
 import type { Route } from "@gatehouse/server";
 import { assistantServiceRoute } from "./assistant-service.js";
 import type { AccessGuard } from "./authorization.js";
+import { callerServiceRoute } from "./caller-service.js";
 import { cronServiceRoute } from "./cron-service.js";
 import { itemServiceRoute } from "./item-service.js";
 import { withJsonChecks } from "./json-fields.js";
@@ -30,10 +31,12 @@ export interface StoreDeps {
 }
 
 /**
- * The one place the store's RPCs are listed, each service registered
- * through guardedService: a method whose contract declares no known auth
- * event stops start-up, and none runs before the guard has decided. Each
- * is wrapped in withJsonChecks, so malformed JSON fields are refused by
+ * The one place the store's RPCs are listed. Each resource service is
+ * registered through guardedService: a method whose contract declares no
+ * known auth event stops start-up, and none runs before the guard has
+ * decided. CallerService, which raises no event and reads nothing, goes
+ * through authenticatedService, which refuses any method that declares one.
+ * Each is wrapped in withJsonChecks, so malformed JSON fields are refused by
  * name before anything is authorized.
  */
 export function routes(deps: StoreDeps): Route[] {
@@ -43,6 +46,7 @@ export function routes(deps: StoreDeps): Route[] {
     runServiceRoute(deps.guard, deps.runs, deps.events, deps.graphs),
     itemServiceRoute(deps.guard, deps.items),
     cronServiceRoute(deps.guard, deps.crons),
+    callerServiceRoute(deps.guard),
   ];
   return all.map(({ service, impl }) => ({ service, impl: withJsonChecks(service, impl) }));
 }

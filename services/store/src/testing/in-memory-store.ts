@@ -1,8 +1,9 @@
-import { create } from "@bufbuild/protobuf";
+import { create, type DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient, createRouterTransport, type ServiceImpl, type Transport } from "@connectrpc/connect";
 import { AuthzService, DecisionSchema, Effect, WorkerService, type AuthorizeRequest } from "@gatehouse/contracts";
 import { createMemoryRunEventLog } from "@gatehouse/run-events";
 import { createLogger } from "@gatehouse/server";
+import type { Authenticate } from "../authentication.js";
 import { createAccessGuard } from "../authorization.js";
 import { createBatchingAuthorizer } from "../authz-batcher.js";
 import { createAssistantRepo } from "../repo/assistant-repo.js";
@@ -22,18 +23,24 @@ export interface InMemoryStore {
   transport: Transport;
   /** Every event authz was asked about, as "resource:action". */
   asked: string[];
+  /** Every service the routes serve, as the real store registers them. */
+  services: DescService[];
 }
+
+/** The caller every in-memory call authenticates as, unless a test passes its own authentication. */
+export const inMemoryCaller = { identity: "user-1", display_name: "user-1", is_authenticated: true, permissions: [] };
 
 /**
  * Serves the store's routes in memory over `db`, with a caller that always
- * authenticates, an authz (reached through the real batching client)
- * that answers each event as `answer` says, and a worker made of the
- * methods `worker` gives.
+ * authenticates as inMemoryCaller (or as `authenticate` says), an authz
+ * (reached through the real batching client) that answers each event as
+ * `answer` says, and a worker made of the methods `worker` gives.
  */
 export function createInMemoryStore(
   db: Database,
   answer: (request: AuthorizeRequest) => AuthzAnswer,
   worker: Partial<ServiceImpl<typeof WorkerService>> = {},
+  authenticate: Authenticate = async () => inMemoryCaller,
 ): InMemoryStore {
   const asked: string[] = [];
   const verdictOf = (request: AuthorizeRequest) => {
@@ -59,7 +66,7 @@ export function createInMemoryStore(
     });
   });
   const guard = createAccessGuard({
-    authenticate: async () => ({ identity: "user-1", display_name: "user-1", is_authenticated: true, permissions: [] }),
+    authenticate,
     authz: createBatchingAuthorizer(createClient(AuthzService, authzTransport)),
     logger: createLogger("store-test"),
     callTimeoutMs: 2_000,
@@ -83,5 +90,5 @@ export function createInMemoryStore(
   const transport = createRouterTransport((router) => {
     for (const route of served) router.service(route.service, route.impl);
   });
-  return { transport, asked };
+  return { transport, asked, services: served.map(({ service }) => service) };
 }
