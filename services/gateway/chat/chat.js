@@ -91,15 +91,20 @@ async function newThread() {
 /** Reads an SSE response body, calling onEvent(event, data) for each event. */
 async function readEvents(response, onEvent) {
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
+  let text = "";
+  let pendingCr = "";
   for (;;) {
     const { value, done } = await reader.read();
     if (done) return;
-    buffer += value;
+    // Lines end in CRLF (as LangGraph servers send), LF or CR. A CR that ends a chunk may be half of a
+    // CRLF, so it waits for the next chunk before it counts.
+    const chunk = pendingCr + value;
+    pendingCr = chunk.endsWith("\r") ? "\r" : "";
+    text += chunk.slice(0, chunk.length - pendingCr.length).replace(/\r\n?/g, "\n");
     let end;
-    while ((end = buffer.indexOf("\n\n")) !== -1) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
+    while ((end = text.indexOf("\n\n")) !== -1) {
+      const block = text.slice(0, end);
+      text = text.slice(end + 2);
       let event = "message";
       const data = [];
       for (const line of block.split("\n")) {
