@@ -12,6 +12,7 @@ export {
   type GrpcServiceServerOptions,
   type Route,
 } from "./grpc-service-server.js";
+export { createInProcessTransport, type InProcessTransportOptions } from "./in-process-transport.js";
 export { GrpcHandlerContext, headersFromMetadata, requestTraceOf } from "./grpc-handler-context.js";
 export { traceFromHeaders, traceHeaders, traceLogFields, type RequestTrace } from "./request-trace.js";
 export { createGrpcTransport, keepaliveOf, defaultKeepalive, type GrpcTransportOptions, type ClosableTransport, type Keepalive } from "./grpc-transport.js";

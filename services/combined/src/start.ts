@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { createRouterTransport } from "@connectrpc/connect";
+import type { Transport } from "@connectrpc/connect";
 import { AuthnService, AuthzService, WorkerService } from "@gatehouse/contracts";
 import { redisTargetOf } from "@gatehouse/redis";
-import { createLogger, type Logger } from "@gatehouse/server";
+import { createInProcessTransport, createLogger, type Logger } from "@gatehouse/server";
 import { createAuthn } from "../../authn/src/start.js";
 import { createAuthz } from "../../authz/src/start.js";
 import { startGateway } from "../../gateway/src/start.js";
@@ -20,7 +20,7 @@ export interface CombinedGatehouse {
   /** host:port of the store's /metrics, when METRICS_PORT is set. */
   metricsAddress?: string;
   /** The worker's WorkerService behind an in-process transport, when the worker runs. */
-  worker?: ReturnType<typeof createRouterTransport>;
+  worker?: Transport;
   /** Front to back: gateway, store, worker, then authn's cache. */
   stop(): Promise<void>;
 }
@@ -35,14 +35,13 @@ export interface CombinedOptions {
 
 /**
  * Starts authn, authz, the store, the worker and the gateway in this process
- * with the same code as the split topology: authn and authz are the same
- * Connect service implementations, reached by the store through Connect's
- * router transport instead of gRPC channels, so the store's authentication
- * (identity cache, then authn) and authorization (batched calls to authz)
- * run unchanged. The gateway reaches the store through its gRPC port on
- * loopback, so its requests pass the store's request limits, per-caller
- * rate limit and request tracing exactly as in the split topology (README,
- * "Topologies").
+ * with the same code as the split topology: each caller reaches the same
+ * Connect service implementations through an in-process transport instead
+ * of a gRPC channel — the gateway the store, the store authn, authz and the
+ * worker — so authentication (identity cache, then authn), authorization
+ * (batched calls to authz), request limits, per-caller rate limits and
+ * request tracing run unchanged, without a socket or HTTP/2 framing between
+ * them (README, "Topologies"). The store's gRPC port still serves clients.
  */
 export async function startCombined(config: CombinedConfig, options: CombinedOptions): Promise<CombinedGatehouse> {
   const logger = options.logger ?? ((service: string) => createLogger(service, config.process.logLevel));
@@ -66,19 +65,19 @@ export async function startCombined(config: CombinedConfig, options: CombinedOpt
       // Before the store, which calls it; it brings the schema up to date itself, under the same lock.
       const parts = await createWorkerParts(workerConfigOf(config.worker), { logger: logger("worker") });
       stops.push(() => parts.stop(config.worker.shutdownGraceMs));
-      worker = createRouterTransport(({ service }) => service(WorkerService, parts.service));
+      worker = createInProcessTransport([{ service: WorkerService, impl: parts.service }], { logger: logger("worker") });
     }
     const store = await startStore(config.store, {
       logger: logger("store"),
       internal: {
-        authn: createRouterTransport(({ service }) => service(AuthnService, authn.service)),
-        authz: createRouterTransport(({ service }) => service(AuthzService, authz.service)),
-        // Without a worker, state and graph calls reach no service and fail closed.
-        worker: worker ?? createRouterTransport(() => {}),
+        authn: createInProcessTransport([{ service: AuthnService, impl: authn.service }], { logger: logger("authn") }),
+        authz: createInProcessTransport([{ service: AuthzService, impl: authz.service }], { logger: logger("authz") }),
+        // Without a worker, state and graph calls reach no service (UNIMPLEMENTED) and fail closed.
+        worker: worker ?? createInProcessTransport([], { logger: logger("worker") }),
       },
     });
     stops.push(() => store.stop());
-    const gateway = options.gateway ? await startGateway({ ...config.gateway, storeTarget: store.address }, { logger: logger("gateway") }) : undefined;
+    const gateway = options.gateway ? await startGateway({ ...config.gateway, storeTarget: store.address }, { logger: logger("gateway"), storeTransport: store.inProcess }) : undefined;
     if (gateway) stops.push(() => gateway.stop());
     return {
       store: store.address,

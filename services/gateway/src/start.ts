@@ -1,3 +1,4 @@
+import type { Transport } from "@connectrpc/connect";
 import { loadConfig } from "@gatehouse/auth";
 import { AssistantService, CallerService, CronService, ItemService, RunService, ThreadService } from "@gatehouse/contracts";
 import { callerRateLimiterOf, createGrpcTransport, createProvenCredentials, keepaliveOf, methodsWithoutSideEffects, startMetrics, type Logger, type RunningService } from "@gatehouse/server";
@@ -9,6 +10,16 @@ import { loadCustomApp } from "./load-custom-app.js";
 import { startGatewayServer } from "./server.js";
 import { createStoreClients } from "./store-clients.js";
 
+/** What the gateway needs from the process that runs it. */
+export interface GatewayStartDeps {
+  logger: Logger;
+  /**
+   * The store's services in this process (the combined topology). Unset, a
+   * gRPC channel to STORE_TARGET, whose reads are retried on another replica.
+   */
+  storeTransport?: Transport;
+}
+
 /**
  * The gateway: the LangGraph Platform HTTP API on GATEWAY_HOST:GATEWAY_PORT,
  * translated to the store at STORE_TARGET, with the body and header limits
@@ -16,7 +27,7 @@ import { createStoreClients } from "./store-clients.js";
  * custom routes of gatehouse.json's `http.app` beside it, each request
  * authenticated first (README "Custom routes").
  */
-export async function startGateway(config: GatewayConfig, { logger }: { logger: Logger }): Promise<RunningService> {
+export async function startGateway(config: GatewayConfig, { logger, storeTransport }: GatewayStartDeps): Promise<RunningService> {
   const gatehouse = await loadConfig(config.configPath);
   for (const { key, why } of gatehouse.http.ignored) logger.warn({ key: `http.${key}` }, `gatehouse.json sets http.${key}, which is ignored: ${why}`);
   // Loaded before listening: an app that does not load stops start-up instead of leaving its routes 404.
@@ -25,12 +36,16 @@ export async function startGateway(config: GatewayConfig, { logger }: { logger: 
   const observed = await startMetrics("gateway", config);
   // Only the reads the contract marks free of side effects are retried on another
   // replica; a write that failed may have happened, so its caller decides.
-  const transport = createGrpcTransport({
-    target: config.storeTarget,
-    defaultTimeoutMs: config.storeTimeoutMs,
-    retryableMethods: methodsWithoutSideEffects([ThreadService, AssistantService, RunService, CronService, ItemService, CallerService]),
-    keepalive: keepaliveOf(config),
-  });
+  const channel =
+    storeTransport === undefined
+      ? createGrpcTransport({
+          target: config.storeTarget,
+          defaultTimeoutMs: config.storeTimeoutMs,
+          retryableMethods: methodsWithoutSideEffects([ThreadService, AssistantService, RunService, CronService, ItemService, CallerService]),
+          keepalive: keepaliveOf(config),
+        })
+      : undefined;
+  const transport = storeTransport ?? channel!;
   const store = createStoreClients(transport);
   const server = await startGatewayServer(
     {
@@ -61,7 +76,7 @@ export async function startGateway(config: GatewayConfig, { logger }: { logger: 
     metricsAddress: observed?.address,
     async stop() {
       await server.stop();
-      transport.close();
+      channel?.close();
       await rateLimiter?.close();
       await observed?.close();
     },

@@ -7,11 +7,13 @@ import { createIdentityCache, identityConfigOf, sharedIdentityStoreOf } from "@g
 import {
   callerRateLimiterOf,
   createGrpcTransport,
+  createInProcessTransport,
   createProvenCredentials,
   internalClientCredentials,
   keepaliveOf,
   methodsWithoutSideEffects,
   serverLimitsOf,
+  startGrpcServiceServer,
   startMetrics,
   watchDependency,
   type Logger,
@@ -28,7 +30,7 @@ import { createCronRepo } from "./repo/cron-repo.js";
 import { createItemRepo } from "./repo/item-repo.js";
 import { createRunRepo } from "./repo/run-repo.js";
 import { createThreadRepo } from "./repo/thread-repo.js";
-import { startStoreServer } from "./server.js";
+import { routes } from "./routes.js";
 import { createStoreMetrics } from "./store-metrics.js";
 import { openDatabase } from "./sql/database.js";
 import { insertSystemAssistants } from "./sql/system-assistants.js";
@@ -46,6 +48,16 @@ export interface StoreStartDeps {
   internal?: { authn: Transport; authz: Transport; worker: Transport };
 }
 
+/** A running store: its gRPC port, and the same services for callers in this process. */
+export interface RunningStore extends RunningService {
+  /**
+   * The store's services behind an in-process transport (the combined
+   * topology's gateway calls them so): the same routes, limits, metrics and
+   * authorization as the gRPC port, without a socket.
+   */
+  inProcess: Transport;
+}
+
 /**
  * The store: migrates Postgres and inserts the graphs' system assistants,
  * then serves the resource API on STORE_HOST:STORE_PORT, authenticating
@@ -54,7 +66,7 @@ export interface StoreStartDeps {
  * configuration; asks the worker for thread state and graphs, relays run
  * events from the run event log, and fires due crons as their owners.
  */
-export async function startStore(config: StoreConfig, { logger, internal }: StoreStartDeps): Promise<RunningService> {
+export async function startStore(config: StoreConfig, { logger, internal }: StoreStartDeps): Promise<RunningStore> {
   const internalCredentials = internal === undefined ? internalClientCredentials(config) : undefined;
   const gatehouse = await loadConfig(config.configPath);
   const rateLimiter = callerRateLimiterOf("store", config, logger);
@@ -110,8 +122,7 @@ export async function startStore(config: StoreConfig, { logger, internal }: Stor
     logger,
     intervalMs: config.cronPollMs,
   });
-  const server = await startStoreServer(
-    {
+  const storeRoutes = routes({
       guard,
       threads: createThreadRepo(db),
       assistants: createAssistantRepo(db),
@@ -121,9 +132,9 @@ export async function startStore(config: StoreConfig, { logger, internal }: Stor
       crons: createCronRepo(db),
       graphs: new Set(graphIds),
       worker,
-    },
-    { host: config.host, port: config.port, logger, metrics: observed?.metrics, limits: serverLimitsOf(config) },
-  );
+  });
+  const limits = serverLimitsOf(config);
+  const server = await startGrpcServiceServer(storeRoutes, { host: config.host, port: config.port, logger, metrics: observed?.metrics, limits });
   // Serving while Postgres answers; NOT_SERVING (and UNAVAILABLE on calls) while it does not.
   const databaseWatch = watchDependency({
     name: "postgres",
@@ -138,6 +149,7 @@ export async function startStore(config: StoreConfig, { logger, internal }: Stor
   return {
     address: `${config.host}:${server.port}`,
     metricsAddress: observed?.address,
+    inProcess: createInProcessTransport(storeRoutes, { logger, metrics: observed?.metrics, maxMessageBytes: limits.maxMessageBytes }),
     async stop() {
       // The watch must not turn health back on; stop flips it first, so balancers stop sending, then drains.
       databaseWatch.stop();
