@@ -51,7 +51,7 @@ export interface BenchReport {
   /** ISO time the run started. */
   date: string;
   machine: MachineReport;
-  settings: { sizes: number[]; seconds: number; warmupSeconds: number; inFlight: number[]; topologies: string[] };
+  settings: { sizes: number[]; seconds: number; warmupSeconds: number; inFlight: number[]; topologies: string[]; scenarios?: string[] };
   servers: ServerReport[];
   seeding: SeedReport[];
   results: ResultRow[];

@@ -31,6 +31,9 @@ const sizes = (process.env.BENCH_SIZES ?? "10000,100000").split(",").map(Number)
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 1);
 const topologyNames = process.env.BENCH_TOPOLOGIES ?? "split";
+/** Scenario names to run (such as `threads.get,runs.wait`); every scenario when unset. */
+const scenarioNames = process.env.BENCH_SCENARIOS?.split(",").map((name) => name.trim());
+const chosen = (scenario: Scenario) => scenarioNames === undefined || scenarioNames.some((name) => scenario.name.startsWith(name));
 const inFlightLevels = [1, 32];
 const settleMaxMs = 60_000;
 if (sizes.some((size) => !Number.isInteger(size) || size < 100)) throw new Error("BENCH_SIZES must be whole numbers of threads, each at least 100");
@@ -63,7 +66,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 const report: BenchReport = {
   date: new Date().toISOString(),
   machine: describeMachine(),
-  settings: { sizes, seconds, warmupSeconds, inFlight: inFlightLevels, topologies: topologies.map(([name]) => name) },
+  settings: { sizes, seconds, warmupSeconds, inFlight: inFlightLevels, topologies: topologies.map(([name]) => name), ...(scenarioNames && { scenarios: scenarioNames }) },
   servers: [],
   seeding: [],
   results: [],
@@ -188,9 +191,9 @@ try {
       contender.lastUsed = Date.now();
       log(`seeded ${seeded.server} to ${size} threads (${seeded.added} added ${via}) in ${seeded.seconds.toFixed(1)} s`);
     }
-    for (const scenario of threadScenarios) await measure(`${scenario.name}, ${sizeLabel(size)} threads`, scenario);
+    for (const scenario of threadScenarios.filter(chosen)) await measure(`${scenario.name}, ${sizeLabel(size)} threads`, scenario);
   }
-  for (const scenario of otherScenarios) await measure(scenario.name, scenario);
+  for (const scenario of otherScenarios.filter(chosen)) await measure(scenario.name, scenario);
 
   const peaks = sampler.peaks();
   sampler.stop();
