@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectError, expectOk, fromStruct, grpc, storeClient, toStruct, type StoreClient } from "../support/proto-client.js";
+import { expectError, expectOk, fromStruct, grpc, storeClient, toStruct, toValue, type StoreClient } from "../support/proto-client.js";
 import { expectSameAnswer } from "../support/same-answer.js";
 import { fromRoot, startTestGatehouse, type TestGatehouse } from "../support/test-gatehouse.js";
 
@@ -91,6 +91,35 @@ describe("bob against alice's resources", () => {
     await expectMissingAnswer("RunService", "ListRuns", { thread_id: ids.thread }, { thread_id: missing() });
     await expectMissingAnswer("RunService", "CancelRun", { thread_id: ids.thread, run_id: ids.run }, { thread_id: missing(), run_id: missing() });
     await expectMissingAnswer("RunService", "DeleteRun", { thread_id: ids.thread, run_id: ids.run }, { thread_id: missing(), run_id: missing() });
+    await expectAlicesUnchanged();
+  });
+
+  it("runs: wait, join and cancel-many answer as for missing ids, and change nothing", async () => {
+    const run = { assistant_id: "agent", input: toValue({ messages: [] }) };
+    await expectMissingAnswer("RunService", "WaitRun", { run: { thread_id: ids.thread, ...run } }, { run: { thread_id: missing(), ...run } });
+    await expectMissingAnswer("RunService", "JoinRun", { thread_id: ids.thread, run_id: ids.run }, { thread_id: missing(), run_id: missing() });
+    // Cancelling many counts what it cancelled: none of Alice's, exactly as for ids that do not exist.
+    const hidden = expectOk(await bob.call("RunService", "CancelRuns", { thread_id: ids.thread, run_ids: [ids.run] }));
+    expect(hidden).toEqual(expectOk(await bob.call("RunService", "CancelRuns", { thread_id: missing(), run_ids: [missing()] })));
+    expect(hidden.cancelled).toBe(0);
+    await expectAlicesUnchanged();
+  });
+
+  it("runs: a stream or a stream-join of Alice's run sends not one message, and ends exactly like one of a missing id", async () => {
+    const run = { assistant_id: "agent", input: toValue({ messages: [] }) };
+    const streams = [
+      ["StreamRun", { run: { thread_id: ids.thread, ...run } }, { run: { thread_id: missing(), ...run } }],
+      ["JoinRunStream", { thread_id: ids.thread, run_id: ids.run }, { thread_id: missing(), run_id: missing() }],
+      ["JoinRunStream", { thread_id: ids.thread, run_id: ids.run, cancel_on_disconnect: true }, { thread_id: missing(), run_id: missing(), cancel_on_disconnect: true }],
+    ] as const;
+    for (const [method, onAlices, onMissing] of streams) {
+      const hidden = await bob.stream("RunService", method, onAlices);
+      const absent = await bob.stream("RunService", method, onMissing);
+      expect(hidden.messages).toEqual([]);
+      expect(absent.messages).toEqual([]);
+      expect(hidden.error?.code).toBe(grpc.status.NOT_FOUND);
+      expectSameAnswer(hidden.error!, absent.error!);
+    }
     await expectAlicesUnchanged();
   });
 

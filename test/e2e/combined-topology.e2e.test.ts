@@ -71,7 +71,9 @@ describe("the tutorial on the combined topology, through the gateway", () => {
   it("bob gets a 404 for alice's thread, worded like a missing id's", async () => {
     const denied = await httpErrorOf(bob.threads.get(aliceThread.thread_id));
     expect(denied.status).toBe(404);
-    expect(detailOf(denied)).toBe(detailOf(await httpErrorOf(bob.threads.get(randomUUID()))));
+    const missingId = randomUUID();
+    expect(detailOf(denied)).toBe(`Thread with ID ${aliceThread.thread_id} not found`);
+    expect(detailOf(await httpErrorOf(bob.threads.get(missingId)))).toBe(`Thread with ID ${missingId} not found`);
   });
 
   it("each user's search counts only their own threads", async () => {

@@ -125,10 +125,13 @@ describe("assistants", () => {
   });
 
   it("a graph id in the path names the graph's system assistant, which an owner filter hides like any assistant", async () => {
+    const missingId = randomUUID();
     const hidden = await httpErrorOf(alice.assistants.get("agent"));
-    const missing = await httpErrorOf(alice.assistants.get(randomUUID()));
+    const missing = await httpErrorOf(alice.assistants.get(missingId));
     expect(hidden.status).toBe(404);
-    expect(detailOf(hidden)).toBe(detailOf(missing));
+    // Worded as LangGraph words it, each naming the id it was asked for and nothing else.
+    expect(detailOf(hidden)).toBe("Assistant with ID agent not found");
+    expect(detailOf(missing)).toBe(`Assistant with ID ${missingId} not found`);
     const found = await alice.assistants.search({ graphId: "agent", limit: 100 });
     expect(found.map((each) => each.assistant_id)).not.toContain(agentDefaultAssistantId);
     // Creating over it is refused as for any assistant id already taken.

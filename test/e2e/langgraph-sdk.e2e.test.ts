@@ -49,8 +49,10 @@ describe("the tutorial's client script on the LangGraph SDK: one owner handler (
     const denied = await httpErrorOf(bob.threads.get(aliceThread.thread_id));
     console.log("✅ Bob correctly denied access:", denied.message);
     expect(denied.status).toBe(404);
-    const missing = await httpErrorOf(bob.threads.get(randomUUID()));
-    expect(detailOf(denied)).toBe(detailOf(missing));
+    const missingId = randomUUID();
+    const missing = await httpErrorOf(bob.threads.get(missingId));
+    expect(detailOf(denied)).toBe(`Thread with ID ${aliceThread.thread_id} not found`);
+    expect(detailOf(missing)).toBe(`Thread with ID ${missingId} not found`);
   });
 
   it("bob creates his own thread and runs on it", async () => {
@@ -74,7 +76,9 @@ describe("the tutorial's client script on the LangGraph SDK: one owner handler (
   it("bob cannot run on alice's thread either: 404, as for a thread that does not exist", async () => {
     const denied = await httpErrorOf(bob.runs.create(aliceThread.thread_id, "agent", { input: bobMessage }));
     expect(denied.status).toBe(404);
-    expect(detailOf(denied)).toBe(detailOf(await httpErrorOf(bob.runs.create(randomUUID(), "agent"))));
+    const missingId = randomUUID();
+    expect(detailOf(denied)).toBe(`Thread with ID ${aliceThread.thread_id} not found`);
+    expect(detailOf(await httpErrorOf(bob.runs.create(missingId, "agent")))).toBe(`Thread with ID ${missingId} not found`);
   });
 
   it("a run's config carries the identity the server set over whatever the client sent", async () => {

@@ -121,7 +121,8 @@ describe("runs on a busy thread, cancelled, batched, resumed and delayed", () =>
     const denied = await httpErrorOf(bob.runs.cancel(threadId, first.run_id));
     const missing = await httpErrorOf(bob.runs.cancel(randomUUID(), first.run_id));
     expect(denied.status).toBe(404);
-    expect(detailOf(denied)).toBe(detailOf(missing));
+    expect(detailOf(denied)).toBe(`Run with ID ${first.run_id} not found`);
+    expect(detailOf(missing)).toBe(detailOf(denied));
     expect((await alice.runs.get(threadId, first.run_id)).status).toBe("running");
     await alice.runs.cancel(threadId, first.run_id, true);
   });
@@ -206,9 +207,11 @@ describe("runs on a busy thread, cancelled, batched, resumed and delayed", () =>
     expect(output.done).toEqual(["made"]);
     expect((await alice.threads.get(threadId)).metadata).toMatchObject({ owner: "user1" });
     const hidden = await httpErrorOf(bob.runs.create(threadId, "slow", { input: { label: "bob" }, ifNotExists: "create" }));
-    const missing = await httpErrorOf(bob.runs.create(randomUUID(), "slow", { input: { label: "bob" } }));
+    const missingId = randomUUID();
+    const missing = await httpErrorOf(bob.runs.create(missingId, "slow", { input: { label: "bob" } }));
     expect(hidden.status).toBe(404);
-    expect(detailOf(hidden)).toBe(detailOf(missing));
+    expect(detailOf(hidden)).toBe(`Thread with ID ${threadId} not found`);
+    expect(detailOf(missing)).toBe(`Thread with ID ${missingId} not found`);
     expect((await alice.runs.list(threadId)).length).toBe(1);
   });
 

@@ -108,7 +108,7 @@ describe.skipIf(!hasRedisServer)("per-caller rate limits shared through Redis", 
 describe.skipIf(!hasRedisServer)("the shared limiter itself", () => {
   it("counts one caller once across two limiters on the same Redis, and keeps limiting alone when Redis stops answering", async () => {
     const own = await startPrivateRedis();
-    const options = { redisUrl: own.url, keyPrefix: `test:${randomUUID()}`, perSecond: 2, burst: 2 };
+    const options = { redis: { kind: "standalone" as const, url: own.url }, keyPrefix: `test:${randomUUID()}`, perSecond: 2, burst: 2 };
     const [a, b] = [createSharedCallerRateLimiter(options), createSharedCallerRateLimiter(options)];
     try {
       await sleep(200);
@@ -133,7 +133,7 @@ describe.skipIf(!hasRedisServer)("the shared limiter itself", () => {
 
   it("gives an idle caller its whole burst once over all limiters, then a wait within a second", async () => {
     const own = await startPrivateRedis();
-    const options = { redisUrl: own.url, keyPrefix: `test:${randomUUID()}`, perSecond: 1, burst: 3 };
+    const options = { redis: { kind: "standalone" as const, url: own.url }, keyPrefix: `test:${randomUUID()}`, perSecond: 1, burst: 3 };
     const [a, b] = [createSharedCallerRateLimiter(options), createSharedCallerRateLimiter(options)];
     try {
       await sleep(200);

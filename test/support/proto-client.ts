@@ -61,10 +61,18 @@ const loaded = grpc.loadPackageDefinition(definition) as unknown as {
 /** The outcome of one call: the response, or the gRPC error with its trailers. */
 export type CallResult<T> = { ok: true; value: T } | { ok: false; error: grpc.ServiceError };
 
+/** What a server stream sent before it ended, and the status it ended with when that was an error. */
+export interface StreamResult<T> {
+  messages: T[];
+  error?: grpc.ServiceError;
+}
+
 /** A store client that authenticates with a bearer token (or any metadata). */
 export interface StoreClient {
   /** Calls a store method; the deadline is 10 s unless `timeoutMs` says otherwise. */
   call<T = Record<string, any>>(service: string, method: string, request: object, options?: { timeoutMs?: number }): Promise<CallResult<T>>;
+  /** Calls a server-streaming method and reads it to its end: every message received, and the error it ended with, if any. */
+  stream<T = Record<string, any>>(service: string, method: string, request: object, options?: { timeoutMs?: number }): Promise<StreamResult<T>>;
   close(): void;
 }
 
@@ -80,10 +88,14 @@ export function storeClient(address: string, headers: Record<string, string>): S
     }
     return client;
   };
+  const metadataOf = () => {
+    const metadata = new grpc.Metadata();
+    for (const [name, value] of Object.entries(headers)) metadata.set(name, value);
+    return metadata;
+  };
   return {
     call(service, method, request, options) {
-      const metadata = new grpc.Metadata();
-      for (const [name, value] of Object.entries(headers)) metadata.set(name, value);
+      const metadata = metadataOf();
       const client = clientFor(service) as unknown as Record<
         string,
         (request: object, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<any>) => void
@@ -92,6 +104,16 @@ export function storeClient(address: string, headers: Record<string, string>): S
         client[method]!.call(client, request, metadata, { deadline: Date.now() + (options?.timeoutMs ?? 10_000) }, (error, value) => {
           resolvePromise(error ? { ok: false, error } : { ok: true, value });
         });
+      });
+    },
+    stream(service, method, request, options) {
+      const client = clientFor(service) as unknown as Record<string, (request: object, metadata: grpc.Metadata, options: grpc.CallOptions) => grpc.ClientReadableStream<any>>;
+      const call = client[method]!.call(client, request, metadataOf(), { deadline: Date.now() + (options?.timeoutMs ?? 10_000) });
+      const messages: any[] = [];
+      return new Promise((resolvePromise) => {
+        call.on("data", (message) => messages.push(message));
+        call.on("error", (error: grpc.ServiceError) => resolvePromise({ messages, error }));
+        call.on("end", () => resolvePromise({ messages }));
       });
     },
     close() {

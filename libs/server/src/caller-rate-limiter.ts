@@ -1,3 +1,4 @@
+import { redisTargetOf } from "@gatehouse/redis";
 import { envInt, envOptional } from "./env.js";
 import type { RateLimitValues } from "./settings.js";
 import type { Logger } from "./logger.js";
@@ -99,7 +100,8 @@ export function createCallerRateLimiter(options: CallerRateLimitOptions): InProc
  * The per-caller rate limit of a client-facing service, or undefined when it
  * is off: GATEHOUSE_RATE_LIMIT_PER_SECOND (default 500) and
  * GATEHOUSE_RATE_LIMIT_BURST (default twice the rate), either 0 to turn it off, and
- * GATEHOUSE_RATE_LIMIT_MAX_CALLERS (default 50 000). With REDIS_URL the limit
+ * GATEHOUSE_RATE_LIMIT_MAX_CALLERS (default 50 000). With a Redis target (REDIS_URL,
+ * REDIS_CLUSTER_NODES or REDIS_SENTINELS) the limit
  * is counted in Redis under the service's own prefix, so it holds across
  * replicas (GATEHOUSE_REDIS_TIMEOUT_MS, default 50, bounds each count before
  * the process falls back to its own, as it bounds the identity cache's
@@ -115,6 +117,9 @@ export function callerRateLimiterFromEnv(service: string, logger?: Logger): Call
       rateMaxCallers: envInt("GATEHOUSE_RATE_LIMIT_MAX_CALLERS", 50_000, { min: 1, max: 10_000_000 }),
       redisTimeoutMs: envInt("GATEHOUSE_REDIS_TIMEOUT_MS", 50, { min: 1 }),
       redisUrl: envOptional("REDIS_URL"),
+      redisClusterNodes: envOptional("REDIS_CLUSTER_NODES"),
+      redisSentinels: envOptional("REDIS_SENTINELS"),
+      redisSentinelName: envOptional("REDIS_SENTINEL_NAME"),
     },
     logger,
   );
@@ -127,11 +132,11 @@ export function callerRateLimiterOf(service: string, values: RateLimitValues, lo
   const maxCallers = values.rateMaxCallers;
   const commandTimeoutMs = values.redisTimeoutMs;
   if (perSecond === 0 || burst === 0) return undefined;
-  const redisUrl = values.redisUrl;
-  if (redisUrl === undefined) return createCallerRateLimiter({ perSecond, burst, maxCallers });
+  const redis = redisTargetOf(values);
+  if (redis === undefined) return createCallerRateLimiter({ perSecond, burst, maxCallers });
   logger?.info({ limits: sharedLimits(perSecond, burst) }, "per-caller rate limits are shared through Redis");
   return createSharedCallerRateLimiter({
-    redisUrl,
+    redis,
     keyPrefix: `gatehouse:rate:${service}`,
     perSecond,
     burst,

@@ -1,3 +1,4 @@
+import { redisTargetSettings } from "@gatehouse/redis";
 import { intSetting, optionalIntSetting, optionalSetting, textSetting, boolSetting, type ConfigOf } from "@gatehouse/config";
 import { defaultServerLimits } from "./listen.js";
 
@@ -38,13 +39,14 @@ export const redisTimeoutSettings = {
   redisTimeoutMs: intSetting("GATEHOUSE_REDIS_TIMEOUT_MS", "the time budget of one Redis command (identity cache, shared rate limits), after which the process falls back to verifying or counting itself", 50, { min: 1 }),
 };
 
-/** The per-caller rate limit of a client-facing service; shared through Redis when REDIS_URL is set. */
+/** The per-caller rate limit of a client-facing service; shared through Redis when a Redis target (REDIS_URL, a cluster or Sentinels) is set. */
 export const rateLimitSettings = {
   ratePerSecond: intSetting("GATEHOUSE_RATE_LIMIT_PER_SECOND", "each caller's request rate on the store and the gateway: over all replicas with `REDIS_URL`, per process without (see [Limits](#limits)); 0 turns the limit off", 500, { max: 1_000_000 }),
   rateBurst: optionalIntSetting("GATEHOUSE_RATE_LIMIT_BURST", "the burst a caller may spend at once (0 turns the limit off)", "twice the rate", { max: 10_000_000 }),
   rateMaxCallers: intSetting("GATEHOUSE_RATE_LIMIT_MAX_CALLERS", "callers whose buckets each process tracks (without `REDIS_URL`)", 50_000, { min: 1, max: 10_000_000 }),
   ...redisTimeoutSettings,
-  redisUrl: optionalSetting("REDIS_URL", "the shared identity cache, and the per-caller rate limits shared by every replica", "in-process cache and limits"),
+  // The Redis the identity cache uses, single, clustered or behind Sentinels: limits are shared wherever identities are.
+  ...redisTargetSettings,
 };
 
 /** The HTTP/2 keepalive of internal clients: how soon a peer that vanished without closing is noticed. */

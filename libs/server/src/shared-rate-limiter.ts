@@ -1,11 +1,11 @@
-import { Redis } from "ioredis";
+import { createRedisClient, type RedisTarget } from "@gatehouse/redis";
 import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import type { CallerRateLimiter } from "./caller-rate-limiter.js";
 
 /** The settings of a per-caller limit shared by every replica through Redis. */
 export interface SharedCallerRateLimitOptions {
-  /** Redis, where every replica keeps the same counters. */
-  redisUrl: string;
+  /** Redis (single, a cluster or behind Sentinels), where every replica keeps the same counters. */
+  redis: RedisTarget;
   /** Keeps this service's counters apart from other services' (`gatehouse:rate:store`). */
   keyPrefix: string;
   /** The rate one caller may sustain, over all replicas together. */
@@ -69,13 +69,8 @@ export function createSharedCallerRateLimiter(options: SharedCallerRateLimitOpti
   const { perSecond, burst } = options;
   if (!Number.isInteger(perSecond) || perSecond < 1 || !(burst >= 1)) throw new Error("a shared rate limit needs a whole perSecond >= 1 and burst >= 1");
   const limits = sharedLimits(perSecond, burst);
-  const redis = new Redis(options.redisUrl, {
-    // Fail at once while disconnected, so the fallback answers instead of a queue that waits.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: options.commandTimeoutMs ?? 50,
-    retryStrategy: (attempt: number) => Math.min(attempt * 100, 2_000),
-  });
+  // Fails at once while disconnected (no offline queue), so the fallback answers instead of a queue that waits.
+  const redis = createRedisClient(options.redis, { commandTimeoutMs: options.commandTimeoutMs ?? 50 });
   let up: boolean | undefined;
   const report = (now: boolean, error?: unknown) => {
     if (up === now) return;

@@ -41,6 +41,17 @@ describe("store errors as HTTP errors", () => {
     expect(httpErrorFrom(new HttpError(422, "limit: must be a 32-bit integer")).detail).toBe("limit: must be a 32-bit integer");
   });
 
+  it("a missing resource is worded as LangGraph words it, naming the id from the request's path", () => {
+    const id = "6f1c1a52-6a4e-4d61-9d8e-3c7a8e1d2f00";
+    expect(httpErrorFrom(notFound("thread"), { thread_id: id })).toMatchObject({ status: 404, detail: `Thread with ID ${id} not found` });
+    expect(httpErrorFrom(notFound("run"), { thread_id: "t", run_id: id }).detail).toBe(`Run with ID ${id} not found`);
+    expect(httpErrorFrom(notFound("assistant"), { assistant_id: "agent" }).detail).toBe("Assistant with ID agent not found");
+    expect(httpErrorFrom(notFound("cron"), { cron_id: id }).detail).toBe(`Cron with ID ${id} not found`);
+    // An id the caller did not put in the path (a body's assistant_id) is not named.
+    expect(httpErrorFrom(notFound("assistant"), { thread_id: id }).detail).toBe("Assistant not found");
+    expect(httpErrorFrom(notFound("item")).detail).toBe("Item not found");
+  });
+
   it("the store's RATE_LIMITED is a 429 whose Retry-After is the store's, in whole seconds", () => {
     expect(httpErrorFrom(rateLimitExceeded(1_200))).toMatchObject({ status: 429, detail: "too many requests; retry later", headers: { "retry-after": "2" } });
   });

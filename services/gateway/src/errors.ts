@@ -45,6 +45,29 @@ const genericDetail: Partial<Record<Code, string>> = {
   [Code.Canceled]: "the request was cancelled",
 };
 
+// LangGraph's wording of a missing resource ("Thread with ID … not found"), by the
+// store's reason, and the path parameter holding the id the caller asked for.
+const missingResource: Record<string, { noun: string; idParam?: string }> = {
+  THREAD_NOT_FOUND: { noun: "Thread", idParam: "thread_id" },
+  ASSISTANT_NOT_FOUND: { noun: "Assistant", idParam: "assistant_id" },
+  RUN_NOT_FOUND: { noun: "Run", idParam: "run_id" },
+  CRON_NOT_FOUND: { noun: "Cron", idParam: "cron_id" },
+  ITEM_NOT_FOUND: { noun: "Item" },
+};
+
+/**
+ * The detail of a store NOT_FOUND as LangGraph servers word it. The id
+ * named is the one the caller sent in the path, so a row the caller may not
+ * see and one that does not exist still answer alike for the same id; with
+ * no id in the path the wording names none.
+ */
+function missingDetail(reason: string | undefined, pathParams: Readonly<Record<string, string>>): string | undefined {
+  const wording = reason === undefined ? undefined : missingResource[reason];
+  if (wording === undefined) return undefined;
+  const id = wording.idParam === undefined ? undefined : pathParams[wording.idParam];
+  return id === undefined ? `${wording.noun} not found` : `${wording.noun} with ID ${id} not found`;
+}
+
 /**
  * Translates what a store call threw into the HTTP error a LangGraph client
  * expects: the status from the gRPC code (NOT_FOUND → 404, PERMISSION_DENIED
@@ -56,14 +79,18 @@ const genericDetail: Partial<Record<Code, string>> = {
  * to the code the error carries. Only errors the store built on purpose (they
  * carry an ErrorInfo detail) keep their message; anything else gets a generic
  * one, and an unexpected non-gRPC error is a 500 whose cause the caller logs.
+ * A missing (or hidden) resource is worded as LangGraph words it, naming the
+ * id of `pathParams` (the request's path parameters) it concerns.
  */
-export function httpErrorFrom(error: unknown): HttpError {
+export function httpErrorFrom(error: unknown, pathParams: Readonly<Record<string, string>> = {}): HttpError {
   if (error instanceof HttpError) return error;
   if (!(error instanceof ConnectError)) return new HttpError(500, "internal error");
   const carried = httpStatusOf(error);
   const status = carried !== undefined && codeForHttpStatus(carried) === error.code ? carried : httpStatusForCode(error.code);
-  const fromStore = errorInfoOf(error) !== undefined;
-  const detail = fromStore ? error.rawMessage : (genericDetail[error.code] ?? (status === 500 ? "internal error" : "the store rejected the request"));
+  const info = errorInfoOf(error);
+  const missing = error.code === Code.NotFound ? missingDetail(info?.reason, pathParams) : undefined;
+  const detail =
+    info !== undefined ? (missing ?? error.rawMessage) : (genericDetail[error.code] ?? (status === 500 ? "internal error" : "the store rejected the request"));
   const headers: Record<string, string> = {};
   for (const name of passedThroughHeaders) {
     const value = error.metadata.get(name);

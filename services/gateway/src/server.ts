@@ -52,6 +52,7 @@ export function createGatewayHandler(deps: GatewayDeps): (request: IncomingMessa
     const queryStart = target.indexOf("?");
     const path = queryStart === -1 ? target : target.slice(0, queryStart);
     let routePath = "(none)";
+    let pathParams: Record<string, string> = {};
     const trace = traceFromHeaders((name) => {
       const value = request.headers[name];
       return typeof value === "string" ? value : undefined;
@@ -59,8 +60,12 @@ export function createGatewayHandler(deps: GatewayDeps): (request: IncomingMessa
     let answer: RouteResponse;
     try {
       const found = match(method, path);
-      if (found.kind === "found") routePath = found.route.path;
-      else if (found.kind === "not-found" && deps.customRoutes !== undefined) routePath = customRoutePattern;
+      if (found.kind === "found") {
+        routePath = found.route.path;
+        pathParams = found.params;
+      } else if (found.kind === "not-found" && deps.customRoutes !== undefined) {
+        routePath = customRoutePattern;
+      }
       const credential = await deps.limitCaller?.charge(request);
       if (found.kind === "not-found" && deps.customRoutes === undefined) throw new HttpError(404, "Not Found");
       if (found.kind === "method-not-allowed") throw new HttpError(405, "Method Not Allowed", { allow: found.allowed.join(", ") });
@@ -93,7 +98,7 @@ export function createGatewayHandler(deps: GatewayDeps): (request: IncomingMessa
         });
       }
     } catch (error) {
-      const failure = httpErrorFrom(error);
+      const failure = httpErrorFrom(error, pathParams);
       if (failure.status === 500) logger.error({ err: error, method, route: routePath, ...traceLogFields(trace) }, "request failed");
       answer = { status: failure.status, body: { detail: failure.detail }, headers: failure.headers };
     }

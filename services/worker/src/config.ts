@@ -1,6 +1,7 @@
 import { gatehouseConfigSettings } from "@gatehouse/auth";
 import { defineConfig, intSetting, portSetting, textSetting, type ConfigOf } from "@gatehouse/config";
-import { internalServerTlsSettings, metricsSettings, processSettings, rateLimitSettings, serverLimitSettings, shutdownSettings } from "@gatehouse/server";
+import { redisTargetSettings } from "@gatehouse/redis";
+import { internalServerTlsSettings, metricsSettings, processSettings, serverLimitSettings, shutdownSettings } from "@gatehouse/server";
 
 /** The worker's configuration, read from the environment once at start-up (README, "Runs execute"). */
 export interface WorkerConfig {
@@ -34,7 +35,7 @@ export const workerConfig = defineConfig("worker", {
   ...gatehouseConfigSettings,
   databaseUrl: textSetting("DATABASE_URL", "the store's Postgres; checkpoints go in its `gatehouse_checkpoints` schema", "postgres://postgres@127.0.0.1:5432/postgres"),
   databasePoolMax: intSetting("DATABASE_POOL_MAX", "Postgres connections per process (the worker needs at least 2)", 10, { min: 2 }),
-  redisUrl: rateLimitSettings.redisUrl,
+  redisUrl: redisTargetSettings.redisUrl,
   concurrency: intSetting("WORKER_CONCURRENCY", "runs a worker executes at once", 4, { min: 1, max: 1000 }),
   leaseMs: intSetting("WORKER_LEASE_MS", "how long a claim lasts without a heartbeat", 30_000, { min: 300 }),
   pollMs: intSetting("WORKER_POLL_MS", "how often to look for runs when no notification arrives", 1_000, { min: 10 }),
