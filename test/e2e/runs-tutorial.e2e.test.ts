@@ -10,6 +10,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Client, Run, Thread } from "@langchain/langgraph-sdk";
 import { sdkClient } from "../support/langgraph-shapes.js";
+import { httpAnswerOf } from "../support/http-answer.js";
 import { fromRoot, startTestGatehouse, type TestGatehouse } from "../support/test-gatehouse.js";
 
 const said = "Hi, this is Alice's private chat";
@@ -24,16 +25,6 @@ type Messages = { messages: { type?: string; content: unknown }[] };
 function lastMessage(values: unknown): string {
   const messages = (values as Messages).messages;
   return String(messages.at(-1)?.content);
-}
-
-/** An HTTP answer as bytes: status, headers but the date, and the body, with the id the request named replaced by `{id}`. */
-async function answerOf(response: Response, requestedId: string) {
-  const headers: [string, string][] = [];
-  response.headers.forEach((value, name) => {
-    if (name !== "date") headers.push([name, value]);
-  });
-  const body = Buffer.from(await response.arrayBuffer()).toString("utf8");
-  return { status: response.status, headers, body: body.replaceAll(requestedId, "{id}") };
 }
 
 const eventLogs = [
@@ -128,8 +119,8 @@ describe.each(eventLogs)("the tutorial's runs with run events on $log", ({ env }
     ];
     for (const [path, init] of pairs) {
       // Byte for byte but for the thread id each names (LangGraph's "Thread with ID … not found"), of equal length.
-      const hidden = await answerOf(await asBob(path.replace("{t}", aliceThread.thread_id).replace("{r}", run.run_id), init), aliceThread.thread_id);
-      const missing = await answerOf(await asBob(path.replace("{t}", missingThread).replace("{r}", run.run_id), init), missingThread);
+      const hidden = await httpAnswerOf(await asBob(path.replace("{t}", aliceThread.thread_id).replace("{r}", run.run_id), init), aliceThread.thread_id);
+      const missing = await httpAnswerOf(await asBob(path.replace("{t}", missingThread).replace("{r}", run.run_id), init), missingThread);
       expect(hidden.status, path).toBe(404);
       expect(hidden, path).toEqual(missing);
       expect(hidden.headers.some(([name, value]) => name === "content-type" && value.includes("event-stream")), path).toBe(false);

@@ -15,6 +15,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Client, Thread } from "@langchain/langgraph-sdk";
 import { httpErrorOf, sdkClient } from "../support/langgraph-shapes.js";
+import { httpAnswerOf } from "../support/http-answer.js";
 import { fromRoot, startTestGatehouse, type TestGatehouse } from "../support/test-gatehouse.js";
 
 type Message = { type: string; content: unknown };
@@ -31,14 +32,10 @@ async function finished(client: Client, threadId: string, runId: string): Promis
   }
 }
 
-/** A raw HTTP answer as a client sees it: status, headers but `date`, body bytes. */
-async function rawAnswer(url: string, token: string, init: RequestInit = {}) {
-  const response = await fetch(url, { ...init, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" } });
-  const headers: Array<[string, string]> = [];
-  response.headers.forEach((value, name) => {
-    if (name !== "date") headers.push([name, value]);
-  });
-  return { status: response.status, headers, body: Buffer.from(await response.arrayBuffer()).toString("base64") };
+/** Bob's answer at `url`, as bytes but for the thread id it names. */
+async function rawAnswer(url: string, threadId: string, init: RequestInit = {}) {
+  const response = await fetch(url, { ...init, headers: { authorization: "Bearer user2-token", "content-type": "application/json" } });
+  return httpAnswerOf(response, threadId);
 }
 
 describe.skipIf(!process.env.DATABASE_URL)("thread state through the store and the worker, on the LangGraph SDK", () => {
@@ -156,8 +153,9 @@ describe.skipIf(!process.env.DATABASE_URL)("thread state through the store and t
       ["/state", { method: "POST", body: JSON.stringify({ values: { messages: [{ role: "user", content: "Bob was here" }] }, as_node: "chatbot" }) }],
     ];
     for (const [path, init] of calls) {
-      const hidden = await rawAnswer(`${url}/threads/${thread.thread_id}${path}`, "user2-token", init);
-      const missing = await rawAnswer(`${url}/threads/${randomUUID()}${path}`, "user2-token", init);
+      const missingId = randomUUID();
+      const hidden = await rawAnswer(`${url}/threads/${thread.thread_id}${path}`, thread.thread_id, init);
+      const missing = await rawAnswer(`${url}/threads/${missingId}${path}`, missingId, init);
       expect(hidden.status, `${init.method ?? "GET"} ${path}`).toBe(404);
       expect(hidden).toEqual(missing);
     }
