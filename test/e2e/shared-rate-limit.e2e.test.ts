@@ -43,6 +43,7 @@ describe.skipIf(!hasRedisServer)("per-caller rate limits shared through Redis", 
       redisUrl: redis.url,
       replicas: { store: 2 },
       env: {
+        ...database.serviceEnv,
         GATEHOUSE_RATE_LIMIT_PER_SECOND: String(perSecond),
         GATEHOUSE_RATE_LIMIT_BURST: String(perSecond),
         LOG_LEVEL: process.env.LOG_LEVEL ?? "silent",

@@ -8,6 +8,8 @@ export interface TestDatabase {
   poolMax: number | undefined;
   /** True when this is a real Postgres server (DATABASE_URL). */
   real: boolean;
+  /** What the services need in their environment to use it (the embedded one's shared session: no named statements, no LISTEN). */
+  serviceEnv: Record<string, string>;
   drop(): Promise<void>;
 }
 
@@ -20,8 +22,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const base = process.env.DATABASE_URL;
   if (!base) {
     const embedded = await startEmbeddedPostgres(undefined);
-    return { url: embedded.url, poolMax: 1, real: false, drop: () => embedded.stop() };
+    return { url: embedded.url, poolMax: 1, real: false, serviceEnv: embedded.storeEnv, drop: () => embedded.stop() };
   }
   const database = await createThrowawayDatabase(base, "gatehouse_test");
-  return { url: database.url, poolMax: undefined, real: true, drop: () => database.drop() };
+  return { url: database.url, poolMax: undefined, real: true, serviceEnv: {}, drop: () => database.drop() };
 }

@@ -51,7 +51,7 @@ export async function startTestGatehouse(
       ...(options.worker && { worker: true }),
       ...(options.certsDir !== undefined && { certsDir: options.certsDir }),
       ...(options.topology !== undefined && { topology: options.topology }),
-      env: { LOG_LEVEL: process.env.LOG_LEVEL ?? "silent", ...env },
+      env: { LOG_LEVEL: process.env.LOG_LEVEL ?? "silent", ...database.serviceEnv, ...env },
       onLog: onLog ?? (process.env.GATEHOUSE_TEST_LOGS ? (service, line) => console.log(`[${service}] ${line}`) : undefined),
     });
     return {

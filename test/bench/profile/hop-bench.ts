@@ -6,36 +6,37 @@
  * alternating rounds: an authorization as a unary Authorize call against
  * the same event as a one-event AuthorizeBatch stream (with and without the
  * turn of the event loop the batcher used to wait), and the store's
- * batching authorizer at 1 and at 32 in flight; and building call metadata
+ * batching authorizer at 1 and at 32 in flight; one Authorize call at 32 in
+ * flight over loopback gRPC, Connect's router transport and the in-process
+ * transport of the combined topology; and building call metadata
  * from a header record directly against going through Fetch Headers.
  * HOP_CALLS (default 3000) sets the calls per round. Loopback only.
  */
 import * as grpc from "@grpc/grpc-js";
-import { createClient } from "@connectrpc/connect";
+import { createClient, createRouterTransport, type ServiceImpl } from "@connectrpc/connect";
 import { AuthzService, Effect } from "@gatehouse/contracts";
-import { createGrpcTransport, createLogger, registerService } from "@gatehouse/server";
+import { createGrpcTransport, createInProcessTransport, createLogger, registerService } from "@gatehouse/server";
 import { metadataFrom } from "../../../libs/server/src/grpc-transport.js";
 import { createBatchingAuthorizer } from "../../../services/store/src/authz-batcher.js";
 
 const calls = Number(process.env.HOP_CALLS ?? 3000);
 const decision = { effect: Effect.ALLOW, handlerKey: "threads:read" };
-const server = new grpc.Server();
-registerService(
-  server,
-  AuthzService,
-  {
-    authorize: () => ({ decision }),
-    async *authorizeBatch(request) {
-      for (let index = 0; index < request.requests.length; index++) yield { index, result: { result: { case: "decision", value: decision } } };
-    },
+const authzImpl: ServiceImpl<typeof AuthzService> = {
+  authorize: () => ({ decision }),
+  async *authorizeBatch(request) {
+    for (let index = 0; index < request.requests.length; index++) yield { index, result: { result: { case: "decision", value: decision } } };
   },
-  { logger: createLogger("hop-bench") },
-);
+};
+const server = new grpc.Server();
+registerService(server, AuthzService, authzImpl, { logger: createLogger("hop-bench") });
 const port = await new Promise<number>((resolve, reject) =>
   server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
 );
 const transport = createGrpcTransport({ target: `127.0.0.1:${port}`, defaultTimeoutMs: 5_000 });
 const authz = createClient(AuthzService, transport);
+// The same service in this process, as the combined topology reaches it: Connect's router transport, and Gatehouse's in-process one.
+const routerAuthz = createClient(AuthzService, createRouterTransport(({ service }) => service(AuthzService, authzImpl)));
+const inProcessAuthz = createClient(AuthzService, createInProcessTransport([{ service: AuthzService, impl: authzImpl }], { logger: createLogger("hop-bench") }));
 const authorizer = createBatchingAuthorizer(authz);
 const event = {
   user: { identity: "user1", permissions: ["threads:read"] },
@@ -79,6 +80,9 @@ const variants: Record<string, () => Promise<{ cpu: number; wall: number }>> = {
       await new Promise((resolve) => setImmediate(resolve));
       for await (const _ of authz.authorizeBatch({ requests: [{ ...event, timeoutMs: 5_000 }] }, { timeoutMs: 5_000 })) void _;
     }, 1),
+  "unary Authorize over loopback gRPC, 32 in flight": () => measure(() => authz.authorize({ ...event, timeoutMs: 5_000 }, { timeoutMs: 5_000, headers }), 32),
+  "unary Authorize, Connect's router transport, 32 in flight": () => measure(() => routerAuthz.authorize({ ...event, timeoutMs: 5_000 }, { timeoutMs: 5_000, headers }), 32),
+  "unary Authorize, in-process transport, 32 in flight": () => measure(() => inProcessAuthz.authorize({ ...event, timeoutMs: 5_000 }, { timeoutMs: 5_000, headers }), 32),
   "batching authorizer, 1 in flight": () => measure(() => authorizer.authorize(event, 5_000), 1),
   "batching authorizer, 32 in flight": () => measure(() => authorizer.authorize(event, 5_000), 32),
   "metadata from a record": () => measure(async () => metadataFrom(headers), 1, calls * 20),
