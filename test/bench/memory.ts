@@ -36,9 +36,10 @@ const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 /** Starts `npm start` in a topology on a fresh embedded database; resolves with the gateway's URL once it is up. */
 async function startDev(topology: string, dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  // No per-caller rate limit: a handful of clients drive more calls a second than the default allows one caller.
   const child = spawn(process.execPath, ["--import", "tsx", resolve(repoRoot, "services/dev/src/main.ts")], {
     cwd: repoRoot,
-    env: { ...process.env, DATABASE_URL: "", REDIS_URL: "", GATEHOUSE_TOPOLOGY: topology, GATEHOUSE_DATA_DIR: dataDir, STORE_PORT: "0", GATEWAY_PORT: "0", LOG_LEVEL: "warn" },
+    env: { ...process.env, DATABASE_URL: "", REDIS_URL: "", GATEHOUSE_TOPOLOGY: topology, GATEHOUSE_DATA_DIR: dataDir, STORE_PORT: "0", GATEWAY_PORT: "0", LOG_LEVEL: "warn", GATEHOUSE_RATE_LIMIT_PER_SECOND: "0" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
