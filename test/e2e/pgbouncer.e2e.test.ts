@@ -66,8 +66,7 @@ async function startPgbouncer(database: TestDatabase): Promise<Bouncer> {
       "pool_mode = transaction",
       "default_pool_size = 3",
       "max_client_conn = 200",
-      // node-postgres sends the store's plan_cache_mode as `options`; unnamed statements are planned per execution anyway.
-      "ignore_startup_parameters = extra_float_digits, options",
+      "ignore_startup_parameters = extra_float_digits",
       "",
     ].join("\n"),
     { mode: 0o644 },

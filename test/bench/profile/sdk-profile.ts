@@ -14,7 +14,7 @@
  * less than calls per second.
  * Loopback only; bounded in time.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { startCluster } from "@gatehouse/launcher";
 import { fromRoot } from "../../support/test-gatehouse.js";
@@ -35,6 +35,26 @@ function cpuMs(pid: number): number {
   // utime and stime are fields 14 and 15 of the whole line, in clock ticks (100 per second on Linux).
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
+
+/** CPU time of every Postgres server process on this machine, in milliseconds: the database's share of each call. */
+function postgresCpuMs(): number {
+  let total = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, "utf8").trim() === "postgres") total += cpuMs(Number(entry));
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return total;
+}
+
+/** This process's CPU time (the SDK clients generating the load), in milliseconds. */
+const loadCpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
 
 const database = await createTestDatabase();
 if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true });
@@ -63,11 +83,12 @@ try {
     for (const scenario of threadScenarios.filter((candidate) => wanted.includes(candidate.name))) {
       const call = await scenario.prepare(target);
       await runCalls(call, inFlight, 1000);
-      const cpuBefore = Object.keys(pids).map((name) => [name, cpuOf(name)] as const);
+      const cpuBefore = [...Object.keys(pids).map((name) => [name, cpuOf(name)] as const), ["postgres", postgresCpuMs()] as const, ["load", loadCpuMs()] as const];
+      const cpuNow = (name: string) => (name === "postgres" ? postgresCpuMs() : name === "load" ? loadCpuMs() : cpuOf(name));
       const result = await runCalls(call, inFlight, seconds * 1000);
       const perCall = cpuBefore
         .map(([name, before]) => {
-          return `${name} ${Math.round(((cpuOf(name) - before) * 1000) / result.calls)}`;
+          return `${name} ${Math.round(((cpuNow(name) - before) * 1000) / result.calls)}`;
         })
         .join(", ");
       console.log(

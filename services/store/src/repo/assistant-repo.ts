@@ -87,6 +87,7 @@ export function createAssistantRepo(db: Database) {
           assistant.name,
           assistant.description,
         ],
+        "by-key",
       );
       return rows[0];
     },
@@ -101,6 +102,7 @@ export function createAssistantRepo(db: Database) {
         `SELECT ${versionColumns} FROM assistant_versions v JOIN assistants a ON a.assistant_id = v.assistant_id
          WHERE v.assistant_id = $1 AND v.version = $2 AND ${visible}`,
         params,
+        "by-key",
       );
       return rows[0];
     },
@@ -120,6 +122,7 @@ export function createAssistantRepo(db: Database) {
          ) v ON TRUE
          WHERE a.assistant_id = $1 AND ${visible}`,
         params,
+        "by-key",
       );
       if (rows.length === 0) return undefined;
       return rows.filter((row): row is AssistantRow => row.version !== null);
@@ -173,6 +176,7 @@ export function createAssistantRepo(db: Database) {
          WHERE a.assistant_id = $1 AND v.assistant_id = a.assistant_id AND v.version = $2 AND ${visible}
          RETURNING ${columns.split(", ").map((column) => `a.${column}`).join(", ")}`,
         params,
+        "by-key",
       );
       return rows[0];
     },
@@ -190,6 +194,7 @@ export function createAssistantRepo(db: Database) {
         db,
         `SELECT ${columns} FROM assistants WHERE ${conditions} ORDER BY created_at DESC, assistant_id DESC ${limitOffset(params, limit, offset)}`,
         params,
+        "by-parameters",
       );
     },
 

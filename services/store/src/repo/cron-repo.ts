@@ -88,6 +88,7 @@ export function createCronRepo(db: Database) {
          SELECT $1, $2::uuid, $3, $4, $5::jsonb, $6::jsonb, $7::timestamptz, $8::jsonb, $9::timestamptz WHERE ${threadVisible}
          RETURNING ${columns}`,
         params,
+        "by-key",
       );
       return rows[0];
     },
@@ -116,6 +117,7 @@ export function createCronRepo(db: Database) {
            next_run_date = CASE WHEN $2::text IS NULL THEN next_run_date WHEN end_time < $5::timestamptz THEN NULL ELSE $5::timestamptz END
          WHERE cron_id = $1 AND ${visible} RETURNING ${columns}`,
         params,
+        "by-key",
       );
       return rows[0];
     },
@@ -133,6 +135,7 @@ export function createCronRepo(db: Database) {
         db,
         `SELECT ${columns} FROM crons WHERE ${conditions} ORDER BY created_at DESC, cron_id DESC ${limitOffset(params, limit, offset)}`,
         params,
+        "by-parameters",
       );
     },
 

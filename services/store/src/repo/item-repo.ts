@@ -64,6 +64,7 @@ export function createItemRepo(db: Database) {
          WHERE ${admitsExisting}
          RETURNING ${columns}`,
         params,
+        "by-key",
       );
       return rows[0];
     },
@@ -72,7 +73,7 @@ export function createItemRepo(db: Database) {
     async get(namespace: string[], key: string, access: Access<"store">): Promise<ItemRow | undefined> {
       const params: unknown[] = [namespace, key];
       const visible = visibleSql(access, params);
-      const rows = await query<ItemRow>(db, `SELECT ${columns} FROM items WHERE namespace = $1::text[] AND key = $2 AND ${visible}`, params);
+      const rows = await query<ItemRow>(db, `SELECT ${columns} FROM items WHERE namespace = $1::text[] AND key = $2 AND ${visible}`, params, "by-key");
       return rows[0];
     },
 
@@ -80,7 +81,7 @@ export function createItemRepo(db: Database) {
     async delete(namespace: string[], key: string, access: Access<"store">): Promise<boolean> {
       const params: unknown[] = [namespace, key];
       const visible = visibleSql(access, params);
-      const rows = await query(db, `DELETE FROM items WHERE namespace = $1::text[] AND key = $2 AND ${visible} RETURNING key`, params);
+      const rows = await query(db, `DELETE FROM items WHERE namespace = $1::text[] AND key = $2 AND ${visible} RETURNING key`, params, "by-key");
       return rows.length > 0;
     },
 
@@ -111,6 +112,7 @@ export function createItemRepo(db: Database) {
         `SELECT DISTINCT CASE WHEN ${depth} > 0 THEN namespace[1:${depth}] ELSE namespace END AS namespace
          FROM items WHERE ${conditions.join(" AND ")} ORDER BY 1 ${limitOffset(params, request.limit, request.offset)}`,
         params,
+        "by-parameters",
       );
       return rows.map((row) => row.namespace);
     },

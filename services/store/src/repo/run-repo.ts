@@ -197,7 +197,7 @@ export function createRunRepo(db: Database) {
     async threadValues(threadId: string, thread: Access<"threads">): Promise<JsonObject | undefined> {
       const params: unknown[] = [threadId];
       const visible = visibleSql(thread, params, "threads.metadata");
-      const rows = await query<{ values: JsonObject }>(db, `SELECT threads."values" FROM threads WHERE threads.thread_id = $1 AND ${visible}`, params);
+      const rows = await query<{ values: JsonObject }>(db, `SELECT threads."values" FROM threads WHERE threads.thread_id = $1 AND ${visible}`, params, "by-key");
       return rows[0]?.values;
     },
 
@@ -210,6 +210,7 @@ export function createRunRepo(db: Database) {
         `SELECT ${runColumns} FROM runs JOIN threads ON threads.thread_id = runs.thread_id
          WHERE runs.thread_id = $1 AND runs.run_id = $2 AND ${visible}`,
         params,
+        "by-key",
       );
       return rows[0];
     },
@@ -232,6 +233,7 @@ export function createRunRepo(db: Database) {
          ) runs ON TRUE
          WHERE threads.thread_id = $1 AND ${visible}`,
         params,
+        "by-key",
       );
       if (rows.length === 0) return undefined;
       return rows.filter((row): row is RunRow => row.run_id !== null);
@@ -246,6 +248,7 @@ export function createRunRepo(db: Database) {
         `DELETE FROM runs USING threads WHERE runs.thread_id = $1 AND runs.run_id = $2 AND threads.thread_id = runs.thread_id AND ${visible}
          RETURNING runs.run_id`,
         params,
+        "by-key",
       );
       return rows.length > 0;
     },

@@ -68,6 +68,7 @@ export function createThreadRepo(db: Database) {
         `INSERT INTO threads (thread_id, metadata, status, "values") VALUES ($1, $2::jsonb, $3, $4::jsonb)
          ON CONFLICT (thread_id) DO NOTHING RETURNING ${columns}`,
         [threadId, metadataJson, copyOf?.status ?? "idle", JSON.stringify(copyOf?.values ?? {})],
+        "by-key",
       );
       return rows[0];
     },
@@ -85,6 +86,7 @@ export function createThreadRepo(db: Database) {
         db,
         `UPDATE threads SET metadata = metadata || $2::jsonb, updated_at = now() WHERE thread_id = $1 AND ${visible} RETURNING ${columns}`,
         params,
+        "by-key",
       );
       return rows[0];
     },
@@ -115,6 +117,7 @@ export function createThreadRepo(db: Database) {
          ) latest ON TRUE
          WHERE t.thread_id = $1 AND ${visible}`,
         params,
+        "by-key",
       );
       const row = rows[0];
       return row === undefined
@@ -126,7 +129,7 @@ export function createThreadRepo(db: Database) {
     async visibleIds(threadIds: readonly string[], access: Access<"threads">): Promise<string[]> {
       const params: unknown[] = [threadIds];
       const visible = visibleSql(access, params);
-      const rows = await query<{ thread_id: string }>(db, `SELECT thread_id FROM threads WHERE thread_id = ANY($1::uuid[]) AND ${visible} ORDER BY thread_id`, params);
+      const rows = await query<{ thread_id: string }>(db, `SELECT thread_id FROM threads WHERE thread_id = ANY($1::uuid[]) AND ${visible} ORDER BY thread_id`, params, "by-key");
       return rows.map((row) => row.thread_id);
     },
 
@@ -134,7 +137,7 @@ export function createThreadRepo(db: Database) {
     async deleteMany(threadIds: readonly string[], access: Access<"threads">): Promise<string[]> {
       const params: unknown[] = [threadIds];
       const visible = visibleSql(access, params);
-      const rows = await query<{ thread_id: string }>(db, `DELETE FROM threads WHERE thread_id = ANY($1::uuid[]) AND ${visible} RETURNING thread_id`, params);
+      const rows = await query<{ thread_id: string }>(db, `DELETE FROM threads WHERE thread_id = ANY($1::uuid[]) AND ${visible} RETURNING thread_id`, params, "by-key");
       return rows.map((row) => row.thread_id);
     },
 
@@ -152,6 +155,7 @@ export function createThreadRepo(db: Database) {
          WHERE (EXISTS (SELECT 1 FROM runs r WHERE r.thread_id = t.thread_id AND r.assistant_id = $1) OR t.metadata ->> 'assistant_id' = $1)
            AND ${visible}`,
         params,
+        "by-parameters",
       );
       return rows.map((row) => row.thread_id);
     },
@@ -164,6 +168,7 @@ export function createThreadRepo(db: Database) {
         db,
         `SELECT ${columns} FROM threads WHERE ${conditions} ${orderBy(page.sortBy, page.sortOrder, "thread_id")} ${limitOffset(params, page.limit, page.offset)}`,
         params,
+        "by-parameters",
       );
     },
 

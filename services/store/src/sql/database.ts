@@ -48,11 +48,6 @@ export function openDatabase(url: string, max: number, preparedStatements: Prepa
     max,
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 5_000,
-    // Plan every execution with its actual parameters. A generic plan cannot
-    // see how selective a filter's `metadata @> $n` is, and picks a scan of
-    // the created_at index that reads the whole table for one owner's page.
-    // (The embedded database ignores startup options; it holds little data.)
-    options: "-c plan_cache_mode=force_custom_plan",
   });
   pool.on("error", () => {
     // An idle client lost its connection; the pool replaces it on next use.
@@ -61,13 +56,27 @@ export function openDatabase(url: string, max: number, preparedStatements: Prepa
   return pool;
 }
 
-/** Whether a statement's text comes only from the store's code and the handlers' filters, or embeds a filter a client wrote. */
-export type StatementText = "bounded" | "client-shaped";
+/**
+ * How a statement is planned, which decides whether it runs named:
+ *
+ * - "by-key": it reads or writes rows by their key (with the caller's
+ *   filter beside it), so one plan fits every parameter. It runs as a named
+ *   prepared statement: parsed once per connection, and after a few
+ *   executions Postgres keeps a generic plan instead of planning each call.
+ * - "by-parameters": a filtered, ordered page or a count, whose best plan
+ *   depends on the values. A generic plan cannot see how selective a
+ *   filter's `metadata @> $n` is, and walks the created_at index through the
+ *   whole table for one owner's page; so it runs unnamed, and Postgres plans
+ *   it for its own parameters every time.
+ * - "client-shaped": its text embeds a filter a client wrote. It runs
+ *   unnamed, so no caller can grow the server's memory by minting texts.
+ */
+export type Planning = "by-key" | "by-parameters" | "client-shaped";
 
 /** The name a statement text runs under, or undefined to run it unnamed. */
-function statementName(db: object, text: string, shape: StatementText): string | undefined {
+function statementName(db: object, text: string, planning: Planning): string | undefined {
   const naming = namingOf(db);
-  if (!naming.options.enabled || shape === "client-shaped") return undefined;
+  if (!naming.options.enabled || planning !== "by-key") return undefined;
   let name = naming.names.get(text);
   if (name === undefined && naming.names.size < naming.options.max) {
     name = `gh_${createHash("sha1").update(text).digest("hex").slice(0, 20)}`;
@@ -77,20 +86,13 @@ function statementName(db: object, text: string, shape: StatementText): string |
 }
 
 /**
- * Runs a parameterized statement. A text from a bounded set runs as a named
- * prepared statement, so Postgres parses and plans it once per connection:
- * filters of the same shape produce the same text, only their bind
- * parameters differ. A text that embeds a client's own filter (`shape`
- * "client-shaped") runs unnamed, and so does any text past the per-process
- * cap, so no caller can grow the server's memory by minting new texts.
+ * Runs a parameterized statement, named or unnamed as its `planning` says.
+ * Filters of the same shape produce the same text, only their bind
+ * parameters differ, so the named texts form a bounded set; any text past
+ * the per-process cap runs unnamed all the same.
  */
-export async function query<Row extends pg.QueryResultRow>(
-  db: Database,
-  text: string,
-  values: unknown[],
-  shape: StatementText = "bounded",
-): Promise<Row[]> {
-  const name = statementName(db, text, shape);
+export async function query<Row extends pg.QueryResultRow>(db: Database, text: string, values: unknown[], planning: Planning): Promise<Row[]> {
+  const name = statementName(db, text, planning);
   try {
     return (await db.query<Row>(name === undefined ? { text, values } : { name, text, values })).rows;
   } catch (error) {

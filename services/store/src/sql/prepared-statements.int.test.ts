@@ -81,10 +81,21 @@ describe.skipIf(!serverUrl)("prepared statements on real Postgres", () => {
   it("statement texts past the per-process cap run unnamed", async () => {
     const db = pool({ enabled: true, max: 3 });
     const threads = createThreadRepo(db);
-    for (let i = 0; i < 20; i += 1) {
-      await threads.search({ metadataJson: undefined, status: undefined }, { limit: 1, offset: 0, sortBy: "created_at", sortOrder: "desc" }, await grantAccess("threads", parseFilter(filterShape(i))));
-    }
+    for (let i = 0; i < 20; i += 1) await threads.get("00000000-0000-4000-8000-000000000000", await grantAccess("threads", parseFilter(filterShape(i))));
     expect(await preparedCount(db)).toBe(3);
+  });
+
+  it("reads by key run named; searches and counts, whose plans depend on their values, run unnamed", async () => {
+    const db = pool();
+    const threads = createThreadRepo(db);
+    const access = await grantAccess("threads", parseFilter({ owner: "someone" }));
+    for (let i = 0; i < 3; i += 1) {
+      await threads.search({ metadataJson: undefined, status: undefined }, { limit: 10, offset: 0, sortBy: "created_at", sortOrder: "desc" }, access);
+      await threads.count({ metadataJson: undefined, status: undefined }, access);
+    }
+    expect(await preparedCount(db)).toBe(0);
+    await threads.get("00000000-0000-4000-8000-000000000000", access);
+    expect(await preparedCount(db)).toBe(1);
   });
 
   it("with named statements switched off, none is prepared", async () => {

@@ -39,7 +39,7 @@ export async function selectVisible<Row extends object, R extends Resource>(
 ): Promise<Row | undefined> {
   const params: unknown[] = [id];
   const visible = visibleSql(access, params);
-  const rows = await query<Row>(db, `SELECT ${table.columns} FROM ${table.name} WHERE ${table.idColumn} = $1 AND ${visible}`, params);
+  const rows = await query<Row>(db, `SELECT ${table.columns} FROM ${table.name} WHERE ${table.idColumn} = $1 AND ${visible}`, params, "by-key");
   return rows[0];
 }
 
@@ -47,13 +47,13 @@ export async function selectVisible<Row extends object, R extends Resource>(
 export async function deleteVisible<R extends Resource>(db: Database, table: GuardedTable<R, object>, id: string, access: Access<R>): Promise<boolean> {
   const params: unknown[] = [id];
   const visible = visibleSql(access, params);
-  const rows = await query(db, `DELETE FROM ${table.name} WHERE ${table.idColumn} = $1 AND ${visible} RETURNING ${table.idColumn}`, params);
+  const rows = await query(db, `DELETE FROM ${table.name} WHERE ${table.idColumn} = $1 AND ${visible} RETURNING ${table.idColumn}`, params, "by-key");
   return rows.length > 0;
 }
 
 /** How many rows satisfy the conditions `where` writes, which must include the caller's visibleSql. */
 export async function countWhere<R extends Resource>(db: Database, table: GuardedTable<R, object>, where: (params: unknown[]) => string): Promise<number> {
   const params: unknown[] = [];
-  const rows = await query<{ count: string }>(db, `SELECT count(*) AS count FROM ${table.name} WHERE ${where(params)}`, params);
+  const rows = await query<{ count: string }>(db, `SELECT count(*) AS count FROM ${table.name} WHERE ${where(params)}`, params, "by-parameters");
   return Number(rows[0]?.count ?? 0);
 }
