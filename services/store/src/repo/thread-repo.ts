@@ -1,5 +1,6 @@
 import type { JsonObject } from "@gatehouse/filters";
 import type { Access } from "../authorization.js";
+import { byKey } from "../sql/coalesced-statements.js";
 import { query, type Database } from "../sql/database.js";
 import { limitOffset, orderBy, type SortField, type SortOrder } from "../sql/paging.js";
 import { storedMetadata } from "../validate.js";
@@ -63,14 +64,17 @@ export function createThreadRepo(db: Database) {
      */
     async insert(threadId: string, access: Access<"threads">, requestedMetadata: JsonObject | undefined, copyOf?: ThreadRow): Promise<ThreadRow | undefined> {
       const metadataJson = storedMetadata(access, requestedMetadata);
-      const rows = await query<ThreadRow>(
+      return byKey<ThreadRow>(
         db,
-        `INSERT INTO threads (thread_id, metadata, status, "values") VALUES ($1, $2::jsonb, $3, $4::jsonb)
-         ON CONFLICT (thread_id) DO NOTHING RETURNING ${columns}`,
+        {
+          text: `INSERT INTO threads (thread_id, metadata, status, "values")
+                 SELECT * FROM unnest($1::uuid[], $2::jsonb[], $3::text[], $4::jsonb[])
+                 ON CONFLICT (thread_id) DO NOTHING RETURNING ${columns}`,
+          shared: [],
+          keyColumn: "thread_id",
+        },
         [threadId, metadataJson, copyOf?.status ?? "idle", JSON.stringify(copyOf?.values ?? {})],
-        "by-key",
       );
-      return rows[0];
     },
 
     /** The thread, if it exists and the caller's access lets it see it. */
@@ -80,15 +84,19 @@ export function createThreadRepo(db: Database) {
 
     /** Shallow-merges metadata into a visible thread; undefined when it is missing or hidden. */
     async mergeMetadata(threadId: string, access: Access<"threads">, requestedPatch: JsonObject | undefined): Promise<ThreadRow | undefined> {
-      const params: unknown[] = [threadId, storedMetadata(access, requestedPatch)];
+      const params: unknown[] = [undefined, undefined];
       const visible = visibleSql(access, params);
-      const rows = await query<ThreadRow>(
+      return byKey<ThreadRow>(
         db,
-        `UPDATE threads SET metadata = metadata || $2::jsonb, updated_at = now() WHERE thread_id = $1 AND ${visible} RETURNING ${columns}`,
-        params,
-        "by-key",
+        {
+          text: `UPDATE threads SET metadata = metadata || patch_metadata, updated_at = now()
+                 FROM unnest($1::uuid[], $2::jsonb[]) AS patch(patch_thread_id, patch_metadata)
+                 WHERE thread_id = patch_thread_id AND ${visible} RETURNING ${columns}`,
+          shared: params.slice(2),
+          keyColumn: "thread_id",
+        },
+        [threadId, storedMetadata(access, requestedPatch)],
       );
-      return rows[0];
     },
 
     /** Deletes a visible thread and its runs; false when it is missing or hidden. */

@@ -1,6 +1,7 @@
 import type { Resource } from "@gatehouse/auth";
 import { compileFilter } from "@gatehouse/filters";
 import { Access } from "../authorization.js";
+import { byKey } from "./coalesced-statements.js";
 import { query, type Database } from "./database.js";
 import { indexedMetadataKeys } from "./metadata-indexes.js";
 
@@ -26,21 +27,21 @@ export interface GuardedTable<R extends Resource, Row extends object> {
   /** Never set: ties the table to the type of its rows. */
   row?: Row;
   name: string;
+  /** The uuid primary key. */
   idColumn: string;
   columns: string;
 }
 
-/** The row with this id, if the caller's Access lets it see the row; hidden and missing look alike. */
-export async function selectVisible<Row extends object, R extends Resource>(
-  db: Database,
-  table: GuardedTable<R, Row>,
-  id: string,
-  access: Access<R>,
-): Promise<Row | undefined> {
-  const params: unknown[] = [id];
+/**
+ * The row with this id, if the caller's Access lets it see the row; hidden
+ * and missing look alike. Concurrent reads through the same filter share
+ * one statement (coalesced-statements.ts).
+ */
+export function selectVisible<Row extends object, R extends Resource>(db: Database, table: GuardedTable<R, Row>, id: string, access: Access<R>): Promise<Row | undefined> {
+  const params: unknown[] = [undefined];
   const visible = visibleSql(access, params);
-  const rows = await query<Row>(db, `SELECT ${table.columns} FROM ${table.name} WHERE ${table.idColumn} = $1 AND ${visible}`, params, "by-key");
-  return rows[0];
+  const text = `SELECT ${table.columns} FROM ${table.name} WHERE ${table.idColumn} = ANY($1::uuid[]) AND ${visible}`;
+  return byKey<Row>(db, { text, shared: params.slice(1), keyColumn: table.idColumn }, [id]);
 }
 
 /** Deletes the row with this id if the caller's Access lets it see the row; false when it is missing or hidden. */
