@@ -19,7 +19,7 @@ export const storeConfig = defineConfig("store", {
   databaseUrl: textSetting("DATABASE_URL", "the Postgres of threads, assistants, runs and items", "postgres://postgres@127.0.0.1:5432/postgres"),
   databasePoolMax: intSetting("DATABASE_POOL_MAX", "Postgres connections per process (1 on the embedded database, which runs one query at a time)", 10, { min: 1 }),
   preparedStatements: boolSetting("DATABASE_PREPARED_STATEMENTS", "`false`: the store names no prepared statements (behind PgBouncer in transaction mode)", true),
-  preparedStatementsMax: intSetting("DATABASE_PREPARED_STATEMENTS_MAX", "distinct statement texts the store names per process; others, and any embedding a client's item filter, run unnamed", 500),
+  preparedStatementsMax: intSetting("DATABASE_PREPARED_STATEMENTS_MAX", "distinct statement texts the store names per process (reads and writes by key); others run unnamed, as do searches, counts and lists (planned for their own values) and any text embedding a client's item filter", 500),
   authnTarget: textSetting("AUTHN_TARGET", "the grpc-js target the store calls authn at; `dns:///authn:50052` or `ipv4:10.0.0.5:50052,10.0.0.6:50052` balances over every replica", "127.0.0.1:50052"),
   authzTarget: textSetting("AUTHZ_TARGET", "the grpc-js target the store calls authz at, balanced like `AUTHN_TARGET`", "127.0.0.1:50053"),
   workerTarget: textSetting("WORKER_TARGET", "the grpc-js target the store calls the worker at (thread state, graphs), balanced like `AUTHN_TARGET`", "127.0.0.1:50054"),

@@ -93,12 +93,8 @@ async function send<Row extends object>(db: Database, batch: Batch<Row>): Promis
     rows = await query<Row>(db, statement.text, [...columns, ...statement.shared], "by-key");
   } catch {
     // Nothing was written; each request runs alone and meets its own outcome.
-    let index = 0;
-    for (const waiter of waiting.values()) {
-      const row = index;
-      runAlone<Row>(db, statement, columns.map((column) => column[row])).then(waiter.resolve, waiter.reject);
-      index += 1;
-    }
+    const waiters = [...waiting.values()];
+    await Promise.all(waiters.map((waiter, row) => runAlone<Row>(db, statement, columns.map((column) => column[row])).then(waiter.resolve, waiter.reject)));
     return;
   }
   const byReturnedKey = new Map(rows.map((row) => [String((row as Record<string, unknown>)[statement.keyColumn]), row]));
