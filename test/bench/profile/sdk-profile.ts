@@ -8,7 +8,7 @@
  * PROFILE_SECONDS (default 5) sets each scenario's duration,
  * PROFILE_IN_FLIGHT (default 32) the calls kept in flight,
  * PROFILE_SCENARIOS (default "threads.create,threads.get,threads.update")
- * which to run. Read the profiles with summarize.ts beside this file.
+ * which to run, by the names bench:compare prints (any of its scenarios). Read the profiles with summarize.ts beside this file.
  * Each scenario's line gives every service's CPU time per call (user and
  * system, from /proc), which a machine busy with other work disturbs far
  * less than calls per second.
@@ -20,7 +20,7 @@ import { startCluster } from "@gatehouse/launcher";
 import { fromRoot } from "../../support/test-gatehouse.js";
 import { createTestDatabase } from "../../support/test-database.js";
 import { runCalls } from "../load.js";
-import { benchTarget, threadScenarios } from "../compare/scenarios.js";
+import { benchTarget, otherScenarios, threadScenarios } from "../compare/scenarios.js";
 import { seedIntoPostgres } from "../compare/seeding.js";
 
 const seconds = Number(process.env.PROFILE_SECONDS ?? 5);
@@ -80,7 +80,7 @@ try {
     const cpuOf = (name: string) => pids[name]!.reduce((sum: number, pid) => sum + cpuMs(pid), 0);
     if (profileDir !== undefined) writeFileSync(`${profileDir}/pids.json`, `${JSON.stringify(pids)}\n`);
     const target = benchTarget("Gatehouse (split)", `http://${cluster.gateway!.address}`);
-    for (const scenario of threadScenarios.filter((candidate) => wanted.includes(candidate.name))) {
+    for (const scenario of [...threadScenarios, ...otherScenarios].filter((candidate) => wanted.includes(candidate.name))) {
       const call = await scenario.prepare(target);
       await runCalls(call, inFlight, 1000);
       const cpuBefore = [...Object.keys(pids).map((name) => [name, cpuOf(name)] as const), ["postgres", postgresCpuMs()] as const, ["load", loadCpuMs()] as const];

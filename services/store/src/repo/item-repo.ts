@@ -1,5 +1,6 @@
 import { compileFilter, type FilterExpr, type JsonObject } from "@gatehouse/filters";
 import type { Access } from "../authorization.js";
+import { byKey } from "../sql/coalesced-statements.js";
 import { query, type Database } from "../sql/database.js";
 import { limitOffset } from "../sql/paging.js";
 import { visibleSql } from "../sql/visible.js";
@@ -28,6 +29,13 @@ export function namespacePath(namespace: readonly string[]): string {
   return namespace.join(".");
 }
 
+/**
+ * The key coalesced statements answer an item by. Statements that read or
+ * write several items at once carry each namespace as its path, which
+ * `string_to_array(path, '.')` turns back into the labels.
+ */
+const itemKeyOf = (item: { namespace: readonly string[]; key: string }) => JSON.stringify([item.namespace, item.key]);
+
 /** Matches items under a namespace prefix through the namespace_path index. */
 function underPrefix(prefix: readonly string[], params: unknown[]): string {
   if (prefix.length === 0) return "TRUE";
@@ -53,28 +61,43 @@ export function createItemRepo(db: Database) {
      * replaces, in one statement; undefined when it does not.
      */
     async put(namespace: string[], key: string, valueJson: string, docJson: string, access: Access<"store">): Promise<ItemRow | undefined> {
-      const params: unknown[] = [namespace, key, valueJson, docJson, namespacePath(namespace)];
-      const admitsNew = visibleSql(access, params, "$4::jsonb");
+      const params: unknown[] = [undefined, undefined, undefined, undefined];
+      const admitsNew = visibleSql(access, params, "new_doc");
       const admitsExisting = visibleSql(access, params, "items.doc");
-      const rows = await query<ItemRow>(
+      return byKey<ItemRow>(
         db,
-        `INSERT INTO items (namespace, key, value, doc, namespace_path)
-         SELECT $1::text[], $2, $3::jsonb, $4::jsonb, $5 WHERE ${admitsNew}
-         ON CONFLICT (namespace, key) DO UPDATE SET value = EXCLUDED.value, doc = EXCLUDED.doc, updated_at = now()
-         WHERE ${admitsExisting}
-         RETURNING ${columns}`,
-        params,
-        "by-key",
+        {
+          text: `INSERT INTO items (namespace, key, value, doc, namespace_path)
+                 SELECT string_to_array(new_path, '.'), new_key, new_value, new_doc, new_path
+                 FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::jsonb[]) AS new_item(new_path, new_key, new_value, new_doc)
+                 WHERE ${admitsNew}
+                 ON CONFLICT (namespace, key) DO UPDATE SET value = EXCLUDED.value, doc = EXCLUDED.doc, updated_at = now()
+                 WHERE ${admitsExisting}
+                 RETURNING ${columns}`,
+          shared: params.slice(4),
+          keyOf: itemKeyOf,
+        },
+        itemKeyOf({ namespace, key }),
+        [namespacePath(namespace), key, valueJson, docJson],
       );
-      return rows[0];
     },
 
     /** The item, if it exists and the caller's access lets it see it. */
     async get(namespace: string[], key: string, access: Access<"store">): Promise<ItemRow | undefined> {
-      const params: unknown[] = [namespace, key];
+      const params: unknown[] = [undefined, undefined];
       const visible = visibleSql(access, params);
-      const rows = await query<ItemRow>(db, `SELECT ${columns} FROM items WHERE namespace = $1::text[] AND key = $2 AND ${visible}`, params, "by-key");
-      return rows[0];
+      return byKey<ItemRow>(
+        db,
+        {
+          text: `SELECT ${columns} FROM items
+                 WHERE (namespace, key) IN (SELECT string_to_array(wanted_path, '.'), wanted_key FROM unnest($1::text[], $2::text[]) AS wanted(wanted_path, wanted_key))
+                   AND ${visible}`,
+          shared: params.slice(2),
+          keyOf: itemKeyOf,
+        },
+        itemKeyOf({ namespace, key }),
+        [namespacePath(namespace), key],
+      );
     },
 
     /** Deletes a visible item; false when it is missing or hidden. */

@@ -18,6 +18,8 @@ export interface ThreadRow {
 
 const columns = `thread_id, metadata, status, "values", created_at, updated_at`;
 const table: GuardedTable<"threads", ThreadRow> = { resource: "threads", name: "threads", idColumn: "thread_id", columns };
+/** The key coalesced statements answer a row by (Postgres writes uuids in lower case). */
+const threadIdOf = (row: ThreadRow) => row.thread_id;
 
 /** What says which graph a thread runs (see ThreadRepo.graphOf). */
 export interface ThreadGraph {
@@ -71,8 +73,9 @@ export function createThreadRepo(db: Database) {
                  SELECT * FROM unnest($1::uuid[], $2::jsonb[], $3::text[], $4::jsonb[])
                  ON CONFLICT (thread_id) DO NOTHING RETURNING ${columns}`,
           shared: [],
-          keyColumn: "thread_id",
+          keyOf: threadIdOf,
         },
+        threadId.toLowerCase(),
         [threadId, metadataJson, copyOf?.status ?? "idle", JSON.stringify(copyOf?.values ?? {})],
       );
     },
@@ -93,8 +96,9 @@ export function createThreadRepo(db: Database) {
                  FROM unnest($1::uuid[], $2::jsonb[]) AS patch(patch_thread_id, patch_metadata)
                  WHERE thread_id = patch_thread_id AND ${visible} RETURNING ${columns}`,
           shared: params.slice(2),
-          keyColumn: "thread_id",
+          keyOf: threadIdOf,
         },
+        threadId.toLowerCase(),
         [threadId, storedMetadata(access, requestedPatch)],
       );
     },

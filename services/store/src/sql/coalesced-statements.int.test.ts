@@ -5,8 +5,9 @@
  * leaves each request its own outcome.
  */
 import { randomUUID } from "node:crypto";
-import { parseFilter } from "@gatehouse/filters";
+import { parseFilter, type JsonObject } from "@gatehouse/filters";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createItemRepo, itemDocument } from "../repo/item-repo.js";
 import { createThreadRepo, type ThreadRepo } from "../repo/thread-repo.js";
 import { grantAccess } from "../testing/grant-access.js";
 import { createMigratedDatabase, type MigratedDatabase } from "../testing/migrated-database.js";
@@ -107,10 +108,41 @@ describe.skipIf(!serverUrl)("coalesced statements on real Postgres", () => {
     expect(patched?.metadata).toEqual({ plain: true, ...awkward });
   });
 
+  it("item puts and reads through one filter share statements; each caller gets its own item, and an item the filter hides stays unread and unchanged", async () => {
+    const items = createItemRepo(db);
+    const alice = await grantAccess("store", parseFilter({ owner: "alice" }));
+    const put = (namespace: string[], key: string, value: JsonObject) =>
+      items.put(namespace, key, JSON.stringify(value), JSON.stringify(itemDocument(namespace, key, value)), alice);
+    const namespaces = [["alice", "memories"], ["alice", "memories", "deep"], ["alice"]];
+    statements = 0;
+    const written = await Promise.all(namespaces.flatMap((namespace) => ["k1", "k2"].map((key) => put(namespace, key, { owner: "alice", key }))));
+    expect(statements).toBe(1);
+    expect(written.map((row) => row && [row.namespace, row.key])).toEqual(namespaces.flatMap((namespace) => ["k1", "k2"].map((key) => [namespace, key])));
+    // Bob's item, written through a filter that admits it; alice's filter hides it from her.
+    const bobItem = await items.put(["bob"], "k1", JSON.stringify({ owner: "bob" }), JSON.stringify(itemDocument(["bob"], "k1", { owner: "bob" })), await grantAccess("store", parseFilter({})));
+    expect(bobItem).toBeDefined();
+    statements = 0;
+    const [own, deep, hidden, missing, overwrite] = await Promise.all([
+      items.get(["alice", "memories"], "k1", alice),
+      items.get(["alice", "memories", "deep"], "k2", alice),
+      items.get(["bob"], "k1", alice),
+      items.get(["alice", "memories"], "nothing", alice),
+      put(["bob"], "k1", { owner: "alice" }),
+    ]);
+    expect(statements).toBe(2);
+    expect(own?.value).toEqual({ owner: "alice", key: "k1" });
+    expect(deep?.namespace).toEqual(["alice", "memories", "deep"]);
+    expect(hidden).toBeUndefined();
+    expect(missing).toBeUndefined();
+    expect(overwrite).toBeUndefined();
+    expect((await items.get(["bob"], "k1", await grantAccess("store", parseFilter({}))))?.value).toEqual({ owner: "bob" });
+  });
+
   it("a statement that fails runs again for each request alone: the bad request fails, the others succeed", async () => {
-    const statement = { text: "SELECT key::text, n::int FROM unnest($1::uuid[], $2::text[]) AS t(key, n)", shared: [], keyColumn: "key" };
+    const statement = { text: "SELECT key::text, n::int FROM unnest($1::uuid[], $2::text[]) AS t(key, n)", shared: [], keyOf: (row: { key: string }) => row.key };
     const good = randomUUID();
-    const results = await Promise.allSettled([byKey<{ key: string; n: number }>(db, statement, [good, "1"]), byKey(db, statement, [randomUUID(), "not a number"])]);
+    const other = randomUUID();
+    const results = await Promise.allSettled([byKey<{ key: string; n: number }>(db, statement, good, [good, "1"]), byKey(db, statement, other, [other, "not a number"])]);
     expect(results[0]).toEqual({ status: "fulfilled", value: { key: good, n: 1 } });
     expect(results[1]?.status).toBe("rejected");
   });

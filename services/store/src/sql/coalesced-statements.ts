@@ -3,20 +3,18 @@ import { query, type Database } from "./database.js";
 /** The most rows one coalesced statement reads or writes. */
 const maxRowsPerStatement = 64;
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
- * A statement that reads or writes rows by their uuid key for many requests
- * at once. Its first parameters (`$1` … `$n`) are arrays with one element per
- * request, in the order of a request's `values` (the key first; see
- * `byKey`); the parameters after them are `shared`, the same for every
- * request: the caller's filter values. Each row it returns carries its key in
- * `keyColumn`.
+ * A statement that reads or writes rows by their key for many requests at
+ * once. Its first parameters (`$1` … `$n`) are arrays with one element per
+ * request, in the order of a request's `values`; the parameters after them
+ * are `shared`, the same for every request: the caller's filter values.
+ * `keyOf` names the request a returned row answers, by the key `byKey` was
+ * given for it.
  */
-export interface CoalescedStatement {
+export interface CoalescedStatement<Row> {
   text: string;
   shared: unknown[];
-  keyColumn: string;
+  keyOf(row: Row): string;
 }
 
 interface Waiter<Row> {
@@ -26,17 +24,18 @@ interface Waiter<Row> {
 
 /** Requests waiting for the end of this turn of the event loop that share one statement text and its shared values. */
 interface Batch<Row> {
-  statement: CoalescedStatement;
+  statement: CoalescedStatement<Row>;
   /** Column-major: columns[c][r] is request r's value c. */
   columns: unknown[][];
   waiting: Map<string, Waiter<Row>>;
 }
 
-const openBatches = new WeakMap<Database, Map<string, Batch<object>>>();
+const openBatches = new WeakMap<Database, Map<string, Batch<never>>>();
 
 /**
- * Runs `statement` for one request, whose `values` begin with its uuid key,
- * and answers the row it returned for that key, or undefined.
+ * Runs `statement` for one request, with its `values` and its `key` (as
+ * `statement.keyOf` names a row), and answers the row the statement returned
+ * for that key, or undefined.
  *
  * Requests that arrive in the same turn of the event loop with the same
  * statement text and the same shared values go to Postgres together, as one
@@ -47,36 +46,33 @@ const openBatches = new WeakMap<Database, Map<string, Batch<object>>>();
  * see; each caller is answered with its own key's row alone, and a hidden row
  * stays as absent as a missing one. A key is at most once in a statement, so
  * each request's write applies and returns on its own. A statement that fails
- * is run again for each of its requests alone, so each gets its own outcome.
- * A lone request waits only until the end of the current turn.
+ * (a malformed value, a lock timeout) is run again for each of its requests
+ * alone, so each gets its own outcome. A lone request waits only until the
+ * end of the current turn.
  */
-export function byKey<Row extends object>(db: Database, statement: CoalescedStatement, values: unknown[]): Promise<Row | undefined> {
-  const key = values[0];
-  // A malformed key fails its own statement, not a batch's.
-  if (typeof key !== "string" || !uuidPattern.test(key)) return runAlone<Row>(db, statement, values);
+export function byKey<Row extends object>(db: Database, statement: CoalescedStatement<Row>, key: string, values: unknown[]): Promise<Row | undefined> {
   let open = openBatches.get(db);
   if (open === undefined) {
     open = new Map();
     openBatches.set(db, open);
   }
   const batchKey = `${statement.text}\u0000${JSON.stringify(statement.shared)}`;
-  const normalizedKey = key.toLowerCase();
   let batch = open.get(batchKey) as Batch<Row> | undefined;
-  if (batch === undefined || batch.waiting.has(normalizedKey) || batch.waiting.size >= maxRowsPerStatement) {
-    batch = { statement, columns: values.map(() => []), waiting: new Map() };
-    const opened = batch;
-    open.set(batchKey, opened as Batch<object>);
+  if (batch === undefined || batch.waiting.has(key) || batch.waiting.size >= maxRowsPerStatement) {
+    const opened: Batch<Row> = { statement, columns: values.map(() => []), waiting: new Map() };
+    batch = opened;
+    open.set(batchKey, opened as Batch<never>);
     setImmediate(() => {
-      if (open.get(batchKey) === (opened as Batch<object>)) open.delete(batchKey);
+      if (open.get(batchKey) === (opened as Batch<never>)) open.delete(batchKey);
       void send(db, opened);
     });
   }
   const joined = batch;
-  values.forEach((value, column) => joined.columns[column]!.push(column === 0 ? normalizedKey : value));
-  return new Promise((resolve, reject) => joined.waiting.set(normalizedKey, { resolve, reject }));
+  values.forEach((value, column) => joined.columns[column]!.push(value));
+  return new Promise((resolve, reject) => joined.waiting.set(key, { resolve, reject }));
 }
 
-async function runAlone<Row extends object>(db: Database, statement: CoalescedStatement, values: unknown[]): Promise<Row | undefined> {
+async function runAlone<Row extends object>(db: Database, statement: CoalescedStatement<Row>, values: unknown[]): Promise<Row | undefined> {
   const rows = await query<Row>(db, statement.text, [...values.map((value) => [value]), ...statement.shared], "by-key");
   return rows[0];
 }
@@ -97,6 +93,6 @@ async function send<Row extends object>(db: Database, batch: Batch<Row>): Promis
     await Promise.all(waiters.map((waiter, row) => runAlone<Row>(db, statement, columns.map((column) => column[row])).then(waiter.resolve, waiter.reject)));
     return;
   }
-  const byReturnedKey = new Map(rows.map((row) => [String((row as Record<string, unknown>)[statement.keyColumn]), row]));
+  const byReturnedKey = new Map(rows.map((row) => [statement.keyOf(row), row]));
   for (const [key, waiter] of waiting) waiter.resolve(byReturnedKey.get(key));
 }

@@ -41,7 +41,8 @@ export function selectVisible<Row extends object, R extends Resource>(db: Databa
   const params: unknown[] = [undefined];
   const visible = visibleSql(access, params);
   const text = `SELECT ${table.columns} FROM ${table.name} WHERE ${table.idColumn} = ANY($1::uuid[]) AND ${visible}`;
-  return byKey<Row>(db, { text, shared: params.slice(1), keyColumn: table.idColumn }, [id]);
+  const keyOf = (row: Row) => String((row as Record<string, unknown>)[table.idColumn]);
+  return byKey<Row>(db, { text, shared: params.slice(1), keyOf }, id.toLowerCase(), [id]);
 }
 
 /** Deletes the row with this id if the caller's Access lets it see the row; false when it is missing or hidden. */
