@@ -5,6 +5,8 @@
  * leaves each request its own outcome.
  */
 import { randomUUID } from "node:crypto";
+import { createServer, type AddressInfo } from "node:net";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { parseFilter, type JsonObject } from "@gatehouse/filters";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createItemRepo, itemDocument } from "../repo/item-repo.js";
@@ -12,7 +14,7 @@ import { createThreadRepo, type ThreadRepo } from "../repo/thread-repo.js";
 import { grantAccess } from "../testing/grant-access.js";
 import { createMigratedDatabase, type MigratedDatabase } from "../testing/migrated-database.js";
 import { byKey } from "./coalesced-statements.js";
-import type { Database } from "./database.js";
+import { openDatabase, type Database } from "./database.js";
 
 const serverUrl = process.env.DATABASE_URL;
 
@@ -153,5 +155,30 @@ describe.skipIf(!serverUrl)("coalesced statements on real Postgres", () => {
     const results = await Promise.allSettled([threads.get(threadId, alice), threads.get("not-a-uuid", alice)]);
     expect(results[0]).toMatchObject({ status: "fulfilled", value: { thread_id: threadId } });
     expect(results[1]?.status).toBe("rejected");
+  });
+});
+
+describe("coalesced statements when the database cannot be reached", () => {
+  it("answer every request of the statement UNAVAILABLE at once, without trying each again alone", async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    const db = openDatabase(`postgres://postgres@127.0.0.1:${port}/none`, 4);
+    let statements = 0;
+    const send = db.query.bind(db) as (...args: unknown[]) => unknown;
+    (db as { query: unknown }).query = (...args: unknown[]) => {
+      statements += 1;
+      return send(...args);
+    };
+    const threads = createThreadRepo(db);
+    const access = await grantAccess("threads", parseFilter({}));
+    const results = await Promise.allSettled([threads.get(randomUUID(), access), threads.get(randomUUID(), access), threads.get(randomUUID(), access)]);
+    expect(statements).toBe(1);
+    for (const result of results) {
+      expect(result.status).toBe("rejected");
+      expect(ConnectError.from((result as PromiseRejectedResult).reason).code).toBe(Code.Unavailable);
+    }
+    await db.end();
   });
 });

@@ -1,3 +1,4 @@
+import { Code, ConnectError } from "@connectrpc/connect";
 import { query, type Database } from "./database.js";
 
 /** The most rows one coalesced statement reads or writes. */
@@ -46,9 +47,10 @@ const openBatches = new WeakMap<Database, Map<string, Batch<never>>>();
  * see; each caller is answered with its own key's row alone, and a hidden row
  * stays as absent as a missing one. A key is at most once in a statement, so
  * each request's write applies and returns on its own. A statement that fails
- * (a malformed value, a lock timeout) is run again for each of its requests
- * alone, so each gets its own outcome. A lone request waits only until the
- * end of the current turn.
+ * (a malformed value, a deadlock) is run again for each of its requests
+ * alone, so each gets its own outcome; when the database is unavailable,
+ * every request gets that answer at once. A lone request waits only until
+ * the end of the current turn.
  */
 export function byKey<Row extends object>(db: Database, statement: CoalescedStatement<Row>, key: string, values: unknown[]): Promise<Row | undefined> {
   let open = openBatches.get(db);
@@ -87,7 +89,12 @@ async function send<Row extends object>(db: Database, batch: Batch<Row>): Promis
   let rows: Row[];
   try {
     rows = await query<Row>(db, statement.text, [...columns, ...statement.shared], "by-key");
-  } catch {
+  } catch (error) {
+    // A database that cannot serve fails every request alike; retrying each alone would only wait again.
+    if (error instanceof ConnectError && error.code === Code.Unavailable) {
+      for (const waiter of waiting.values()) waiter.reject(error);
+      return;
+    }
     // Nothing was written; each request runs alone and meets its own outcome.
     const waiters = [...waiting.values()];
     await Promise.all(waiters.map((waiter, row) => runAlone<Row>(db, statement, columns.map((column) => column[row])).then(waiter.resolve, waiter.reject)));
