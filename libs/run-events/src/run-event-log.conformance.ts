@@ -252,7 +252,8 @@ export function describeRunEventLogConformance(name: string, subject: RunEventLo
       for (const controller of controllers) controller.abort();
       expect(await Promise.all(readers)).toEqual(controllers.map(() => []));
       expect(Date.now() - aborted).toBeLessThan(500);
-      await expect.poll(() => subject.connections(), { timeout: 2_000 }).toBe(connectionsBefore);
+      // At most as many as before: work of earlier readers that was still out then may have ended since.
+      await expect.poll(() => subject.connections(), { timeout: 2_000 }).toBeLessThanOrEqual(connectionsBefore);
       expect(timers()).toBeLessThanOrEqual(timersBefore);
     });
 
