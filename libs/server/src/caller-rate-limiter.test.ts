@@ -1,5 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { callerRateLimiterFromEnv, createCallerRateLimiter } from "./caller-rate-limiter.js";
+import { defineConfig } from "@gatehouse/config";
+import { describe, expect, it } from "vitest";
+import { callerRateLimiterOf, createCallerRateLimiter } from "./caller-rate-limiter.js";
+import { rateLimitSettings } from "./settings.js";
 import { sharedLimits } from "./shared-rate-limiter.js";
 
 function clock() {
@@ -85,27 +87,18 @@ describe("sharedLimits", () => {
   });
 });
 
-describe("callerRateLimiterFromEnv", () => {
-  const names = ["GATEHOUSE_RATE_LIMIT_PER_SECOND", "GATEHOUSE_RATE_LIMIT_BURST", "GATEHOUSE_RATE_LIMIT_MAX_CALLERS", "REDIS_URL"];
-  // Without REDIS_URL the limit is this process's own; the shared one is tested against Redis in test/e2e.
-  beforeEach(() => {
-    delete process.env.REDIS_URL;
-  });
-  afterEach(() => {
-    for (const name of names) delete process.env[name];
-  });
+describe("callerRateLimiterOf", () => {
+  // The values as a service reads them with its configuration. Without a Redis target the limit is this
+  // process's own; the shared one is tested against Redis in test/e2e.
+  const limiterFor = (env: NodeJS.ProcessEnv) => callerRateLimiterOf("store", defineConfig("store", rateLimitSettings).read(env));
 
   it("is on by default and off when the rate or the burst is 0", () => {
-    expect(callerRateLimiterFromEnv("store")).toBeDefined();
-    process.env.GATEHOUSE_RATE_LIMIT_PER_SECOND = "0";
-    expect(callerRateLimiterFromEnv("store")).toBeUndefined();
-    process.env.GATEHOUSE_RATE_LIMIT_PER_SECOND = "5";
-    process.env.GATEHOUSE_RATE_LIMIT_BURST = "0";
-    expect(callerRateLimiterFromEnv("store")).toBeUndefined();
+    expect(limiterFor({})).toBeDefined();
+    expect(limiterFor({ GATEHOUSE_RATE_LIMIT_PER_SECOND: "0" })).toBeUndefined();
+    expect(limiterFor({ GATEHOUSE_RATE_LIMIT_PER_SECOND: "5", GATEHOUSE_RATE_LIMIT_BURST: "0" })).toBeUndefined();
   });
 
   it("names the variable of a value that is not a count", () => {
-    process.env.GATEHOUSE_RATE_LIMIT_PER_SECOND = "fast";
-    expect(() => callerRateLimiterFromEnv("store")).toThrow(/GATEHOUSE_RATE_LIMIT_PER_SECOND/);
+    expect(() => limiterFor({ GATEHOUSE_RATE_LIMIT_PER_SECOND: "fast" })).toThrow(/GATEHOUSE_RATE_LIMIT_PER_SECOND/);
   });
 });

@@ -1,5 +1,4 @@
 import { redisTargetOf } from "@gatehouse/redis";
-import { envInt, envOptional } from "./env.js";
 import type { RateLimitValues } from "./settings.js";
 import type { Logger } from "./logger.js";
 import { createSharedCallerRateLimiter, sharedLimits } from "./shared-rate-limiter.js";
@@ -50,7 +49,7 @@ interface Bucket {
  *
  * The buckets live in one process: with N replicas behind a balancer, a
  * caller may reach up to N times the rate, which is why services with
- * REDIS_URL count in Redis instead (callerRateLimiterFromEnv).
+ * REDIS_URL count in Redis instead (callerRateLimiterOf).
  */
 export function createCallerRateLimiter(options: CallerRateLimitOptions): InProcessCallerRateLimiter {
   const { perSecond, burst, maxCallers } = options;
@@ -105,27 +104,9 @@ export function createCallerRateLimiter(options: CallerRateLimitOptions): InProc
  * is counted in Redis under the service's own prefix, so it holds across
  * replicas (GATEHOUSE_REDIS_TIMEOUT_MS, default 50, bounds each count before
  * the process falls back to its own, as it bounds the identity cache's
- * commands); without it, in this process. Invalid values stop the service at start-up.
+ * commands); without it, in this process. The values are `rateLimitSettings`,
+ * read with the service's configuration.
  */
-export function callerRateLimiterFromEnv(service: string, logger?: Logger): CallerRateLimiter | undefined {
-  const perSecond = envInt("GATEHOUSE_RATE_LIMIT_PER_SECOND", 500, { min: 0, max: 1_000_000 });
-  return callerRateLimiterOf(
-    service,
-    {
-      ratePerSecond: perSecond,
-      rateBurst: envInt("GATEHOUSE_RATE_LIMIT_BURST", perSecond * 2, { min: 0, max: 10_000_000 }),
-      rateMaxCallers: envInt("GATEHOUSE_RATE_LIMIT_MAX_CALLERS", 50_000, { min: 1, max: 10_000_000 }),
-      redisTimeoutMs: envInt("GATEHOUSE_REDIS_TIMEOUT_MS", 50, { min: 1 }),
-      redisUrl: envOptional("REDIS_URL"),
-      redisClusterNodes: envOptional("REDIS_CLUSTER_NODES"),
-      redisSentinels: envOptional("REDIS_SENTINELS"),
-      redisSentinelName: envOptional("REDIS_SENTINEL_NAME"),
-    },
-    logger,
-  );
-}
-
-/** The per-caller rate limit from the values of `rateLimitSettings`, as {@link callerRateLimiterFromEnv} describes. */
 export function callerRateLimiterOf(service: string, values: RateLimitValues, logger?: Logger): CallerRateLimiter | undefined {
   const perSecond = values.ratePerSecond;
   const burst = values.rateBurst ?? perSecond * 2;

@@ -22,7 +22,6 @@ export { createLogger, type Logger } from "./logger.js";
 export { listen, shutdown, serverLimitsFromEnv, serverLimitsOf, defaultServerLimits, type ServerLimits } from "./listen.js";
 export {
   createCallerRateLimiter,
-  callerRateLimiterFromEnv,
   callerRateLimiterOf,
   type CallerRateLimiter,
   type InProcessCallerRateLimiter,
