@@ -90,6 +90,12 @@ async function call(method: DescMethod, transport: ReturnType<typeof createInMem
 
 describe("every store RPC authenticates, and every one that raises an event is authorized", () => {
   const pools: Array<{ end: () => Promise<void> }> = [];
+  /** A counting pool that is ended after the suite. */
+  const newPool = () => {
+    const pool = countingPool();
+    pools.push(pool);
+    return pool;
+  };
   afterAll(async () => {
     await Promise.all(pools.map((pool) => pool.end()));
   });
@@ -100,16 +106,14 @@ describe("every store RPC authenticates, and every one that raises an event is a
   });
 
   it("the table covers every service the store serves", () => {
-    const pool = countingPool();
-    pools.push(pool);
+    const pool = newPool();
     const served = createInMemoryStore(pool.db, () => "allow").services.map((service) => service.typeName);
     expect(served.sort()).toEqual(services.map((service) => service.typeName).sort());
   });
 
   describe("when the credential is rejected", () => {
     it.each(named(methods))("%s answers UNAUTHENTICATED without asking authz or reading anything", async (_name, method) => {
-      const pool = countingPool();
-      pools.push(pool);
+      const pool = newPool();
       const store = createInMemoryStore(pool.db, () => "allow", {}, rejectEveryone);
       const error = await call(method, store.transport);
       expect(error?.code, error?.rawMessage).toBe(Code.Unauthenticated);
@@ -121,8 +125,7 @@ describe("every store RPC authenticates, and every one that raises an event is a
 
   describe("an RPC that raises no auth event", () => {
     it.each(named(authenticatedOnly))("%s answers an authenticated caller without asking authz or reading anything", async (_name, method) => {
-      const pool = countingPool();
-      pools.push(pool);
+      const pool = newPool();
       const store = createInMemoryStore(pool.db, () => "deny");
       const error = await call(method, store.transport);
       expect(error, error?.rawMessage).toBeUndefined();
@@ -138,8 +141,7 @@ describe("every store RPC authenticates, and every one that raises an event is a
     it.each(named(guarded))(
       "%s answers without reading or writing anything",
       async (_name, method) => {
-        const pool = countingPool();
-        pools.push(pool);
+        const pool = newPool();
         const store = createInMemoryStore(pool.db, () => verdict);
         const error = await call(method, store.transport);
         expect(error?.code, error?.rawMessage).toBe(code);
@@ -151,8 +153,7 @@ describe("every store RPC authenticates, and every one that raises an event is a
 
   describe("when authz allows", () => {
     it.each(named(guarded))("%s reaches the database", async (_name, method) => {
-      const pool = countingPool();
-      pools.push(pool);
+      const pool = newPool();
       const store = createInMemoryStore(pool.db, () => "allow");
       const error = await call(method, store.transport);
       // The pool leads nowhere, so the answer is the store's own database error; never a validation error.
