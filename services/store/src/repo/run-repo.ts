@@ -141,15 +141,19 @@ export function createRunRepo(db: Database) {
             visible = inserted.rows.length > 0 || (await client.query(lock, params)).rows.length > 0;
           }
           if (!visible) return { outcome: "not-found" };
+          // Only a strategy that stops the runs in flight locks them. Reject and enqueue only need to know of
+          // them, and the thread's lock already orders creates; locking here, after the thread, would reverse
+          // the runs-then-thread order for runs committed since the first statement, and deadlock with a
+          // create that locked them first.
+          const stopAction: CancelAction | undefined =
+            run.multitaskStrategy === "interrupt" || run.multitaskStrategy === "rollback" ? run.multitaskStrategy : undefined;
           const inFlight = await client.query<{ run_id: string; status: string }>(
-            "SELECT run_id, status FROM runs WHERE thread_id = $1 AND status IN ('pending', 'running') FOR UPDATE",
+            `SELECT run_id, status FROM runs WHERE thread_id = $1 AND status IN ('pending', 'running')${stopAction ? " FOR UPDATE" : ""}`,
             [run.threadId],
           );
           if (inFlight.rows.length > 0) {
             if (run.multitaskStrategy === "reject") return { outcome: "busy" };
-            if (run.multitaskStrategy === "interrupt" || run.multitaskStrategy === "rollback") {
-              stopped = (await stopRuns(client, inFlight.rows, run.multitaskStrategy)).stopped;
-            }
+            if (stopAction) stopped = (await stopRuns(client, inFlight.rows, stopAction)).stopped;
           }
         }
         const { rows } = await client.query<RunRow>(
