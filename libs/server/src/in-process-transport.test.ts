@@ -5,17 +5,17 @@ import { AuthzService, ThreadService, type AuthorizeBatchRequest, type Authorize
 import { ErrorReason, errorInfoOf, gatehouseError } from "@gatehouse/errors";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { createInProcessTransport } from "./in-process-transport.js";
+import { createInProcessTransport, type InProcessTransportOptions } from "./in-process-transport.js";
 import { createMetrics } from "./metrics.js";
 
 type Unary = (request: AuthorizeRequest, context: HandlerContext) => unknown;
 type Stream = (request: AuthorizeBatchRequest, context: HandlerContext) => AsyncIterable<{ index: number }>;
 
-function serve(authorize: Unary, authorizeBatch: Stream = async function* () {}, maxMessageBytes?: number) {
+function serve(authorize: Unary, authorizeBatch: Stream = async function* () {}, options: Pick<InProcessTransportOptions, "maxMessageBytes" | "requests"> = {}) {
   const logged: string[] = [];
   const logger = pino({ level: "error" }, new Writable({ write: (chunk, _encoding, done) => (logged.push(String(chunk)), done()) }));
   const metrics = createMetrics("in-process-test");
-  const transport = createInProcessTransport([{ service: AuthzService, impl: { authorize, authorizeBatch } as never }], { logger, metrics, maxMessageBytes });
+  const transport = createInProcessTransport([{ service: AuthzService, impl: { authorize, authorizeBatch } as never }], { logger, metrics, ...options });
   const counted = async (method: string, code: string) =>
     (await metrics.rpcs.get()).values.find((value) => value.labels.code === code && value.labels.method === `/gatehouse.authz.v1.AuthzService/${method}`)?.value ?? 0;
   return { client: createClient(AuthzService, transport), transport, logged, counted };
@@ -56,9 +56,33 @@ describe("the in-process transport", () => {
     expect(received!.value!.nested).not.toBe(value.nested);
   });
 
+  it("between Gatehouse's own services, hands the handler a copy: a full message with its defaults, sharing no object with the caller", async () => {
+    const value = { owner: "a", nested: { list: [1, "two"] } };
+    const user = { identity: "alice", permissions: ["threads:read"] };
+    let received: AuthorizeRequest | undefined;
+    const { client } = serve(
+      (request) => {
+        received = request;
+        // A handler that changes what it was given changes nothing of the caller's.
+        (request.value!.nested as { list: unknown[] }).list.push("three");
+        request.user!.permissions.push("threads:write");
+        return {};
+      },
+      undefined,
+      { requests: "copy" },
+    );
+    await client.authorize({ user, resource: "threads", action: "read", value });
+    expect(received!.$typeName).toBe("gatehouse.authz.v1.AuthorizeRequest");
+    expect(received!.user!.$typeName).toBe("gatehouse.type.v1.User");
+    expect(received!.traceparent).toBe("");
+    expect(received!.user!.isAuthenticated).toBe(false);
+    expect(value).toEqual({ owner: "a", nested: { list: [1, "two"] } });
+    expect(user.permissions).toEqual(["threads:read"]);
+  });
+
   it("refuses a request over the size limit with RESOURCE_EXHAUSTED and its ErrorInfo, before the handler runs", async () => {
     let ran = false;
-    const { client } = serve(() => ((ran = true), {}), undefined, 64);
+    const { client } = serve(() => ((ran = true), {}), undefined, { maxMessageBytes: 64 });
     const failure = await failureOf(client.authorize({ resource: "x".repeat(100), action: "read" }));
     expect(failure.code).toBe(Code.ResourceExhausted);
     expect(errorInfoOf(failure)?.reason).toBe(ErrorReason[ErrorReason.MESSAGE_TOO_LARGE]);

@@ -65,15 +65,15 @@ export async function startCombined(config: CombinedConfig, options: CombinedOpt
       // Before the store, which calls it; it brings the schema up to date itself, under the same lock.
       const parts = await createWorkerParts(workerConfigOf(config.worker), { logger: logger("worker") });
       stops.push(() => parts.stop(config.worker.shutdownGraceMs));
-      worker = createInProcessTransport([{ service: WorkerService, impl: parts.service }], { logger: logger("worker") });
+      worker = createInProcessTransport([{ service: WorkerService, impl: parts.service }], { logger: logger("worker"), requests: "copy" });
     }
     const store = await startStore(config.store, {
       logger: logger("store"),
       internal: {
-        authn: createInProcessTransport([{ service: AuthnService, impl: authn.service }], { logger: logger("authn") }),
-        authz: createInProcessTransport([{ service: AuthzService, impl: authz.service }], { logger: logger("authz") }),
+        authn: createInProcessTransport([{ service: AuthnService, impl: authn.service }], { logger: logger("authn"), requests: "copy" }),
+        authz: createInProcessTransport([{ service: AuthzService, impl: authz.service }], { logger: logger("authz"), requests: "copy" }),
         // Without a worker, state and graph calls reach no service (UNIMPLEMENTED) and fail closed.
-        worker: worker ?? createInProcessTransport([], { logger: logger("worker") }),
+        worker: worker ?? createInProcessTransport([], { logger: logger("worker"), requests: "copy" }),
       },
     });
     stops.push(() => store.stop());
