@@ -180,7 +180,7 @@ interface InProcessCall {
   path: string;
   started: number;
   context: InProcessHandlerContext;
-  /** Settles with `work`, or rejects with CANCELLED or DEADLINE_EXCEEDED as soon as the call is ended early. */
+  /** Settles with `work`, or rejects with CANCELLED or DEADLINE_EXCEEDED as soon as the call is ended early; one race at a time. */
   race<T>(work: Promise<T>): Promise<T>;
   /** Clears the deadline timer once the caller has its answer; the handler's signal stays as it is. */
   end(): void;
@@ -190,32 +190,39 @@ interface InProcessCall {
 
 function startCall(method: DescMethod, signal: AbortSignal | undefined, timeoutMs: number | undefined, header: HeadersInit | undefined, values: ContextValues | undefined): InProcessCall {
   const path = `/${method.parent.typeName}/${method.name}`;
-  const controller = new AbortController();
   const deadlineMs = timeoutMs === undefined || timeoutMs <= 0 ? undefined : Date.now() + timeoutMs;
+  // Made when the handler first asks for its signal: most never do, and an AbortSignal costs more than the rest of a call's set-up.
+  let controller: AbortController | undefined;
   let ended: ConnectError | undefined;
   let fail: ((error: ConnectError) => void) | undefined;
   const stop = (error: ConnectError) => {
     if (ended !== undefined) return;
     ended = error;
-    controller.abort(error);
+    controller?.abort(error);
     fail?.(error);
   };
   const timer = deadlineMs === undefined ? undefined : setTimeout(() => stop(new ConnectError("the call's deadline passed", Code.DeadlineExceeded)), timeoutMs);
   const onAbort = () => stop(new ConnectError("the call was cancelled by its caller", Code.Canceled));
   if (signal?.aborted) onAbort();
   else signal?.addEventListener("abort", onAbort, { once: true });
-  const stopped = new Promise<never>((_, reject) => {
-    fail = reject;
-    if (ended !== undefined) reject(ended);
-  });
-  // Nobody may be racing when the call is ended; the rejection is then of no interest.
-  stopped.catch(() => {});
-  const context = new InProcessHandlerContext(method, path, new Headers(header), deadlineMs, controller.signal, values ?? createContextValues());
+  const signalOf = (): AbortSignal => {
+    if (controller === undefined) {
+      controller = new AbortController();
+      if (ended !== undefined) controller.abort(ended);
+    }
+    return controller.signal;
+  };
+  const context = new InProcessHandlerContext(method, path, new Headers(header), deadlineMs, signalOf, values ?? createContextValues());
   return {
     path,
     started: performance.now(),
     context,
-    race: (work) => Promise.race([work, stopped]),
+    race: (work) =>
+      new Promise((resolve, reject) => {
+        if (ended !== undefined) return reject(ended);
+        fail = reject;
+        work.then(resolve, reject);
+      }),
     end() {
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
@@ -239,10 +246,14 @@ class InProcessHandlerContext implements HandlerContext {
     readonly url: string,
     readonly requestHeader: Headers,
     private readonly deadlineMs: number | undefined,
-    readonly signal: AbortSignal,
+    private readonly signalOf: () => AbortSignal,
     readonly values: ContextValues,
   ) {
     this.service = method.parent;
+  }
+
+  get signal(): AbortSignal {
+    return this.signalOf();
   }
 
   readonly timeoutMs = (): number | undefined => (this.deadlineMs === undefined ? undefined : Math.max(0, this.deadlineMs - Date.now()));
