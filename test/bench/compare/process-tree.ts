@@ -61,6 +61,23 @@ export function treesCpuSeconds(roots: readonly number[]): number {
   return roots.flatMap(processTree).reduce((sum, pid) => sum + (readStat(pid)?.cpuTicks ?? 0), 0) / ticksPerSecond;
 }
 
+/** CPU seconds used so far by every process on this machine whose command name is one of `names` (such as the database servers). */
+export function namedCpuSeconds(names: readonly string[]): number {
+  let ticks = 0;
+  for (const entry of readdirSync("/proc")) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    let name: string;
+    try {
+      name = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+    } catch {
+      continue;
+    }
+    if (names.includes(name)) ticks += readStat(pid)?.cpuTicks ?? 0;
+  }
+  return ticks / ticksPerSecond;
+}
+
 /** How long to wait for a server to go quiet, and what counts as quiet. */
 export interface QuietOptions {
   /** Below this share of one core over a window, the trees are quiet. Default 0.05. */

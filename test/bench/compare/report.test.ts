@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatLevelTable, formatMemoryTable, formatReport, sizeLabel, type BenchReport } from "./report.js";
+import { formatCpuTable, formatLevelTable, formatMemoryTable, formatReport, sizeLabel, type BenchReport } from "./report.js";
 
 const measured = (p50Ms: number, p99Ms: number, callsPerSecond: number, errors = 0) => ({
   kind: "measured" as const,
@@ -57,6 +57,18 @@ describe("the bench:compare report", () => {
     const lines = formatLevelTable(sampleReport(), 32).split("\n");
     expect(lines[0]!.endsWith("| calls/s ÷ peer |")).toBe(true);
     expect(lines[2]).toBe("| threads.search, 10k threads | 20.0 | 45.0 | 1 500 † | 200 | 400 | 160 | 9.38× |");
+  });
+
+  it("puts each server's CPU per call beside the load generator's, with Postgres and Redis counted toward Gatehouse's cost", () => {
+    const report = sampleReport();
+    const cost = (server: number, load: number, backing?: number) => ({ server, load, ...(backing !== undefined && { backing }) });
+    report.results[2]!.outcome = { ...measured(20, 45, 1500), cpu: cost(400.4, 500, 100) };
+    report.results[3]!.outcome = { ...measured(200, 400, 160), cpu: cost(1000, 480) };
+    const lines = formatCpuTable(report, 32).split("\n");
+    expect(lines[0]).toBe("| scenario | Gatehouse (split) µs | load µs | LangGraph.js dev µs | load µs | CPU ÷ peer |");
+    expect(lines[2]).toBe("| threads.search, 10k threads | 400 + 100 | 500 | 1000 | 480 | 0.50× |");
+    expect(lines[3]).toBe("| runs.wait | n/a | n/a | n/a | n/a | n/a |");
+    expect(formatReport(report)).toContain("**CPU per call, 32 in flight**");
   });
 
   it("reports each server's idle and peak memory in MiB", () => {

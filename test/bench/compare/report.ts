@@ -2,11 +2,25 @@ import { cpus, platform, release } from "node:os";
 
 /** What one scenario measured on one server at one in-flight level. */
 export type Outcome =
-  | { kind: "measured"; p50Ms: number; p99Ms: number; callsPerSecond: number; calls: number; errors: number }
+  | { kind: "measured"; p50Ms: number; p99Ms: number; callsPerSecond: number; calls: number; errors: number; cpu?: CpuPerCall }
   /** The server answered 501 Not Implemented. */
   | { kind: "unsupported"; detail: string }
   /** The scenario could not be prepared or its first call failed otherwise. */
   | { kind: "failed"; detail: string };
+
+/**
+ * CPU time per call while a scenario ran, in microseconds: a machine that
+ * runs slower or faster from one minute to the next changes these far less
+ * than calls per second.
+ */
+export interface CpuPerCall {
+  /** The server's own process tree. */
+  server: number;
+  /** The database and cache servers it uses (Postgres, Redis); absent for a server that keeps everything in memory. */
+  backing?: number;
+  /** The load generator: the SDK clients in the benchmark's process. */
+  load: number;
+}
 
 /** One cell of the comparison. */
 export interface ResultRow {
@@ -143,6 +157,39 @@ export function formatLevelTable(report: BenchReport, inFlight: number): string 
   return lines.join("\n");
 }
 
+/**
+ * The CPU table for one in-flight level: per scenario, the microseconds of
+ * CPU each call cost every server (with its database and cache, written
+ * `server + backing`) and the load generator, and each Gatehouse topology's
+ * whole cost over the peer's (below 1 costs less).
+ */
+export function formatCpuTable(report: BenchReport, inFlight: number): string {
+  const gatehouses = report.servers.filter((server) => server.role === "gatehouse");
+  const peer = report.servers.find((server) => server.role === "peer");
+  const ordered = [...gatehouses, ...(peer ? [peer] : [])];
+  const results = report.results.filter((result) => result.inFlight === inFlight);
+  const cpuOf = (scenario: string, server: string) => measured(results.find((result) => result.scenario === scenario && result.server === server)?.outcome)?.cpu;
+  const whole = (cpu: CpuPerCall) => cpu.server + (cpu.backing ?? 0);
+  const header = ["scenario", ...ordered.flatMap((server) => [`${server.label} µs`, "load µs"])];
+  if (peer) header.push(...gatehouses.map((gatehouse) => `${gatehouses.length > 1 ? `${gatehouse.label} ` : ""}CPU ÷ peer`));
+  const lines = [row(header), row(header.map((_, n) => (n === 0 ? "---" : "---:")))];
+  for (const scenario of [...new Set(results.map((result) => result.scenario))]) {
+    const values = [scenario];
+    for (const server of ordered) {
+      const cpu = cpuOf(scenario, server.label);
+      const spent = cpu === undefined ? "n/a" : cpu.backing === undefined ? `${Math.round(cpu.server)}` : `${Math.round(cpu.server)} + ${Math.round(cpu.backing)}`;
+      values.push(spent, cpu === undefined ? "n/a" : `${Math.round(cpu.load)}`);
+    }
+    const theirs = peer && cpuOf(scenario, peer.label);
+    for (const gatehouse of peer ? gatehouses : []) {
+      const ours = cpuOf(scenario, gatehouse.label);
+      values.push(ours && theirs ? ratio(whole(ours) / whole(theirs)) : "n/a");
+    }
+    lines.push(row(values));
+  }
+  return lines.join("\n");
+}
+
 /** The memory table: each server's process tree, idle after start and at its peak. */
 export function formatMemoryTable(report: BenchReport): string {
   const lines = [row(["server", "process tree", "idle RSS MiB", "peak RSS MiB"]), row(["---", "---", "---:", "---:"])];
@@ -162,6 +209,13 @@ export function formatReport(report: BenchReport): string {
   for (const inFlight of settings.inFlight) {
     out.push("", `**${inFlight} in flight**${inFlight === 1 ? " (sequential)" : ""}`, "", formatLevelTable(report, inFlight));
   }
+  const busiest = Math.max(...settings.inFlight);
+  out.push(
+    "",
+    `**CPU per call, ${busiest} in flight** (microseconds; Gatehouse's written as its processes + Postgres and Redis)`,
+    "",
+    formatCpuTable(report, busiest),
+  );
   out.push("", "**Memory**", "", formatMemoryTable(report));
   const withErrors = report.results.filter((result) => result.outcome.kind === "measured" && result.outcome.errors > 0);
   const failed = report.results.filter((result) => result.outcome.kind === "failed");

@@ -20,8 +20,8 @@ import { fromRoot } from "../../support/test-gatehouse.js";
 import { runCalls } from "../load.js";
 import { chooseTopologies, type BenchGatehouse } from "./gatehouse-topologies.js";
 import { startPeerServer, type PeerServer } from "./peer-server.js";
-import { createRssSampler, treesResidentKib, waitForQuiet } from "./process-tree.js";
-import { describeMachine, formatReport, sizeLabel, type BenchReport, type Outcome, type ServerReport } from "./report.js";
+import { createRssSampler, namedCpuSeconds, treesCpuSeconds, treesResidentKib, waitForQuiet } from "./process-tree.js";
+import { describeMachine, formatReport, sizeLabel, type BenchReport, type CpuPerCall, type Outcome, type ServerReport } from "./report.js";
 import { benchTarget, benchUsers, httpStatusOf, otherScenarios, threadScenarios, type BenchTarget, type Scenario, type ScenarioCall } from "./scenarios.js";
 import { countThreads, seedIntoPostgres, seedThroughApi } from "./seeding.js";
 
@@ -35,6 +35,8 @@ const topologyNames = process.env.BENCH_TOPOLOGIES ?? "split";
 const scenarioNames = process.env.BENCH_SCENARIOS?.split(",").map((name) => name.trim());
 const chosen = (scenario: Scenario) => scenarioNames === undefined || scenarioNames.some((name) => scenario.name.startsWith(name));
 const inFlightLevels = [1, 32];
+/** The command names of the servers Gatehouse keeps its data in, whose CPU counts toward each of its calls. */
+const backingServers = ["postgres", "redis-server"];
 const settleMaxMs = 60_000;
 if (sizes.some((size) => !Number.isInteger(size) || size < 100)) throw new Error("BENCH_SIZES must be whole numbers of threads, each at least 100");
 if (!(seconds > 0) || !(warmupSeconds >= 0)) throw new Error("BENCH_SECONDS must be positive and BENCH_WARMUP_SECONDS not negative");
@@ -115,7 +117,9 @@ async function measure(name: string, scenario: Scenario): Promise<void> {
       } else {
         await settle();
         if (warmupSeconds > 0) await runCalls(call, inFlight, warmupSeconds * 1000);
-        outcome = { kind: "measured", ...(await runCalls(call, inFlight, seconds * 1000)) };
+        const cpuBefore = cpuNow(contender);
+        const result = await runCalls(call, inFlight, seconds * 1000);
+        outcome = { kind: "measured", ...result, cpu: cpuPerCall(cpuBefore, cpuNow(contender), result.calls) };
         contender.lastUsed = Date.now();
       }
       report.results.push({ scenario: name, inFlight, server: contender.report.label, outcome });
@@ -124,9 +128,32 @@ async function measure(name: string, scenario: Scenario): Promise<void> {
   }
 }
 
+/** CPU seconds so far of a contender, of what backs it when it is Gatehouse (Postgres, Redis), and of this process (the load generator). */
+function cpuNow(contender: Contender): CpuPerCall {
+  const { user, system } = process.cpuUsage();
+  return {
+    server: treesCpuSeconds(contender.pids),
+    ...(contender.report.role === "gatehouse" && { backing: namedCpuSeconds(backingServers) }),
+    load: (user + system) / 1e6,
+  };
+}
+
+/** The CPU microseconds per call between two readings. */
+function cpuPerCall(before: CpuPerCall, after: CpuPerCall, calls: number): CpuPerCall | undefined {
+  if (calls === 0) return undefined;
+  const perCall = (from: number, to: number) => ((to - from) * 1e6) / calls;
+  return {
+    server: perCall(before.server, after.server),
+    ...(before.backing !== undefined && after.backing !== undefined && { backing: perCall(before.backing, after.backing) }),
+    load: perCall(before.load, after.load),
+  };
+}
+
 function describe(outcome: Outcome): string {
   if (outcome.kind !== "measured") return `${outcome.kind}: ${outcome.detail.split("\n")[0]}`;
-  return `p50 ${outcome.p50Ms.toFixed(2)} ms  p99 ${outcome.p99Ms.toFixed(2)} ms  ${Math.round(outcome.callsPerSecond)} calls/s  (${outcome.calls} calls, ${outcome.errors} errors)`;
+  const cpu = outcome.cpu;
+  const spent = cpu === undefined ? "" : `  CPU µs/call: server ${Math.round(cpu.server)}${cpu.backing === undefined ? "" : ` + ${Math.round(cpu.backing)}`}, load ${Math.round(cpu.load)}`;
+  return `p50 ${outcome.p50Ms.toFixed(2)} ms  p99 ${outcome.p99Ms.toFixed(2)} ms  ${Math.round(outcome.callsPerSecond)} calls/s  (${outcome.calls} calls, ${outcome.errors} errors)${spent}`;
 }
 
 async function startGatehouse(label: string, start: (typeof topologies)[number][1]): Promise<Contender> {

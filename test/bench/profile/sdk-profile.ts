@@ -14,7 +14,7 @@
  * less than calls per second.
  * Loopback only; bounded in time.
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { startCluster } from "@gatehouse/launcher";
 import { fromRoot } from "../../support/test-gatehouse.js";
@@ -22,6 +22,7 @@ import { createTestDatabase } from "../../support/test-database.js";
 import { runCalls } from "../load.js";
 import { benchTarget, otherScenarios, threadScenarios } from "../compare/scenarios.js";
 import { seedIntoPostgres } from "../compare/seeding.js";
+import { namedCpuSeconds, treesCpuSeconds } from "../compare/process-tree.js";
 
 const seconds = Number(process.env.PROFILE_SECONDS ?? 5);
 const inFlight = Number(process.env.PROFILE_IN_FLIGHT ?? 32);
@@ -29,26 +30,11 @@ const wanted = (process.env.PROFILE_SCENARIOS ?? "threads.create,threads.get,thr
 const profileDir = process.env.PROFILE_DIR === undefined ? undefined : resolve(process.env.PROFILE_DIR);
 process.env.DATABASE_URL ??= "postgres://postgres@127.0.0.1:5432/test";
 
-/** CPU time a process has used so far (user and system), in milliseconds, from /proc (Linux). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  // utime and stime are fields 14 and 15 of the whole line, in clock ticks (100 per second on Linux).
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
+/** CPU time of a process and its children so far, in milliseconds. */
+const cpuMs = (pid: number) => treesCpuSeconds([pid]) * 1000;
 
 /** CPU time of every Postgres server process on this machine, in milliseconds: the database's share of each call. */
-function postgresCpuMs(): number {
-  let total = 0;
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/comm`, "utf8").trim() === "postgres") total += cpuMs(Number(entry));
-    } catch {
-      // The process ended between the listing and the read.
-    }
-  }
-  return total;
-}
+const postgresCpuMs = () => namedCpuSeconds(["postgres"]) * 1000;
 
 /** This process's CPU time (the SDK clients generating the load), in milliseconds. */
 const loadCpuMs = () => {
