@@ -19,13 +19,14 @@ export interface InProcessTransportOptions {
   maxMessageBytes?: number;
   /**
    * How a request reaches the handler. `"wire"` (the default): encoded and
-   * decoded as a gRPC server receives it, for a service that clients reach.
-   * `"copy"`: a deep copy of the caller's message, for the hops between
-   * Gatehouse's own services (the store asking authn, authz and the worker),
-   * whose every request the caller built from input it has already checked
-   * and limited. The handler still never shares an object with its caller,
-   * at a small part of the cost: an AuthorizeRequest with a user and a value
-   * costs about 80 µs to encode and decode and 11 µs to copy.
+   * decoded as a gRPC server receives it, with the size limit and the checks
+   * of decodeRequest. `"copy"`: a deep copy of the caller's message, for
+   * callers in this process that bound what they send themselves (the
+   * gateway by its body limit, the store asking authn, authz and the worker
+   * with input it has checked). The handler still shares no object with its
+   * caller, and a Struct key "__proto__" stays an own key that the service's
+   * own checks refuse, at a small part of the cost: an AuthorizeRequest with
+   * a user and a value takes about 80 µs to encode and decode, 11 µs to copy.
    */
   requests?: "wire" | "copy";
 }
@@ -42,10 +43,11 @@ type AnyImpl = (request: unknown, context: HandlerContext) => unknown;
  * What a gRPC server guarantees still holds. Each request is encoded and
  * decoded through `decodeRequest`, exactly as it arrives over the wire, so
  * the size limit, the `__proto__` and nesting checks and field presence are
- * the same, and the handler never shares an object with its caller (between
- * Gatehouse's own services, a copy does the last; see `requests`). Errors
- * reach the caller as the ConnectError the handler threw, anything else as
- * INTERNAL with its cause logged only. The call's deadline and the caller's
+ * the same, and the handler never shares an object with its caller; for
+ * callers that bound their requests themselves, a copy does the last at a
+ * fraction of the cost (see `requests`). Errors reach the caller as the
+ * ConnectError the handler threw, anything else as INTERNAL with its cause
+ * logged only. The call's deadline and the caller's
  * abort signal end it as over gRPC: the caller gets DEADLINE_EXCEEDED or
  * CANCELLED, and the handler's context signal aborts. A server stream ends
  * the handler's generator when its reader stops.

@@ -1,8 +1,8 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
-import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import { CreateThreadRequestSchema, ThreadService } from "@gatehouse/contracts";
-import { decodeRequest } from "@gatehouse/server";
+import { createInProcessTransport, createLogger, decodeRequest } from "@gatehouse/server";
 import { describe, expect, it } from "vitest";
 import { withJsonChecks } from "./json-fields.js";
 
@@ -46,6 +46,16 @@ describe("withJsonChecks", () => {
     const request = decodeRequest(CreateThreadRequestSchema, new BinaryWriter().tag(2, WireType.LengthDelimited).bytes(metadata).finish());
     const error = await refusal(() => service.createThread(request as never, context));
     expect([error.code, error.rawMessage]).toEqual([Code.InvalidArgument, 'metadata.__proto__: the key "__proto__" is not allowed']);
+    expect(calls).toEqual([]);
+  });
+
+  it("refuses a __proto__ key that a copy kept, as the gateway's requests reach the store in process", async () => {
+    const { calls, service } = recordingService();
+    const client = createClient(ThreadService, createInProcessTransport([{ service: ThreadService, impl: service }], { logger: createLogger("test", "silent"), requests: "copy" }));
+    // JSON.parse makes "__proto__" an own key, as in a body the gateway parsed.
+    const metadata = JSON.parse('{"a": {"__proto__": {"admin": true}}}') as Record<string, never>;
+    const error = await refusal(() => client.createThread({ metadata }));
+    expect([error.code, error.rawMessage]).toEqual([Code.InvalidArgument, 'metadata.a.__proto__: the key "__proto__" is not allowed']);
     expect(calls).toEqual([]);
   });
 

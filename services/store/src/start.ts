@@ -52,8 +52,10 @@ export interface StoreStartDeps {
 export interface RunningStore extends RunningService {
   /**
    * The store's services behind an in-process transport (the combined
-   * topology's gateway calls them so): the same routes, limits, metrics and
-   * authorization as the gRPC port, without a socket.
+   * topology's gateway calls them so): the same routes, rate limits, metrics
+   * and authorization as the gRPC port, without a socket, and requests
+   * copied rather than encoded (so no message size limit of its own: the
+   * gateway's body limit bounds what reaches it).
    */
   inProcess: Transport;
 }
@@ -149,7 +151,9 @@ export async function startStore(config: StoreConfig, { logger, internal }: Stor
   return {
     address: `${config.host}:${server.port}`,
     metricsAddress: observed?.address,
-    inProcess: createInProcessTransport(storeRoutes, { logger, metrics: observed?.metrics, maxMessageBytes: limits.maxMessageBytes }),
+    // Its callers are the gateway and custom routes in this process: requests are copied, not encoded, and the
+    // gateway's body limit bounds them; the checks of every JSON field run in the store either way.
+    inProcess: createInProcessTransport(storeRoutes, { logger, metrics: observed?.metrics, requests: "copy" }),
     async stop() {
       // The watch must not turn health back on; stop flips it first, so balancers stop sending, then drains.
       databaseWatch.stop();
