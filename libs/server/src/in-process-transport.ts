@@ -68,6 +68,13 @@ export function createInProcessTransport(routes: readonly Route[], options: InPr
     return impl;
   };
 
+  const paths = new Map<DescMethod, string>();
+  const startCall = (method: DescMethod, signal: AbortSignal | undefined, timeoutMs: number | undefined, header: HeadersInit | undefined, values: ContextValues | undefined) => {
+    let path = paths.get(method);
+    if (path === undefined) paths.set(method, (path = `/${method.parent.typeName}/${method.name}`));
+    return new InProcessCall(path, method, signal, timeoutMs, header, values);
+  };
+
   const decoded = (method: DescMethod, input: MessageInitShape<DescMessage>): unknown => {
     if (options.requests === "copy") return create(method.input, structuredClone(input));
     const bytes = toBinary(method.input, create(method.input, input));
@@ -177,60 +184,76 @@ export function createInProcessTransport(routes: readonly Route[], options: InPr
   };
 }
 
-/** One call in flight: its handler context, and what ends it early (the caller's signal, the deadline). */
-interface InProcessCall {
-  path: string;
-  started: number;
-  context: InProcessHandlerContext;
-  /** Settles with `work`, or rejects with CANCELLED or DEADLINE_EXCEEDED as soon as the call is ended early; one race at a time. */
-  race<T>(work: Promise<T>): Promise<T>;
-  /** Clears the deadline timer once the caller has its answer; the handler's signal stays as it is. */
-  end(): void;
-  /** Ends the call as a caller going away would: the handler's signal aborts. */
-  cancel(): void;
-}
+/**
+ * One call in flight: its handler context, and what ends it early (the
+ * caller's signal, the deadline). A class rather than closures: a call is
+ * set up twice per request in the combined topology, and the fewer objects
+ * each makes, the better.
+ */
+class InProcessCall {
+  readonly started = performance.now();
+  readonly context: InProcessHandlerContext;
+  /** Made when the handler first asks for its signal: most never do, and an AbortSignal costs more than the rest of a call's set-up. */
+  #controller: AbortController | undefined;
+  #ended: ConnectError | undefined;
+  #fail: ((error: ConnectError) => void) | undefined;
+  readonly #timer: NodeJS.Timeout | undefined;
+  readonly #callerSignal: AbortSignal | undefined;
+  readonly #onCallerAbort: (() => void) | undefined;
 
-function startCall(method: DescMethod, signal: AbortSignal | undefined, timeoutMs: number | undefined, header: HeadersInit | undefined, values: ContextValues | undefined): InProcessCall {
-  const path = `/${method.parent.typeName}/${method.name}`;
-  const deadlineMs = timeoutMs === undefined || timeoutMs <= 0 ? undefined : Date.now() + timeoutMs;
-  // Made when the handler first asks for its signal: most never do, and an AbortSignal costs more than the rest of a call's set-up.
-  let controller: AbortController | undefined;
-  let ended: ConnectError | undefined;
-  let fail: ((error: ConnectError) => void) | undefined;
-  const stop = (error: ConnectError) => {
-    if (ended !== undefined) return;
-    ended = error;
-    controller?.abort(error);
-    fail?.(error);
-  };
-  const timer = deadlineMs === undefined ? undefined : setTimeout(() => stop(new ConnectError("the call's deadline passed", Code.DeadlineExceeded)), timeoutMs);
-  const onAbort = () => stop(new ConnectError("the call was cancelled by its caller", Code.Canceled));
-  if (signal?.aborted) onAbort();
-  else signal?.addEventListener("abort", onAbort, { once: true });
-  const signalOf = (): AbortSignal => {
-    if (controller === undefined) {
-      controller = new AbortController();
-      if (ended !== undefined) controller.abort(ended);
+  constructor(
+    readonly path: string,
+    method: DescMethod,
+    callerSignal: AbortSignal | undefined,
+    timeoutMs: number | undefined,
+    header: HeadersInit | undefined,
+    values: ContextValues | undefined,
+  ) {
+    const deadlineMs = timeoutMs === undefined || timeoutMs <= 0 ? undefined : Date.now() + timeoutMs;
+    this.context = new InProcessHandlerContext(method, path, new Headers(header), deadlineMs, this, values ?? createContextValues());
+    if (deadlineMs !== undefined) this.#timer = setTimeout(() => this.#stop(new ConnectError("the call's deadline passed", Code.DeadlineExceeded)), timeoutMs);
+    if (callerSignal === undefined) return;
+    this.#callerSignal = callerSignal;
+    this.#onCallerAbort = () => this.cancel();
+    if (callerSignal.aborted) this.cancel();
+    else callerSignal.addEventListener("abort", this.#onCallerAbort, { once: true });
+  }
+
+  /** The handler's signal: aborted once the call is ended early. */
+  signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#ended !== undefined) this.#controller.abort(this.#ended);
     }
-    return controller.signal;
-  };
-  const context = new InProcessHandlerContext(method, path, new Headers(header), deadlineMs, signalOf, values ?? createContextValues());
-  return {
-    path,
-    started: performance.now(),
-    context,
-    race: (work) =>
-      new Promise((resolve, reject) => {
-        if (ended !== undefined) return reject(ended);
-        fail = reject;
-        work.then(resolve, reject);
-      }),
-    end() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
-    },
-    cancel: onAbort,
-  };
+    return this.#controller.signal;
+  }
+
+  /** Settles with `work`, or rejects with CANCELLED or DEADLINE_EXCEEDED as soon as the call is ended early; one race at a time. */
+  race<T>(work: Promise<T>): Promise<T> {
+    return new Promise((resolve, reject) => {
+      if (this.#ended !== undefined) return reject(this.#ended);
+      this.#fail = reject;
+      work.then(resolve, reject);
+    });
+  }
+
+  /** Clears the deadline timer once the caller has its answer; the handler's signal stays as it is. */
+  end(): void {
+    clearTimeout(this.#timer);
+    if (this.#onCallerAbort !== undefined) this.#callerSignal?.removeEventListener("abort", this.#onCallerAbort);
+  }
+
+  /** Ends the call as a caller going away would: the handler's signal aborts. */
+  cancel(): void {
+    this.#stop(new ConnectError("the call was cancelled by its caller", Code.Canceled));
+  }
+
+  #stop(error: ConnectError): void {
+    if (this.#ended !== undefined) return;
+    this.#ended = error;
+    this.#controller?.abort(error);
+    this.#fail?.(error);
+  }
 }
 
 /** The HandlerContext of an in-process call: what a served gRPC call's context offers, without the socket. */
@@ -248,17 +271,19 @@ class InProcessHandlerContext implements HandlerContext {
     readonly url: string,
     readonly requestHeader: Headers,
     private readonly deadlineMs: number | undefined,
-    private readonly signalOf: () => AbortSignal,
+    private readonly call: InProcessCall,
     readonly values: ContextValues,
   ) {
     this.service = method.parent;
   }
 
   get signal(): AbortSignal {
-    return this.signalOf();
+    return this.call.signal();
   }
 
-  readonly timeoutMs = (): number | undefined => (this.deadlineMs === undefined ? undefined : Math.max(0, this.deadlineMs - Date.now()));
+  timeoutMs(): number | undefined {
+    return this.deadlineMs === undefined ? undefined : Math.max(0, this.deadlineMs - Date.now());
+  }
 
   get responseHeader(): Headers {
     return (this.#responseHeader ??= new Headers());
