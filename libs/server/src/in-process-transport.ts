@@ -47,10 +47,10 @@ type AnyImpl = (request: unknown, context: HandlerContext) => unknown;
  * callers that bound their requests themselves, a copy does the last at a
  * fraction of the cost (see `requests`). Errors reach the caller as the
  * ConnectError the handler threw, anything else as INTERNAL with its cause
- * logged only. The call's deadline and the caller's
- * abort signal end it as over gRPC: the caller gets DEADLINE_EXCEEDED or
- * CANCELLED, and the handler's context signal aborts. A server stream ends
- * the handler's generator when its reader stops.
+ * logged only. The call's deadline and the caller's abort signal end it as
+ * over gRPC: the caller gets DEADLINE_EXCEEDED or CANCELLED, and the
+ * handler's context signal aborts. A server stream ends the handler's
+ * generator when its reader stops.
  */
 export function createInProcessTransport(routes: readonly Route[], options: InProcessTransportOptions): Transport {
   const impls = new Map<DescMethod, AnyImpl>();

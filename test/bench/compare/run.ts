@@ -128,8 +128,11 @@ async function measure(name: string, scenario: Scenario): Promise<void> {
   }
 }
 
+/** CPU seconds used so far, in the shape of CpuPerCall. */
+type CpuSeconds = CpuPerCall;
+
 /** CPU seconds so far of a contender, of what backs it when it is Gatehouse (Postgres, Redis), and of this process (the load generator). */
-function cpuNow(contender: Contender): CpuPerCall {
+function cpuNow(contender: Contender): CpuSeconds {
   const { user, system } = process.cpuUsage();
   return {
     server: treesCpuSeconds(contender.pids),
@@ -139,7 +142,7 @@ function cpuNow(contender: Contender): CpuPerCall {
 }
 
 /** The CPU microseconds per call between two readings. */
-function cpuPerCall(before: CpuPerCall, after: CpuPerCall, calls: number): CpuPerCall | undefined {
+function cpuPerCall(before: CpuSeconds, after: CpuSeconds, calls: number): CpuPerCall | undefined {
   if (calls === 0) return undefined;
   const perCall = (from: number, to: number) => ((to - from) * 1e6) / calls;
   return {
