@@ -23,14 +23,27 @@ export interface UnaryCaller {
   close(): void;
 }
 
+/** What one load run saw, call by call: enough to merge several runs into one result. */
+export interface LoadSample {
+  /** Each call's latency in ms. */
+  latencies: number[];
+  errors: number;
+  elapsedMs: number;
+}
+
 /**
  * Keeps `concurrency` calls in flight for `durationMs` and measures each
  * one's latency. Bounded in time; loopback only.
  */
 export async function runCalls(call: (i: number) => Promise<unknown>, concurrency: number, durationMs: number): Promise<LoadResult> {
+  return summarizeSamples([await sampleCalls(call, concurrency, durationMs)]);
+}
+
+/** Like runCalls, but answers every latency, so that runs taken in turns with other work can be merged (summarizeSamples). */
+export async function sampleCalls(call: (i: number) => Promise<unknown>, concurrency: number, durationMs: number, firstCall = 0): Promise<LoadSample> {
   const latencies: number[] = [];
   let errors = 0;
-  let issued = 0;
+  let issued = firstCall;
   let firstError: unknown;
   const started = performance.now();
   const deadline = started + durationMs;
@@ -50,9 +63,21 @@ export async function runCalls(call: (i: number) => Promise<unknown>, concurrenc
   await Promise.all(Array.from({ length: concurrency }, worker));
   const elapsedMs = performance.now() - started;
   if (firstError !== undefined) console.error(`  first error: ${firstError instanceof Error ? firstError.message : String(firstError)}`);
-  latencies.sort((a, b) => a - b);
+  return { latencies, errors, elapsedMs };
+}
+
+/** One result from several samples: their calls and errors added up, percentiles over all their calls, throughput over their summed time. */
+export function summarizeSamples(samples: readonly LoadSample[]): LoadResult {
+  const latencies = samples.flatMap((sample) => sample.latencies).sort((a, b) => a - b);
+  const elapsedMs = samples.reduce((sum, sample) => sum + sample.elapsedMs, 0);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
-  return { calls: latencies.length, errors, p50Ms: at(0.5), p99Ms: at(0.99), callsPerSecond: (latencies.length / elapsedMs) * 1000 };
+  return {
+    calls: latencies.length,
+    errors: samples.reduce((sum, sample) => sum + sample.errors, 0),
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+    callsPerSecond: elapsedMs > 0 ? (latencies.length / elapsedMs) * 1000 : 0,
+  };
 }
 
 /** Drives one target through a caller: `runCalls` for gRPC. */

@@ -14,7 +14,7 @@ function sampleReport(): BenchReport {
   return {
     date: "2026-11-30T12:00:00.000Z",
     machine: { cpu: "Test CPU", cores: 2, node: "v20.20.2", os: "linux 6" },
-    settings: { sizes: [10_000], seconds: 5, warmupSeconds: 1, inFlight: [1, 32], topologies: ["split"] },
+    settings: { sizes: [10_000], seconds: 5, sliceSeconds: 1, warmupSeconds: 1, inFlight: [1, 32], topologies: ["split"] },
     servers: [
       { label: "Gatehouse (split)", role: "gatehouse", description: "4 processes", idleKib: 512 * 1024, peakKib: 600 * 1024 },
       { label: "LangGraph.js dev", role: "peer", description: "CLI, tsx and the API server", idleKib: 300 * 1024, peakKib: 1024 * 1024 },

@@ -65,7 +65,7 @@ export interface BenchReport {
   /** ISO time the run started. */
   date: string;
   machine: MachineReport;
-  settings: { sizes: number[]; seconds: number; warmupSeconds: number; inFlight: number[]; topologies: string[]; scenarios?: string[] };
+  settings: { sizes: number[]; seconds: number; sliceSeconds: number; warmupSeconds: number; inFlight: number[]; topologies: string[]; scenarios?: string[] };
   servers: ServerReport[];
   seeding: SeedReport[];
   results: ResultRow[];
@@ -202,9 +202,9 @@ export function formatReport(report: BenchReport): string {
   const { machine, settings } = report;
   const out = [
     `Measured ${report.date.slice(0, 10)} on ${machine.cpu}, ${machine.cores} cores, Node ${machine.node} (${machine.os}). ` +
-      `Threads seeded per server: ${settings.sizes.map(sizeLabel).join(", ")}; each row ${settings.seconds} s after a ${settings.warmupSeconds} s warm-up, ` +
-      `Gatehouse measured first, then the peer, with both servers idle in between. The load generator (the stock SDK \`Client\`, ` +
-      `one per user) runs on the same cores as both servers.`,
+      `Threads seeded per server: ${settings.sizes.map(sizeLabel).join(", ")}; in each row every server runs ${settings.seconds} s in turns of ` +
+      `${settings.sliceSeconds} s, always in the same order, after all went idle and each had a ${settings.warmupSeconds} s warm-up, so the machine's ` +
+      `drift falls on every server alike. The load generator (the stock SDK \`Client\`, one per user) runs on the same cores as both servers.`,
   ];
   for (const inFlight of settings.inFlight) {
     out.push("", `**${inFlight} in flight**${inFlight === 1 ? " (sequential)" : ""}`, "", formatLevelTable(report, inFlight));

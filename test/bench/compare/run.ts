@@ -10,14 +10,15 @@
  * `langgraphjs dev` from the pinned devDependency, in memory and offline.
  *
  * BENCH_SIZES (default "10000,100000") sets the threads seeded per server,
- * BENCH_SECONDS (default 5) each row's duration, BENCH_WARMUP_SECONDS
- * (default 1) the warm-up before it, BENCH_TOPOLOGIES (default "split") the
+ * BENCH_SECONDS (default 5) how long each server runs per row, in turns of
+ * BENCH_SLICE_SECONDS (default 1), BENCH_WARMUP_SECONDS (default 1) the
+ * warm-up before it, BENCH_TOPOLOGIES (default "split") the
  * Gatehouse process layouts to measure, BENCH_OUT a path for the results as
  * JSON. Prints progress on stderr and the Markdown report on stdout.
  */
 import { writeFile } from "node:fs/promises";
 import { fromRoot } from "../../support/test-gatehouse.js";
-import { runCalls } from "../load.js";
+import { runCalls, sampleCalls, summarizeSamples, type LoadSample } from "../load.js";
 import { chooseTopologies, type BenchGatehouse } from "./gatehouse-topologies.js";
 import { startPeerServer, type PeerServer } from "./peer-server.js";
 import { createRssSampler, namedCpuSeconds, treesCpuSeconds, treesResidentKib, waitForQuiet } from "./process-tree.js";
@@ -30,6 +31,7 @@ process.env.DATABASE_URL ??= "postgres://postgres@127.0.0.1:5432/test";
 const sizes = (process.env.BENCH_SIZES ?? "10000,100000").split(",").map(Number);
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 1);
+const sliceSeconds = Number(process.env.BENCH_SLICE_SECONDS ?? 1);
 const topologyNames = process.env.BENCH_TOPOLOGIES ?? "split";
 /** Scenario names to run (such as `threads.get,runs.wait`); every scenario when unset. */
 const scenarioNames = process.env.BENCH_SCENARIOS?.split(",").map((name) => name.trim());
@@ -40,6 +42,9 @@ const backingServers = ["postgres", "redis-server"];
 const settleMaxMs = 60_000;
 if (sizes.some((size) => !Number.isInteger(size) || size < 100)) throw new Error("BENCH_SIZES must be whole numbers of threads, each at least 100");
 if (!(seconds > 0) || !(warmupSeconds >= 0)) throw new Error("BENCH_SECONDS must be positive and BENCH_WARMUP_SECONDS not negative");
+if (!(sliceSeconds > 0)) throw new Error("BENCH_SLICE_SECONDS must be positive");
+/** The turns each server takes per row. */
+const slices = Math.max(1, Math.round(seconds / sliceSeconds));
 const topologies = chooseTopologies(topologyNames);
 if (topologies.length === 0) throw new Error("BENCH_TOPOLOGIES names no topology");
 
@@ -68,7 +73,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 const report: BenchReport = {
   date: new Date().toISOString(),
   machine: describeMachine(),
-  settings: { sizes, seconds, warmupSeconds, inFlight: inFlightLevels, topologies: topologies.map(([name]) => name), ...(scenarioNames && { scenarios: scenarioNames }) },
+  settings: { sizes, seconds, sliceSeconds: seconds / slices, warmupSeconds, inFlight: inFlightLevels, topologies: topologies.map(([name]) => name), ...(scenarioNames && { scenarios: scenarioNames }) },
   servers: [],
   seeding: [],
   results: [],
@@ -104,23 +109,48 @@ async function prepare(scenario: Scenario, contender: Contender): Promise<Scenar
   }
 }
 
-/** Measures one scenario on every server at every in-flight level, Gatehouse first, each after the servers went quiet. */
+/**
+ * Measures one scenario on every server at every in-flight level. Once the
+ * servers went quiet and each had its warm-up, they take turns in slices of
+ * BENCH_SLICE_SECONDS, always in the same order, until each has run
+ * BENCH_SECONDS: a machine that speeds up or slows down during a row does so
+ * for every server alike, where measuring one server after the other would
+ * credit the drift to one of them.
+ */
 async function measure(name: string, scenario: Scenario): Promise<void> {
   const calls = new Map<Contender, ScenarioCall | Outcome>();
   for (const contender of contenders) calls.set(contender, await prepare(scenario, contender));
+  const running = contenders.flatMap((contender) => {
+    const call = calls.get(contender)!;
+    return typeof call === "function" ? [{ contender, call }] : [];
+  });
   for (const inFlight of inFlightLevels) {
+    await settle();
+    if (warmupSeconds > 0) for (const { call } of running) await runCalls(call, inFlight, warmupSeconds * 1000);
+    const taken = new Map(running.map(({ contender }) => [contender, { samples: [] as LoadSample[], cpu: { server: 0, backing: 0, load: 0 } }]));
+    for (let slice = 0; slice < slices; slice++) {
+      for (const { contender, call } of running) {
+        const mine = taken.get(contender)!;
+        const before = cpuNow(contender);
+        const firstCall = mine.samples.reduce((sum, sample) => sum + sample.latencies.length, 0);
+        mine.samples.push(await sampleCalls(call, inFlight, (seconds * 1000) / slices, firstCall));
+        const after = cpuNow(contender);
+        mine.cpu.server += after.server - before.server;
+        mine.cpu.backing += (after.backing ?? 0) - (before.backing ?? 0);
+        mine.cpu.load += after.load - before.load;
+        contender.lastUsed = Date.now();
+      }
+    }
     for (const contender of contenders) {
       const call = calls.get(contender)!;
       let outcome: Outcome;
       if (typeof call !== "function") {
         outcome = call;
       } else {
-        await settle();
-        if (warmupSeconds > 0) await runCalls(call, inFlight, warmupSeconds * 1000);
-        const cpuBefore = cpuNow(contender);
-        const result = await runCalls(call, inFlight, seconds * 1000);
-        outcome = { kind: "measured", ...result, cpu: cpuPerCall(cpuBefore, cpuNow(contender), result.calls) };
-        contender.lastUsed = Date.now();
+        const { samples, cpu } = taken.get(contender)!;
+        const result = summarizeSamples(samples);
+        const spent = contender.report.role === "gatehouse" ? cpu : { server: cpu.server, load: cpu.load };
+        outcome = { kind: "measured", ...result, cpu: cpuPerCall(spent, result.calls) };
       }
       report.results.push({ scenario: name, inFlight, server: contender.report.label, outcome });
       log(`${name.padEnd(34)} ${String(inFlight).padStart(2)} in flight  ${contender.report.label.padEnd(20)} ${describe(outcome)}`);
@@ -141,15 +171,11 @@ function cpuNow(contender: Contender): CpuSeconds {
   };
 }
 
-/** The CPU microseconds per call between two readings. */
-function cpuPerCall(before: CpuSeconds, after: CpuSeconds, calls: number): CpuPerCall | undefined {
+/** CPU seconds spent over `calls` calls, as microseconds per call. */
+function cpuPerCall(spent: CpuSeconds, calls: number): CpuPerCall | undefined {
   if (calls === 0) return undefined;
-  const perCall = (from: number, to: number) => ((to - from) * 1e6) / calls;
-  return {
-    server: perCall(before.server, after.server),
-    ...(before.backing !== undefined && after.backing !== undefined && { backing: perCall(before.backing, after.backing) }),
-    load: perCall(before.load, after.load),
-  };
+  const perCall = (seconds: number) => (seconds * 1e6) / calls;
+  return { server: perCall(spent.server), ...(spent.backing !== undefined && { backing: perCall(spent.backing) }), load: perCall(spent.load) };
 }
 
 function describe(outcome: Outcome): string {
@@ -186,7 +212,8 @@ async function startPeer(): Promise<Contender> {
   const target = benchTarget(label, peer.url);
   report.notes.push(
     `Peer: \`langgraphjs dev\` from @langchain/langgraph-cli ${peer.versions.cli} (@langchain/langgraph-api ${peer.versions.api}), in memory, ` +
-      "no reload watcher, warnings-only log; it writes its state to a file 3 s after the last change, so each measurement waits for that to end.",
+      "no reload watcher, warnings-only log; it writes its state to a file 3 s after the last change, so each row waits for that to end, " +
+        "and with turns of 1 s (up to three servers) it never comes within a row.",
   );
   return {
     report: { label, role: "peer", description: "CLI, tsx and the API server (all its data in memory)", idleKib: 0, peakKib: 0 },
