@@ -1,9 +1,23 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { describe, expect, it } from "vitest";
-import { createRssSampler, processTree, residentKib, treesResidentKib, waitForQuiet } from "./process-tree.js";
+import { cpuSecondsBetween, createRssSampler, namedCpuTicks, processTree, residentKib, treesResidentKib, waitForQuiet } from "./process-tree.js";
 
 describe("process trees from /proc", () => {
+  it("counts the CPU of named processes between two readings, never less than nothing when one of them exited", () => {
+    const before = new Map([
+      [10, 500],
+      [11, 300],
+    ]);
+    // 11 exited, 12 started: 10 used 20 ticks, 12 its whole 5.
+    const after = new Map([
+      [10, 520],
+      [12, 5],
+    ]);
+    expect(cpuSecondsBetween(before, after)).toBeCloseTo(0.25);
+    expect(namedCpuTicks(["node"]).get(process.pid)).toBeGreaterThanOrEqual(0);
+  });
+
   it("finds a child and its grandchild under their root, and adds up their resident memory", async () => {
     // A shell that starts a sleeping grandchild and waits for it.
     const child = spawn("sh", ["-c", "sleep 30 & wait"], { stdio: "ignore" });

@@ -61,9 +61,9 @@ export function treesCpuSeconds(roots: readonly number[]): number {
   return roots.flatMap(processTree).reduce((sum, pid) => sum + (readStat(pid)?.cpuTicks ?? 0), 0) / ticksPerSecond;
 }
 
-/** CPU seconds used so far by every process on this machine whose command name is one of `names` (such as the database servers). */
-export function namedCpuSeconds(names: readonly string[]): number {
-  let ticks = 0;
+/** The CPU ticks so far of every process on this machine whose command name is one of `names` (such as the database servers), by process id. */
+export function namedCpuTicks(names: readonly string[]): Map<number, number> {
+  const ticks = new Map<number, number>();
   for (const entry of readdirSync("/proc")) {
     const pid = Number(entry);
     if (!Number.isInteger(pid)) continue;
@@ -73,8 +73,21 @@ export function namedCpuSeconds(names: readonly string[]): number {
     } catch {
       continue;
     }
-    if (names.includes(name)) ticks += readStat(pid)?.cpuTicks ?? 0;
+    const stat = names.includes(name) ? readStat(pid) : undefined;
+    if (stat !== undefined) ticks.set(pid, stat.cpuTicks);
   }
+  return ticks;
+}
+
+/**
+ * The CPU seconds those processes used between two readings of
+ * namedCpuTicks. A process that exited in between (a Postgres backend whose
+ * connection closed) takes its ticks with it: its share since the first
+ * reading is lost rather than subtracted; one that started counts whole.
+ */
+export function cpuSecondsBetween(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): number {
+  let ticks = 0;
+  for (const [pid, now] of after) ticks += Math.max(0, now - (before.get(pid) ?? 0));
   return ticks / ticksPerSecond;
 }
 

@@ -21,7 +21,7 @@ import { fromRoot } from "../../support/test-gatehouse.js";
 import { runCalls, sampleCalls, summarizeSamples, type LoadSample } from "../load.js";
 import { chooseTopologies, type BenchGatehouse } from "./gatehouse-topologies.js";
 import { startPeerServer, type PeerServer } from "./peer-server.js";
-import { createRssSampler, namedCpuSeconds, treesCpuSeconds, treesResidentKib, waitForQuiet } from "./process-tree.js";
+import { cpuSecondsBetween, createRssSampler, namedCpuTicks, treesCpuSeconds, treesResidentKib, waitForQuiet } from "./process-tree.js";
 import { describeMachine, formatReport, sizeLabel, type BenchReport, type CpuPerCall, type Outcome, type ServerReport } from "./report.js";
 import { benchTarget, benchUsers, httpStatusOf, otherScenarios, threadScenarios, type BenchTarget, type Scenario, type ScenarioCall } from "./scenarios.js";
 import { countThreads, seedIntoPostgres, seedThroughApi } from "./seeding.js";
@@ -136,7 +136,7 @@ async function measure(name: string, scenario: Scenario): Promise<void> {
         mine.samples.push(await sampleCalls(call, inFlight, (seconds * 1000) / slices, firstCall));
         const after = cpuNow(contender);
         mine.cpu.server += after.server - before.server;
-        mine.cpu.backing += (after.backing ?? 0) - (before.backing ?? 0);
+        mine.cpu.backing += cpuSecondsBetween(before.backing, after.backing);
         mine.cpu.load += after.load - before.load;
         contender.lastUsed = Date.now();
       }
@@ -158,15 +158,21 @@ async function measure(name: string, scenario: Scenario): Promise<void> {
   }
 }
 
-/** CPU seconds used so far, in the shape of CpuPerCall. */
+/** CPU seconds spent, in the shape of CpuPerCall. */
 type CpuSeconds = CpuPerCall;
 
-/** CPU seconds so far of a contender, of what backs it when it is Gatehouse (Postgres, Redis), and of this process (the load generator). */
-function cpuNow(contender: Contender): CpuSeconds {
+/** What CPU a contender, what backs it when it is Gatehouse (Postgres, Redis), and this process (the load generator) have used so far. */
+interface CpuReading {
+  server: number;
+  backing: Map<number, number>;
+  load: number;
+}
+
+function cpuNow(contender: Contender): CpuReading {
   const { user, system } = process.cpuUsage();
   return {
     server: treesCpuSeconds(contender.pids),
-    ...(contender.report.role === "gatehouse" && { backing: namedCpuSeconds(backingServers) }),
+    backing: contender.report.role === "gatehouse" ? namedCpuTicks(backingServers) : new Map(),
     load: (user + system) / 1e6,
   };
 }

@@ -22,7 +22,7 @@ import { createTestDatabase } from "../../support/test-database.js";
 import { runCalls } from "../load.js";
 import { benchTarget, otherScenarios, threadScenarios } from "../compare/scenarios.js";
 import { seedIntoPostgres } from "../compare/seeding.js";
-import { namedCpuSeconds, treesCpuSeconds } from "../compare/process-tree.js";
+import { cpuSecondsBetween, namedCpuTicks, treesCpuSeconds } from "../compare/process-tree.js";
 
 const seconds = Number(process.env.PROFILE_SECONDS ?? 5);
 const inFlight = Number(process.env.PROFILE_IN_FLIGHT ?? 32);
@@ -33,8 +33,8 @@ process.env.DATABASE_URL ??= "postgres://postgres@127.0.0.1:5432/test";
 /** CPU time of a process and its children so far, in milliseconds. */
 const cpuMs = (pid: number) => treesCpuSeconds([pid]) * 1000;
 
-/** CPU time of every Postgres server process on this machine, in milliseconds: the database's share of each call. */
-const postgresCpuMs = () => namedCpuSeconds(["postgres"]) * 1000;
+/** CPU time of every Postgres server process on this machine since `since` (a namedCpuTicks reading), in milliseconds: the database's share. */
+const postgresCpuMsSince = (since: Map<number, number>) => cpuSecondsBetween(since, namedCpuTicks(["postgres"])) * 1000;
 
 /** This process's CPU time (the SDK clients generating the load), in milliseconds. */
 const loadCpuMs = () => {
@@ -69,8 +69,9 @@ try {
     for (const scenario of [...threadScenarios, ...otherScenarios].filter((candidate) => wanted.includes(candidate.name))) {
       const call = await scenario.prepare(target);
       await runCalls(call, inFlight, 1000);
-      const cpuBefore = [...Object.keys(pids).map((name) => [name, cpuOf(name)] as const), ["postgres", postgresCpuMs()] as const, ["load", loadCpuMs()] as const];
-      const cpuNow = (name: string) => (name === "postgres" ? postgresCpuMs() : name === "load" ? loadCpuMs() : cpuOf(name));
+      const postgresBefore = namedCpuTicks(["postgres"]);
+      const cpuBefore = [...Object.keys(pids).map((name) => [name, cpuOf(name)] as const), ["postgres", 0] as const, ["load", loadCpuMs()] as const];
+      const cpuNow = (name: string) => (name === "postgres" ? postgresCpuMsSince(postgresBefore) : name === "load" ? loadCpuMs() : cpuOf(name));
       const result = await runCalls(call, inFlight, seconds * 1000);
       const perCall = cpuBefore
         .map(([name, before]) => {
