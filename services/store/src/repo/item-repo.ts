@@ -24,8 +24,15 @@ export function itemDocument(namespace: string[], key: string, value: JsonObject
   return { ...value, namespace, key };
 }
 
-/** A namespace as one string; labels cannot contain ".", so the join is unambiguous. */
+/**
+ * A namespace as one string; labels cannot contain ".", so the join is
+ * unambiguous, and statements that carry namespaces as paths split them back
+ * into the same labels. The item service refuses such labels with
+ * INVALID_ARGUMENT; one that got here anyway fails rather than name another
+ * namespace.
+ */
 export function namespacePath(namespace: readonly string[]): string {
+  if (namespace.some((label) => label.includes("."))) throw new Error("a namespace label contains '.'");
   return namespace.join(".");
 }
 
