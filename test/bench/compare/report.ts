@@ -123,6 +123,13 @@ function row(values: string[]): string {
   return `| ${values.join(" | ")} |`;
 }
 
+/** The servers in table order: every Gatehouse topology, then the peer, if it ran. */
+function columnsOf(report: BenchReport): { gatehouses: ServerReport[]; peer: ServerReport | undefined; ordered: ServerReport[] } {
+  const gatehouses = report.servers.filter((server) => server.role === "gatehouse");
+  const peer = report.servers.find((server) => server.role === "peer");
+  return { gatehouses, peer, ordered: [...gatehouses, ...(peer ? [peer] : [])] };
+}
+
 /**
  * One Markdown table for one in-flight level: per scenario, p50, p99 and
  * calls/s of every Gatehouse topology and of the peer, then each topology's
@@ -130,9 +137,7 @@ function row(values: string[]): string {
  * peer's (below 1 is faster).
  */
 export function formatLevelTable(report: BenchReport, inFlight: number): string {
-  const gatehouses = report.servers.filter((server) => server.role === "gatehouse");
-  const peer = report.servers.find((server) => server.role === "peer");
-  const ordered = [...gatehouses, ...(peer ? [peer] : [])];
+  const { gatehouses, peer, ordered } = columnsOf(report);
   const outcomes = new Map(report.results.filter((result) => result.inFlight === inFlight).map((result) => [`${result.scenario}\u0000${result.server}`, result.outcome]));
   const scenarios = [...new Set(report.results.filter((result) => result.inFlight === inFlight).map((result) => result.scenario))];
   const sequential = inFlight === 1;
@@ -164,9 +169,7 @@ export function formatLevelTable(report: BenchReport, inFlight: number): string 
  * whole cost over the peer's (below 1 costs less).
  */
 export function formatCpuTable(report: BenchReport, inFlight: number): string {
-  const gatehouses = report.servers.filter((server) => server.role === "gatehouse");
-  const peer = report.servers.find((server) => server.role === "peer");
-  const ordered = [...gatehouses, ...(peer ? [peer] : [])];
+  const { gatehouses, peer, ordered } = columnsOf(report);
   const results = report.results.filter((result) => result.inFlight === inFlight);
   const cpuOf = (scenario: string, server: string) => measured(results.find((result) => result.scenario === scenario && result.server === server)?.outcome)?.cpu;
   const whole = (cpu: CpuPerCall) => cpu.server + (cpu.backing ?? 0);

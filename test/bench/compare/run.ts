@@ -127,7 +127,12 @@ async function measure(name: string, scenario: Scenario): Promise<void> {
   for (const inFlight of inFlightLevels) {
     await settle();
     if (warmupSeconds > 0) for (const { call } of running) await runCalls(call, inFlight, warmupSeconds * 1000);
-    const taken = new Map(running.map(({ contender }) => [contender, { samples: [] as LoadSample[], cpu: { server: 0, backing: 0, load: 0 } }]));
+    const taken = new Map(
+      running.map(({ contender }) => {
+        const cpu: CpuSeconds = { server: 0, load: 0, ...(contender.report.role === "gatehouse" && { backing: 0 }) };
+        return [contender, { samples: [] as LoadSample[], cpu }];
+      }),
+    );
     for (let slice = 0; slice < slices; slice++) {
       for (const { contender, call } of running) {
         const mine = taken.get(contender)!;
@@ -136,7 +141,7 @@ async function measure(name: string, scenario: Scenario): Promise<void> {
         mine.samples.push(await sampleCalls(call, inFlight, (seconds * 1000) / slices, firstCall));
         const after = cpuNow(contender);
         mine.cpu.server += after.server - before.server;
-        mine.cpu.backing += cpuSecondsBetween(before.backing, after.backing);
+        if (mine.cpu.backing !== undefined) mine.cpu.backing += cpuSecondsBetween(before.backing, after.backing);
         mine.cpu.load += after.load - before.load;
         contender.lastUsed = Date.now();
       }
@@ -149,8 +154,7 @@ async function measure(name: string, scenario: Scenario): Promise<void> {
       } else {
         const { samples, cpu } = taken.get(contender)!;
         const result = summarizeSamples(samples);
-        const spent = contender.report.role === "gatehouse" ? cpu : { server: cpu.server, load: cpu.load };
-        outcome = { kind: "measured", ...result, cpu: cpuPerCall(spent, result.calls) };
+        outcome = { kind: "measured", ...result, cpu: cpuPerCall(cpu, result.calls) };
       }
       report.results.push({ scenario: name, inFlight, server: contender.report.label, outcome });
       log(`${name.padEnd(34)} ${String(inFlight).padStart(2)} in flight  ${contender.report.label.padEnd(20)} ${describe(outcome)}`);

@@ -33,8 +33,20 @@ process.env.DATABASE_URL ??= "postgres://postgres@127.0.0.1:5432/test";
 /** CPU time of a process and its children so far, in milliseconds. */
 const cpuMs = (pid: number) => treesCpuSeconds([pid]) * 1000;
 
-/** CPU time of every Postgres server process on this machine since `since` (a namedCpuTicks reading), in milliseconds: the database's share. */
-const postgresCpuMsSince = (since: Map<number, number>) => cpuSecondsBetween(since, namedCpuTicks(["postgres"])) * 1000;
+/** Starts measuring one share of the CPU; the function it returns gives the milliseconds spent since. */
+type CpuMeter = () => () => number;
+
+/** A meter over a reading that only grows (a process's CPU time so far). */
+const meterOf = (read: () => number): CpuMeter => () => {
+  const start = read();
+  return () => read() - start;
+};
+
+/** Every Postgres server process on this machine: the database's share of each call. */
+const postgresMeter: CpuMeter = () => {
+  const start = namedCpuTicks(["postgres"]);
+  return () => cpuSecondsBetween(start, namedCpuTicks(["postgres"])) * 1000;
+};
 
 /** This process's CPU time (the SDK clients generating the load), in milliseconds. */
 const loadCpuMs = () => {
@@ -64,20 +76,19 @@ try {
       Object.entries(cluster.replicas).map(([name, list]) => [name, list.map((service) => service.child.pid!)]),
     );
     const cpuOf = (name: string) => pids[name]!.reduce((sum: number, pid) => sum + cpuMs(pid), 0);
+    const meters: [string, CpuMeter][] = [
+      ...Object.keys(pids).map((name): [string, CpuMeter] => [name, meterOf(() => cpuOf(name))]),
+      ["postgres", postgresMeter],
+      ["load", meterOf(loadCpuMs)],
+    ];
     if (profileDir !== undefined) writeFileSync(`${profileDir}/pids.json`, `${JSON.stringify(pids)}\n`);
     const target = benchTarget("Gatehouse (split)", `http://${cluster.gateway!.address}`);
     for (const scenario of [...threadScenarios, ...otherScenarios].filter((candidate) => wanted.includes(candidate.name))) {
       const call = await scenario.prepare(target);
       await runCalls(call, inFlight, 1000);
-      const postgresBefore = namedCpuTicks(["postgres"]);
-      const cpuBefore = [...Object.keys(pids).map((name) => [name, cpuOf(name)] as const), ["postgres", 0] as const, ["load", loadCpuMs()] as const];
-      const cpuNow = (name: string) => (name === "postgres" ? postgresCpuMsSince(postgresBefore) : name === "load" ? loadCpuMs() : cpuOf(name));
+      const spent = meters.map(([name, start]) => [name, start()] as const);
       const result = await runCalls(call, inFlight, seconds * 1000);
-      const perCall = cpuBefore
-        .map(([name, before]) => {
-          return `${name} ${Math.round(((cpuNow(name) - before) * 1000) / result.calls)}`;
-        })
-        .join(", ");
+      const perCall = spent.map(([name, sinceStart]) => `${name} ${Math.round((sinceStart() * 1000) / result.calls)}`).join(", ");
       console.log(
         `${scenario.name.padEnd(16)} ${String(inFlight).padStart(2)} in flight  ${Math.round(result.callsPerSecond)} calls/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms  (${result.errors} errors)  CPU µs/call: ${perCall}`,
       );
