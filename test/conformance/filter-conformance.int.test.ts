@@ -3,7 +3,8 @@
  * the in-memory matcher and the SQL compiler, so the two can never disagree).
  * Every case of filter-cases.ts runs through parseFilter, then matchesFilter
  * in memory and compileFilter on Postgres, both as planned and with
- * sequential scans off (so the GIN index answers); all must select exactly
+ * sequential scans off (so the GIN index answers), and compiled as a check
+ * beside a key lookup (`checksOnly`, which no index serves); all must select exactly
  * the expected rows. The filter must also reach the store unchanged through
  * the wire encoding.
  */
@@ -108,12 +109,14 @@ describe("accepted filters select exactly the expected rows, in memory and in Po
       const throughIndex = show(await table.select(filter, "index"));
       await keyedTable.load(texts);
       const throughKeyIndexes = show(await keyedTable.select(filter, "index"));
+      const asRowCheck = show(await keyedTable.select(filter, "default", "checks"));
 
-      expect({ inMemory, asPlanned, throughIndex, throughKeyIndexes }).toEqual({
+      expect({ inMemory, asPlanned, throughIndex, throughKeyIndexes, asRowCheck }).toEqual({
         inMemory: expected,
         asPlanned: expected,
         throughIndex: expected,
         throughKeyIndexes: expected,
+        asRowCheck: expected,
       });
       expect(compiled(overTheWire(filter)), "the filter the store decodes compiles to the same SQL").toEqual(compiled(filter));
     });

@@ -4,6 +4,9 @@ import type pg from "pg";
 /** How Postgres may plan a filtered select. */
 export type PlannerMode = "default" | "index";
 
+/** How the statement uses the filter: to find rows (through indexes), or only to check rows found otherwise (compileFilter's `checksOnly`). */
+export type FilterUse = "finds" | "checks";
+
 /**
  * A scratch table of metadata rows, shaped like the resource tables:
  * `metadata jsonb` with a GIN `jsonb_path_ops` index (README "Filters").
@@ -15,8 +18,9 @@ export interface MetadataTable {
    * Ids of the rows that `SELECT id FROM table WHERE <compileFilter(filter)>`
    * returns, ascending. In "index" mode sequential scans are switched off for
    * that one statement, so every indexable term goes through an index.
+   * With `use` "checks", the filter compiles as it does beside a key lookup.
    */
-  select(filter: FilterExpr, mode?: PlannerMode): Promise<number[]>;
+  select(filter: FilterExpr, mode?: PlannerMode, use?: FilterUse): Promise<number[]>;
   /**
    * Ids of loaded rows Postgres reads differently from JavaScript: their
    * jsonb differs from JSON.stringify(JSON.parse(text)).
@@ -47,9 +51,9 @@ export async function createMetadataTable(client: pg.ClientBase, name: string, i
         [rows],
       );
     },
-    async select(filter, mode = "default") {
+    async select(filter, mode = "default", use = "finds") {
       const params: unknown[] = [];
-      const sql = `SELECT id FROM ${name} WHERE ${compileFilter(filter, { column: "metadata", params, indexedKeys })} ORDER BY id`;
+      const sql = `SELECT id FROM ${name} WHERE ${compileFilter(filter, { column: "metadata", params, indexedKeys, checksOnly: use === "checks" })} ORDER BY id`;
       if (mode === "default") return ids(await client.query(sql, params));
       await client.query("BEGIN");
       try {

@@ -15,6 +15,17 @@ export interface SqlTarget {
    * together with the sort order of a search, instead of containment.
    */
   readonly indexedKeys?: ReadonlySet<string>;
+  /**
+   * The statement finds its rows by their key and the filter only checks
+   * them. It then compiles so that no index can serve it: containment as the
+   * function `jsonb_contains` rather than the `@>` a GIN index serves, and no
+   * indexed-key expressions. Postgres keeps one generic plan for a prepared
+   * statement, made without the filter's values; with an indexable filter
+   * that plan intersected the key's lookup with an index scan of every row
+   * the filter matches: 15 ms instead of 0.02 ms to read one thread of an
+   * owner of 100 000.
+   */
+  readonly checksOnly?: boolean;
 }
 
 /**
@@ -64,7 +75,7 @@ function compileAnd(children: readonly FilterExpr[], target: SqlTarget): string 
     document.set(key, value);
   };
   for (const child of children) {
-    if (child.op === "eq" && isScalar(child.value) && !target.indexedKeys?.has(child.key)) {
+    if (child.op === "eq" && isScalar(child.value) && !isIndexedKey(target, child.key)) {
       addToDocument(child.key, child.value);
     } else if (child.op === "contains" && child.values.length > 0 && child.values.every(isScalar)) {
       addToDocument(child.key, [...child.values]);
@@ -78,7 +89,7 @@ function compileAnd(children: readonly FilterExpr[], target: SqlTarget): string 
 }
 
 function compileEq(key: string, value: JsonValue, target: SqlTarget): string {
-  if (isScalar(value) && target.indexedKeys?.has(key)) {
+  if (isScalar(value) && isIndexedKey(target, key)) {
     // For a scalar, containment and equality agree: {"k":["x"]} contains neither "x" nor equals it.
     return `(${target.column} -> ${indexedKeyLiteral(key)}) = ${bind(target, JSON.stringify(value))}::jsonb`;
   }
@@ -102,7 +113,13 @@ function compileContains(key: string, values: readonly JsonValue[], target: SqlT
 }
 
 function containment(target: SqlTarget, document: Map<string, JsonValue>): string {
-  return `${target.column} @> ${bind(target, jsonObjectText(document))}::jsonb`;
+  const operand = `${bind(target, jsonObjectText(document))}::jsonb`;
+  return target.checksOnly ? `jsonb_contains(${target.column}, ${operand})` : `${target.column} @> ${operand}`;
+}
+
+/** Whether scalar equality on `key` compiles to the expression its btree index serves. */
+function isIndexedKey(target: SqlTarget, key: string): boolean {
+  return !target.checksOnly && target.indexedKeys?.has(key) === true;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { JsonObject } from "@gatehouse/filters";
 import type { Access } from "../authorization.js";
 import { query, withTransaction, type Database } from "../sql/database.js";
 import { limitOffset } from "../sql/paging.js";
-import { countWhere, deleteVisible, selectVisible, visibleSql, type GuardedTable } from "../sql/visible.js";
+import { countWhere, deleteVisible, searchableSql, selectVisible, visibleSql, type GuardedTable } from "../sql/visible.js";
 import { storedMetadata } from "../validate.js";
 
 /** An assistant (or one of its versions) as Postgres returns it. */
@@ -53,7 +53,7 @@ export interface AssistantCriteria {
 }
 
 function where(criteria: AssistantCriteria, access: Access<"assistants">, params: unknown[]): string {
-  const conditions = [visibleSql(access, params)];
+  const conditions = [searchableSql(access, params)];
   if (criteria.graphId !== undefined) conditions.push(`graph_id = $${params.push(criteria.graphId)}`);
   if (criteria.metadataJson !== undefined) conditions.push(`metadata @> $${params.push(criteria.metadataJson)}::jsonb`);
   return conditions.join(" AND ");

@@ -3,7 +3,7 @@ import type { UserRecord } from "@gatehouse/identity";
 import type { Access } from "../authorization.js";
 import { query, type Database } from "../sql/database.js";
 import { limitOffset } from "../sql/paging.js";
-import { countWhere, deleteVisible, selectVisible, visibleSql, type GuardedTable } from "../sql/visible.js";
+import { countWhere, deleteVisible, searchableSql, selectVisible, visibleSql, type GuardedTable } from "../sql/visible.js";
 import { storedMetadata } from "../validate.js";
 
 /** A crons row as Postgres returns it. */
@@ -50,7 +50,7 @@ export interface CronCriteria {
 }
 
 function where(criteria: CronCriteria, access: Access<"crons">, params: unknown[]): string {
-  const conditions = [visibleSql(access, params)];
+  const conditions = [searchableSql(access, params)];
   if (criteria.assistantId !== undefined) conditions.push(`assistant_id = $${params.push(criteria.assistantId)}`);
   if (criteria.threadId !== undefined) conditions.push(`thread_id = $${params.push(criteria.threadId)}::uuid`);
   return conditions.join(" AND ");

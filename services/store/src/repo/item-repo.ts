@@ -3,7 +3,7 @@ import type { Access } from "../authorization.js";
 import { byKey } from "../sql/coalesced-statements.js";
 import { query, type Database } from "../sql/database.js";
 import { limitOffset } from "../sql/paging.js";
-import { visibleSql } from "../sql/visible.js";
+import { searchableSql, visibleSql } from "../sql/visible.js";
 
 /** An items row as Postgres returns it. */
 export interface ItemRow {
@@ -118,7 +118,7 @@ export function createItemRepo(db: Database) {
     /** One page of the visible items under a prefix whose value matches, most recently updated first. */
     async search(prefix: string[], valueFilter: FilterExpr, limit: number, offset: number, access: Access<"store">): Promise<ItemRow[]> {
       const params: unknown[] = [];
-      const conditions = [underPrefix(prefix, params), compileFilter(valueFilter, { column: "value", params }), visibleSql(access, params)];
+      const conditions = [underPrefix(prefix, params), compileFilter(valueFilter, { column: "value", params }), searchableSql(access, params)];
       // The text embeds the client's own filter, so it is not kept as a prepared statement.
       return query<ItemRow>(
         db,
@@ -131,7 +131,7 @@ export function createItemRepo(db: Database) {
     /** The distinct namespaces of the visible items, truncated to maxDepth labels, in lexical order. */
     async listNamespaces(request: NamespaceQuery, access: Access<"store">): Promise<string[][]> {
       const params: unknown[] = [];
-      const conditions = [underPrefix(request.prefix, params), visibleSql(access, params)];
+      const conditions = [underPrefix(request.prefix, params), searchableSql(access, params)];
       if (request.suffix.length > 0) {
         const n = `$${params.push(request.suffix.length)}::int`;
         conditions.push(`cardinality(namespace) >= ${n} AND namespace[cardinality(namespace) - ${n} + 1 : cardinality(namespace)] = $${params.push(request.suffix)}::text[]`);

@@ -3,7 +3,7 @@ import type pg from "pg";
 import type { Access } from "../authorization.js";
 import { query, withTransaction, type Database } from "../sql/database.js";
 import { limitOffset } from "../sql/paging.js";
-import { visibleSql } from "../sql/visible.js";
+import { searchableSql, visibleSql } from "../sql/visible.js";
 import { storedMetadata } from "../validate.js";
 
 /** A runs row as Postgres returns it. */
@@ -182,7 +182,7 @@ export function createRunRepo(db: Database) {
           "threadId" in which
             ? `runs.thread_id = $${params.push(which.threadId)} AND runs.run_id = ANY($${params.push(which.runIds)}::uuid[]) AND runs.status IN ('pending', 'running')`
             : `runs.status = ANY($${params.push(which.statuses)}::text[])`;
-        const visible = visibleSql(thread, params, "threads.metadata");
+        const visible = searchableSql(thread, params, "threads.metadata");
         const { rows } = await client.query<RunRow>(
           `SELECT ${runColumns} FROM runs JOIN threads ON threads.thread_id = runs.thread_id
            WHERE ${scope} AND ${visible}

@@ -4,7 +4,7 @@ import { byKey } from "../sql/coalesced-statements.js";
 import { query, type Database } from "../sql/database.js";
 import { limitOffset, orderBy, type SortField, type SortOrder } from "../sql/paging.js";
 import { storedMetadata } from "../validate.js";
-import { countWhere, deleteVisible, selectVisible, visibleSql, type GuardedTable } from "../sql/visible.js";
+import { countWhere, deleteVisible, searchableSql, selectVisible, visibleSql, type GuardedTable } from "../sql/visible.js";
 
 /** A threads row as Postgres returns it. */
 export interface ThreadRow {
@@ -46,7 +46,7 @@ export interface ThreadPage {
 }
 
 function where(criteria: ThreadCriteria, access: Access<"threads">, params: unknown[]): string {
-  const conditions = [visibleSql(access, params)];
+  const conditions = [searchableSql(access, params)];
   if (criteria.metadataJson !== undefined) conditions.push(`metadata @> $${params.push(criteria.metadataJson)}::jsonb`);
   if (criteria.status !== undefined) conditions.push(`status = $${params.push(criteria.status)}`);
   if (criteria.ids !== undefined) conditions.push(`thread_id = ANY($${params.push(criteria.ids)}::uuid[])`);

@@ -8,14 +8,32 @@ import { indexedMetadataKeys } from "./metadata-indexes.js";
 /**
  * The SQL condition that keeps only what the caller's Access lets it see: its
  * handler's filter compiled on `column` (the table's `metadata`, or `doc` for
- * items, under the alias the statement uses), with the table's indexed keys,
- * its values appended to `params`. The one place a caller's filter becomes
- * SQL, so every statement applies it the same way.
+ * items, under the alias the statement uses), its values appended to
+ * `params`. This and searchableSql are the one place a caller's filter
+ * becomes SQL, so every statement applies it the same way.
+ *
+ * For a statement that finds its rows by their key: the filter only checks
+ * them, in a form no index serves, so a generic plan of the named statement
+ * can never scan the filter's whole index range (compileFilter's
+ * `checksOnly`).
  */
 export function visibleSql(access: Access<Resource>, params: unknown[], column?: string): string {
+  return compileVisible(access, params, column, true);
+}
+
+/**
+ * The same condition for a search, list or count: Postgres plans it for its
+ * own values, and the filter also finds the rows, through the table's GIN
+ * index and its indexed keys.
+ */
+export function searchableSql(access: Access<Resource>, params: unknown[], column?: string): string {
+  return compileVisible(access, params, column, false);
+}
+
+function compileVisible(access: Access<Resource>, params: unknown[], column: string | undefined, checksOnly: boolean): string {
   const filter = Access.filterOf(access);
-  if (access.resource === "store") return compileFilter(filter, { column: column ?? "doc", params });
-  return compileFilter(filter, { column: column ?? "metadata", params, indexedKeys: indexedMetadataKeys[access.resource] });
+  if (access.resource === "store") return compileFilter(filter, { column: column ?? "doc", params, checksOnly });
+  return compileFilter(filter, { column: column ?? "metadata", params, indexedKeys: indexedMetadataKeys[access.resource], checksOnly });
 }
 
 /**
@@ -53,7 +71,7 @@ export async function deleteVisible<R extends Resource>(db: Database, table: Gua
   return rows.length > 0;
 }
 
-/** How many rows satisfy the conditions `where` writes, which must include the caller's visibleSql. */
+/** How many rows satisfy the conditions `where` writes, which must include the caller's searchableSql. */
 export async function countWhere<R extends Resource>(db: Database, table: GuardedTable<R, object>, where: (params: unknown[]) => string): Promise<number> {
   const params: unknown[] = [];
   const rows = await query<{ count: string }>(db, `SELECT count(*) AS count FROM ${table.name} WHERE ${where(params)}`, params, "by-parameters");
