@@ -43,8 +43,10 @@ export function startServiceProcess(options: ServiceProcessOptions): Promise<Ser
   const command = [...(options.wrapper ?? []), process.execPath, ...nodeFlags(options.env), "--import", "tsx", resolve(repoRoot, `services/${options.name}/src/main.ts`)];
   const child = spawn(command[0]!, command.slice(1), {
     cwd: repoRoot,
-    env: { ...process.env, ...options.env },
-    stdio: ["ignore", "pipe", "pipe"],
+    // The service stops when its standard input ends (runService), which happens when this
+    // process goes, however it goes: a launcher killed outright leaves no service behind.
+    env: { ...process.env, ...options.env, GATEHOUSE_STOP_WITH_LAUNCHER: "true" },
+    stdio: ["pipe", "pipe", "pipe"],
   });
   const stderr: string[] = [];
   createInterface({ input: child.stderr! }).on("line", (line) => {

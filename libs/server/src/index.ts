@@ -28,7 +28,7 @@ export {
   type CallerRateLimitOptions,
 } from "./caller-rate-limiter.js";
 export { createSharedCallerRateLimiter, sharedLimits, type SharedCallerRateLimitOptions, type SharedLimits, type SharedWindow } from "./shared-rate-limiter.js";
-export { runService, readConfigOrExit, type RunningService } from "./process.js";
+export { runService, readConfigOrExit, type RunningService, type RunOptions } from "./process.js";
 export { rateLimited } from "./rate-limited.js";
 export { addOperations, type HealthReporter } from "./operations.js";
 export { watchDependency, type DependencyWatch } from "./dependency-watch.js";

@@ -9,13 +9,21 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
+/** How a service process behaves once started (processSettings). */
+export interface RunOptions {
+  /** Keep source-mapped stack traces after start-up. */
+  sourceMaps?: boolean;
+  /** Stop, as on SIGTERM, when standard input ends: the launcher holds it open while it lives. */
+  stopWithLauncher?: boolean;
+}
+
 /**
  * Runs a service's start-up and then waits for SIGTERM/SIGINT to stop it.
  * Once listening it prints `gatehouse <name> listening on <host:port>` on
  * stdout whatever the log level, for people and for launchers. A start-up
  * failure prints its message (such as a broken auth module) and exits 1.
  */
-export async function runService(name: string, logger: Logger, start: () => Promise<RunningService>, options: { sourceMaps?: boolean } = {}): Promise<void> {
+export async function runService(name: string, logger: Logger, start: () => Promise<RunningService>, options: RunOptions = {}): Promise<void> {
   let running: RunningService;
   try {
     running = await start();
@@ -43,6 +51,13 @@ export async function runService(name: string, logger: Logger, start: () => Prom
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+  if (options.stopWithLauncher === true) {
+    // A launcher that is killed outright (SIGKILL, a crash) cannot signal its services; its end of
+    // this pipe closes with it all the same, and the service drains and exits instead of living on.
+    process.stdin.once("end", () => void stop("end of standard input"));
+    process.stdin.once("error", () => void stop("end of standard input"));
+    process.stdin.resume();
+  }
 }
 
 /**

@@ -60,10 +60,15 @@ export const shutdownSettings = {
   shutdownGraceMs: intSetting("GATEHOUSE_SHUTDOWN_GRACE_MS", "on SIGTERM: health turns NOT_SERVING, then in-flight calls get this long to finish", 10_000),
 };
 
-/** What every service process reads: its log level and whether stack traces stay source-mapped. */
+/** What every service process reads: its log level, whether stack traces stay source-mapped, and whether it stops with its launcher. */
 export const processSettings = {
   logLevel: textSetting("LOG_LEVEL", "pino level; every authz decision logs one audit line at `info`", "info"),
   sourceMaps: boolSetting("GATEHOUSE_SOURCE_MAPS", "keep source-mapped stack traces after start-up (costs throughput)", false),
+  stopWithLauncher: boolSetting(
+    "GATEHOUSE_STOP_WITH_LAUNCHER",
+    "stop as on SIGTERM when standard input ends; the launcher (`npm start`, `startCluster`) sets it and holds each service's input open, so a launcher killed outright leaves no service behind",
+    false,
+  ),
 };
 
 /** The values of {@link serverLimitSettings}. */

@@ -10,4 +10,4 @@ import { startAuthn } from "./start.js";
 const config = readConfigOrExit(authnConfig);
 const logger = createLogger("authn", config.logLevel);
 
-await runService("authn", logger, () => startAuthn(config, { logger }), { sourceMaps: config.sourceMaps });
+await runService("authn", logger, () => startAuthn(config, { logger }), config);

@@ -11,4 +11,4 @@ import { startAuthz } from "./start.js";
 const config = readConfigOrExit(authzConfig);
 const logger = createLogger("authz", config.logLevel);
 
-await runService("authz", logger, () => startAuthz(config, { logger }), { sourceMaps: config.sourceMaps });
+await runService("authz", logger, () => startAuthz(config, { logger }), config);

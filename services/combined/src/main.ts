@@ -9,7 +9,7 @@ import { createLogger, readConfigOrExit, runService } from "@gatehouse/server";
 import { combinedConfig, readCombinedConfig } from "./config.js";
 import { startCombined } from "./start.js";
 
-const { logLevel, sourceMaps, withGateway, withWorker } = readConfigOrExit(combinedConfig);
+const { logLevel, sourceMaps, stopWithLauncher, withGateway, withWorker } = readConfigOrExit(combinedConfig);
 const config = readConfigOrExit({ read: readCombinedConfig });
 const logger = createLogger("combined", logLevel);
 
@@ -23,5 +23,5 @@ await runService(
     if (gatehouse.gateway !== undefined) process.stdout.write(`gatehouse gateway listening on ${gatehouse.gateway}\n`);
     return { address: gatehouse.store, metricsAddress: gatehouse.metricsAddress, stop: () => gatehouse.stop() };
   },
-  { sourceMaps },
+  { sourceMaps, stopWithLauncher },
 );

@@ -12,4 +12,4 @@ import { startGateway } from "./start.js";
 const config = readConfigOrExit(gatewayConfig);
 const logger = createLogger("gateway", config.logLevel);
 
-await runService("gateway", logger, () => startGateway(config, { logger }), { sourceMaps: config.sourceMaps });
+await runService("gateway", logger, () => startGateway(config, { logger }), config);

@@ -15,4 +15,4 @@ import { startStore } from "./start.js";
 const config = readConfigOrExit(storeConfig);
 const logger = createLogger("store", config.logLevel);
 
-await runService("store", logger, () => startStore(config, { logger }), { sourceMaps: config.sourceMaps });
+await runService("store", logger, () => startStore(config, { logger }), config);

@@ -19,4 +19,4 @@ import { startWorkerProcess } from "./start.js";
 const config = readConfigOrExit(workerConfig);
 const logger = createLogger("worker", config.logLevel);
 
-await runService("worker", logger, () => startWorkerProcess(config, { logger }), { sourceMaps: config.sourceMaps });
+await runService("worker", logger, () => startWorkerProcess(config, { logger }), config);
