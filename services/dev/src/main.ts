@@ -31,6 +31,14 @@ if (databaseUrl === undefined) {
 
 try {
   const started = topology === "combined" ? await startInProcess(databaseUrl) : await startProcesses(databaseUrl);
+  const stop = async () => {
+    await started.stop();
+    await embedded?.stop();
+    process.exit(0);
+  };
+  // Before the banner: whoever reads "Press Ctrl+C to stop." may signal at once.
+  process.once("SIGINT", () => void stop());
+  process.once("SIGTERM", () => void stop());
   process.stdout.write(
     [
       "",
@@ -42,13 +50,6 @@ try {
       "",
     ].join("\n"),
   );
-  const stop = async () => {
-    await started.stop();
-    await embedded?.stop();
-    process.exit(0);
-  };
-  process.once("SIGINT", () => void stop());
-  process.once("SIGTERM", () => void stop());
 } catch (error) {
   process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
   await embedded?.stop();
