@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Transport } from "@connectrpc/connect";
 import { AuthnService, AuthzService, WorkerService } from "@gatehouse/contracts";
 import { redisTargetOf } from "@gatehouse/redis";
-import { createInProcessTransport, createLogger, type Logger } from "@gatehouse/server";
+import { createInProcessTransport, createLogger, type Logger, type Route } from "@gatehouse/server";
 import { createAuthn } from "../../authn/src/start.js";
 import { createAuthz } from "../../authz/src/start.js";
 import { startGateway } from "../../gateway/src/start.js";
@@ -55,6 +55,8 @@ export async function startCombined(config: CombinedConfig, options: CombinedOpt
   const sharedCache = redisTargetOf(config.store) !== undefined;
   const cacheSecret = config.store.cacheSecret ?? config.authn.cacheSecret ?? (sharedCache ? undefined : randomBytes(32).toString("hex"));
   config = { ...config, authn: { ...config.authn, cacheSecret }, store: { ...config.store, cacheSecret }, gateway: { ...config.gateway, cacheSecret } };
+  // The store's callers in this process check what they send, so requests are copied rather than encoded.
+  const reach = (routes: readonly Route[], service: string) => createInProcessTransport(routes, { logger: logger(service), requests: "copy" });
   try {
     const authn = await createAuthn(config.authn, { logger: logger("authn") });
     await authn.start();
@@ -65,15 +67,15 @@ export async function startCombined(config: CombinedConfig, options: CombinedOpt
       // Before the store, which calls it; it brings the schema up to date itself, under the same lock.
       const parts = await createWorkerParts(workerConfigOf(config.worker), { logger: logger("worker") });
       stops.push(() => parts.stop(config.worker.shutdownGraceMs));
-      worker = createInProcessTransport([{ service: WorkerService, impl: parts.service }], { logger: logger("worker"), requests: "copy" });
+      worker = reach([{ service: WorkerService, impl: parts.service }], "worker");
     }
     const store = await startStore(config.store, {
       logger: logger("store"),
       internal: {
-        authn: createInProcessTransport([{ service: AuthnService, impl: authn.service }], { logger: logger("authn"), requests: "copy" }),
-        authz: createInProcessTransport([{ service: AuthzService, impl: authz.service }], { logger: logger("authz"), requests: "copy" }),
+        authn: reach([{ service: AuthnService, impl: authn.service }], "authn"),
+        authz: reach([{ service: AuthzService, impl: authz.service }], "authz"),
         // Without a worker, state and graph calls reach no service (UNIMPLEMENTED) and fail closed.
-        worker: worker ?? createInProcessTransport([], { logger: logger("worker"), requests: "copy" }),
+        worker: worker ?? reach([], "worker"),
       },
     });
     stops.push(() => store.stop());
