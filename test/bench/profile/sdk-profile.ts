@@ -75,9 +75,15 @@ try {
     const pids: Record<string, number[]> = Object.fromEntries(
       Object.entries(cluster.replicas).map(([name, list]) => [name, list.map((service) => service.child.pid!)]),
     );
-    const cpuOf = (name: string) => pids[name]!.reduce((sum: number, pid) => sum + cpuMs(pid), 0);
+    // One meter per set of processes, named after every service it runs: in the combined layout all are one process.
+    const groups = new Map<string, { names: string[]; pids: number[] }>();
+    for (const [name, list] of Object.entries(pids).filter(([, list]) => list.length > 0)) {
+      const group = groups.get(list.join()) ?? { names: [], pids: list };
+      group.names.push(name);
+      groups.set(list.join(), group);
+    }
     const meters: [string, CpuMeter][] = [
-      ...Object.keys(pids).map((name): [string, CpuMeter] => [name, meterOf(() => cpuOf(name))]),
+      ...[...groups.values()].map(({ names, pids: group }): [string, CpuMeter] => [names.join("+"), meterOf(() => group.reduce((sum, pid) => sum + cpuMs(pid), 0))]),
       ["postgres", postgresMeter],
       ["load", meterOf(loadCpuMs)],
     ];
