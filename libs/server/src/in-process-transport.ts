@@ -26,7 +26,7 @@ export interface InProcessTransportOptions {
    * with input it has checked). The handler still shares no object with its
    * caller, and a Struct key "__proto__" stays an own key that the service's
    * own checks refuse, at a small part of the cost: an AuthorizeRequest with
-   * a user and a value takes about 80 µs to encode and decode, 11 µs to copy.
+   * a user and a value takes about 65 µs to encode and decode, 11 µs to copy.
    */
   requests?: "wire" | "copy";
 }
